@@ -1,0 +1,350 @@
+//! Certificate details (x509-parser) and the judgement of a presented chain for the name the
+//! spec requires at that step.
+
+use std::net::IpAddr;
+
+use x509_parser::extensions::GeneralName;
+use x509_parser::prelude::*;
+
+use crate::findings::Code;
+use crate::net::obs::{CertVerdict, TlsObs};
+use crate::report::{CertInfo, Finding, Target};
+use crate::sanitize::{clip, escape};
+
+/// Days before expiry that warrant a warning.
+pub const EXPIRY_WARNING_DAYS: i64 = 14;
+
+/// The parsed facts of a leaf certificate.
+#[derive(Debug, Clone)]
+pub struct Leaf {
+    /// Subject DN.
+    pub subject: String,
+    /// Issuer DN.
+    pub issuer: String,
+    /// DNS SANs.
+    pub dns_names: Vec<String>,
+    /// IP SANs.
+    pub ips: Vec<IpAddr>,
+    /// Validity.
+    pub not_before: i64,
+    /// Validity.
+    pub not_after: i64,
+    /// Issuer == subject.
+    pub self_issued: bool,
+    /// Authority Information Access "CA Issuers" URL, if any.
+    pub ca_issuers: Option<String>,
+}
+
+/// Parses a DER certificate.
+pub fn parse_leaf(der: &[u8]) -> Option<Leaf> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let mut dns_names = Vec::new();
+    let mut ips = Vec::new();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for gn in &san.value.general_names {
+            match gn {
+                GeneralName::DNSName(d) => dns_names.push(d.to_string()),
+                GeneralName::IPAddress(b) => match b.len() {
+                    4 => ips.push(IpAddr::from(<[u8; 4]>::try_from(*b).ok()?)),
+                    16 => ips.push(IpAddr::from(<[u8; 16]>::try_from(*b).ok()?)),
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+    }
+    dns_names.truncate(100);
+    ips.truncate(100);
+    let mut ca_issuers = None;
+    for ext in cert.extensions() {
+        if let ParsedExtension::AuthorityInfoAccess(aia) = ext.parsed_extension() {
+            for desc in &aia.accessdescs {
+                if desc.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2" {
+                    if let GeneralName::URI(u) = &desc.access_location {
+                        ca_issuers = Some(u.to_string());
+                    }
+                }
+            }
+        }
+    }
+    Some(Leaf {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        dns_names,
+        ips,
+        not_before: cert.validity().not_before.timestamp(),
+        not_after: cert.validity().not_after.timestamp(),
+        self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
+        ca_issuers,
+    })
+}
+
+/// The names a chain's leaf covers, for messages.
+pub fn leaf_names(chain: &[Vec<u8>]) -> Vec<String> {
+    chain
+        .first()
+        .and_then(|d| parse_leaf(d))
+        .map(|l| {
+            l.dns_names
+                .into_iter()
+                .chain(l.ips.iter().map(|i| i.to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// RFC 6125 matching: IP names only against IP SANs; DNS names case-insensitively, trailing
+/// dot ignored, `*` only as the whole left-most label, matching exactly one label.
+pub fn covers(leaf: &Leaf, name: &str) -> bool {
+    let bare = name.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return leaf.ips.contains(&ip);
+    }
+    let name = bare.trim_end_matches('.').to_ascii_lowercase();
+    leaf.dns_names.iter().any(|pattern| {
+        let p = pattern.trim_end_matches('.').to_ascii_lowercase();
+        if let Some(rest) = p.strip_prefix("*.") {
+            if rest.split('.').count() < 2 {
+                return false;
+            }
+            match name.split_once('.') {
+                Some((first, tail)) => !first.is_empty() && tail == rest,
+                None => false,
+            }
+        } else {
+            p == name
+        }
+    })
+}
+
+fn sha256_hex(der: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, der)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The certificate section of a target report.
+pub fn info(tls: &TlsObs, now: i64) -> Option<CertInfo> {
+    let der = tls.chain.first()?;
+    let leaf = parse_leaf(der)?;
+    let verified = matches!(tls.verdict, Some(CertVerdict::Valid));
+    Some(CertInfo {
+        subject: leaf.subject.clone(),
+        issuer: leaf.issuer.clone(),
+        names: leaf
+            .dns_names
+            .iter()
+            .cloned()
+            .chain(leaf.ips.iter().map(|i| i.to_string()))
+            .collect(),
+        not_before: crate::time::rfc3339(leaf.not_before),
+        not_after: crate::time::rfc3339(leaf.not_after),
+        not_after_unix: leaf.not_after,
+        days_left: (leaf.not_after - now).div_euclid(86400),
+        chain_length: tls.chain.len(),
+        sha256: sha256_hex(der),
+        verified,
+        error: match &tls.verdict {
+            Some(CertVerdict::Valid) | None => None,
+            Some(v) => Some(crate::discovery::verdict_text(v)),
+        },
+    })
+}
+
+/// Findings for the certificate a target presented.
+pub fn judge(
+    target: &Target,
+    tls: &TlsObs,
+    delegated: Option<&str>,
+    server_name: &str,
+    now: i64,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let at = target.address();
+    let want = &target.tls_server_name;
+    let Some(leaf) = tls.chain.first().and_then(|d| parse_leaf(d)) else {
+        out.push(
+            Finding::plain(
+                Code::TlsInvalid,
+                "the server presented no parsable certificate",
+            )
+            .at_target(&at),
+        );
+        return out;
+    };
+    let names: Vec<String> = leaf
+        .dns_names
+        .iter()
+        .cloned()
+        .chain(leaf.ips.iter().map(|i| i.to_string()))
+        .collect();
+    let names_text = if names.is_empty() {
+        "no names".to_owned()
+    } else {
+        escape(&clip(&names.join(", "), 200))
+    };
+    // The name, judged by us so that it is reported even when the chain also fails.
+    if !covers(&leaf, want) {
+        let srv_target = target.hostname != *want && target.hostname.parse::<IpAddr>().is_err();
+        let mistake = if srv_target && covers(&leaf, &target.hostname) {
+            format!(
+                " It is valid for the SRV target {}, but the spec requires the {} name ({want}): the SRV target's name never counts.",
+                target.hostname,
+                if delegated.is_some() {
+                    "delegated"
+                } else {
+                    "server"
+                }
+            )
+        } else if delegated.is_some_and(|d| d == want) && covers(&leaf, server_name) {
+            format!(
+                " It is valid for the server name {server_name}, but after delegation the certificate must be valid for the delegated host {want}."
+            )
+        } else {
+            String::new()
+        };
+        out.push(
+            Finding::new(
+                Code::TlsNameMismatch,
+                format!("{at} presents a certificate for {names_text}; it must be valid for {want} (step {}).{mistake}", target.step),
+                format!("Issue the certificate for {want} (add it as a subject alternative name) and serve it on {at}."),
+            )
+            .at_target(&at),
+        );
+    }
+    if now > leaf.not_after {
+        out.push(
+            Finding::plain(
+                Code::TlsExpired,
+                format!(
+                    "the certificate on {at} expired on {}",
+                    crate::time::rfc3339(leaf.not_after)
+                ),
+            )
+            .at_target(&at),
+        );
+    } else if now < leaf.not_before {
+        out.push(
+            Finding::plain(
+                Code::TlsNotYetValid,
+                format!(
+                    "the certificate on {at} is valid only from {}",
+                    crate::time::rfc3339(leaf.not_before)
+                ),
+            )
+            .at_target(&at),
+        );
+    } else {
+        let days = (leaf.not_after - now).div_euclid(86400);
+        if days < EXPIRY_WARNING_DAYS {
+            out.push(
+                Finding::plain(
+                    Code::TlsExpiring,
+                    format!(
+                        "the certificate on {at} expires in {days} day(s), on {}",
+                        crate::time::rfc3339(leaf.not_after)
+                    ),
+                )
+                .at_target(&at),
+            );
+        }
+    }
+    match &tls.verdict {
+        Some(CertVerdict::UnknownIssuer) => {
+            if leaf.self_issued {
+                out.push(
+                    Finding::plain(
+                        Code::TlsSelfSigned,
+                        format!(
+                            "the certificate on {at} is self-signed ({})",
+                            escape(&leaf.subject)
+                        ),
+                    )
+                    .at_target(&at),
+                );
+            } else if tls.chain.len() == 1 {
+                let aia = leaf
+                    .ca_issuers
+                    .as_ref()
+                    .map(|u| {
+                        format!(
+                            " (its issuer certificate is published at {})",
+                            escape(&clip(u, 120))
+                        )
+                    })
+                    .unwrap_or_default();
+                out.push(
+                    Finding::plain(
+                        Code::TlsIncompleteChain,
+                        format!("{at} sends only the leaf certificate, issued by {}, without the intermediate{aia}", escape(&leaf.issuer)),
+                    )
+                    .at_target(&at),
+                );
+            } else {
+                out.push(
+                    Finding::plain(
+                        Code::TlsUnknownIssuer,
+                        format!(
+                            "the certificate on {at} is issued by {}, which is not trusted",
+                            escape(&leaf.issuer)
+                        ),
+                    )
+                    .at_target(&at),
+                );
+            }
+        }
+        Some(CertVerdict::Other(e)) => {
+            out.push(
+                Finding::plain(
+                    Code::TlsInvalid,
+                    format!("the certificate on {at} was rejected: {}", escape(e)),
+                )
+                .at_target(&at),
+            );
+        }
+        // Name and dates are judged above from the certificate itself.
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(names: &[&str], ips: &[&str]) -> Leaf {
+        Leaf {
+            subject: String::new(),
+            issuer: String::new(),
+            dns_names: names.iter().map(|s| s.to_string()).collect(),
+            ips: ips.iter().map(|s| s.parse().unwrap()).collect(),
+            not_before: 0,
+            not_after: 0,
+            self_issued: false,
+            ca_issuers: None,
+        }
+    }
+
+    #[test]
+    fn name_matching() {
+        let l = leaf(&["matrix.example.test", "*.example.test"], &["127.0.0.1"]);
+        assert!(covers(&l, "matrix.example.test"));
+        assert!(covers(&l, "MATRIX.example.test."));
+        assert!(covers(&l, "foo.example.test"));
+        assert!(!covers(&l, "a.b.example.test"));
+        assert!(!covers(&l, "example.test"));
+        assert!(covers(&l, "127.0.0.1"));
+        assert!(!covers(&l, "127.0.0.2"));
+        assert!(
+            !covers(&leaf(&["127.0.0.1"], &[]), "127.0.0.1"),
+            "IP names match only IP SANs"
+        );
+        assert!(
+            !covers(&leaf(&["*.test"], &[]), "a.test"),
+            "no wildcard on a single label"
+        );
+        assert!(covers(&leaf(&[], &["::1"]), "[::1]"));
+    }
+}

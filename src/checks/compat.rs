@@ -1,0 +1,239 @@
+//! Who can reach you: where Synapse, Dendrite and the conduwuit family depart from the spec
+//! (reference/resolution-spec.md §5), applied to what was observed.
+
+use crate::discovery::well_known::{CONDUWUIT_MAX_BODY, WellKnownError};
+use crate::discovery::{Observations, Resolution, WellKnownState};
+use crate::net::obs::SrvAnswer;
+use crate::report::{CheckName, CheckStatus, Compat, Implementation, TargetReport};
+use crate::server_name::{Host, ServerName};
+
+use super::target::TargetObs;
+
+fn c(implementation: Implementation, reachable: Option<bool>, reason: Option<String>) -> Compat {
+    Compat {
+        implementation,
+        reachable,
+        reason,
+    }
+}
+
+/// Every implementation unreachable, for one reason.
+pub fn unreachable_all(reason: &str) -> Vec<Compat> {
+    Implementation::ALL
+        .iter()
+        .map(|i| c(*i, Some(false), Some(reason.to_owned())))
+        .collect()
+}
+
+fn bracketed_v6_without_port(n: &ServerName) -> bool {
+    matches!(n.host, Host::V6(_)) && n.port.is_none()
+}
+
+/// The verdict per implementation.
+pub fn verdicts(
+    name: &ServerName,
+    obs: &Observations,
+    res: &Resolution,
+    targets: &[TargetReport],
+    target_obs: &[TargetObs],
+) -> Vec<Compat> {
+    let any_ok = targets.iter().any(|t| t.ok);
+    let base = |why_not: &str| {
+        if any_ok {
+            (Some(true), None)
+        } else {
+            (Some(false), Some(why_not.to_owned()))
+        }
+    };
+    let spec_fail = if res.targets.is_empty() {
+        "resolution gives no address"
+    } else {
+        "no target passes every check"
+    };
+    let wk_error = match &res.well_known {
+        WellKnownState::Invalid { error, .. } => Some(error),
+        _ => None,
+    };
+    let wk_fetch = match &res.well_known {
+        WellKnownState::Valid { index, .. }
+        | WellKnownState::Invalid { index, .. }
+        | WellKnownState::Failed { index } => match &name.host {
+            Host::Dns(h) => obs.well_known.get(h).and_then(|w| w.fetches.get(*index)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let grammar_invalid = matches!(wk_error, Some(WellKnownError::Invalid { .. }));
+
+    // Synapse.
+    let synapse = if grammar_invalid {
+        (
+            Some(false),
+            Some(
+                "uses `m.server` verbatim as host and port, and fails to connect (no fallback)"
+                    .to_owned(),
+            ),
+        )
+    } else if let Some((n, st)) = &res.srv_failure {
+        (
+            Some(false),
+            Some(format!(
+                "gives up when the SRV lookup of {n} fails ({})",
+                st.describe()
+            )),
+        )
+    } else if res.srv_unavailable {
+        (
+            Some(false),
+            Some("fails on an SRV target of `.` (no fallback)".to_owned()),
+        )
+    } else if let Some(WellKnownError::Duplicate(ok)) = wk_error {
+        (
+            None,
+            Some(format!(
+                "takes the last `m.server` ({}), a path delegcheck did not check",
+                ok.raw
+            )),
+        )
+    } else {
+        base(spec_fail)
+    };
+
+    // Dendrite.
+    let dendrite = if grammar_invalid {
+        (
+            Some(false),
+            Some("rejects the invalid `m.server` and fails (no fallback)".to_owned()),
+        )
+    } else if let Some(WellKnownError::MissingServer {
+        wrong_case: Some(k),
+        ..
+    }) = wk_error
+    {
+        (
+            None,
+            Some(format!(
+                "matches `{k}` case-insensitively and delegates, a path delegcheck did not check"
+            )),
+        )
+    } else if let Some((n, _)) = &res.srv_failure {
+        (
+            None,
+            Some(format!(
+                "falls back to port 8448 when the SRV lookup of {n} fails, a path delegcheck did not check"
+            )),
+        )
+    } else if res.srv_unavailable {
+        (
+            Some(false),
+            Some("dials an empty host for an SRV target of `.`".to_owned()),
+        )
+    } else if let Some(WellKnownError::Duplicate(ok)) = wk_error {
+        (
+            None,
+            Some(format!(
+                "takes the last `m.server` ({}), a path delegcheck did not check",
+                ok.raw
+            )),
+        )
+    } else {
+        base(spec_fail)
+    };
+
+    // conduwuit, tuwunel, continuwuity.
+    let first_srv_fails = res.srv.as_ref().and_then(|u| {
+        let answer: &SrvAnswer = obs.srv.get(&u.name)?;
+        let first = answer.records.first()?;
+        let ok_here = targets
+            .iter()
+            .zip(target_obs)
+            .filter(|(_, o)| {
+                o.target.hostname.eq_ignore_ascii_case(&first.target) && o.target.port == first.port
+            })
+            .any(|(t, _)| t.ok);
+        (answer.records.len() > 1 && !ok_here).then(|| first.target.clone())
+    });
+    let host_port_broken = targets.iter().any(|t| {
+        t.ok && t
+            .checks
+            .iter()
+            .any(|c| c.name == CheckName::HostPort && c.status != CheckStatus::Pass)
+    }) && !targets.iter().any(|t| {
+        t.ok && !t
+            .checks
+            .iter()
+            .any(|c| c.name == CheckName::HostPort && c.status != CheckStatus::Pass)
+    });
+    let big_body = wk_fetch
+        .and_then(|f| f.last.result.as_ref().ok())
+        .is_some_and(|r| {
+            r.body.len() >= CONDUWUIT_MAX_BODY
+                && r.body.len() < crate::discovery::well_known::MAX_BODY
+        });
+    let conduwuit = if bracketed_v6_without_port(name)
+        || res
+            .delegated
+            .as_ref()
+            .is_some_and(bracketed_v6_without_port)
+    {
+        (
+            Some(false),
+            Some("mis-parses a bracketed IPv6 literal without a port".to_owned()),
+        )
+    } else if matches!(wk_error, Some(WellKnownError::Status(s)) if (201..300).contains(s)) {
+        (
+            None,
+            Some(
+                "accepts any 2xx well-known and delegates, a path delegcheck did not check"
+                    .to_owned(),
+            ),
+        )
+    } else if matches!(res.well_known, WellKnownState::Valid { .. }) && big_body {
+        (
+            Some(false),
+            Some(format!(
+                "ignores a well-known of {CONDUWUIT_MAX_BODY} bytes or more and falls back to SRV/8448 on the server name"
+            )),
+        )
+    } else if matches!(res.well_known, WellKnownState::Valid { .. })
+        && wk_fetch.is_some_and(|f| f.hops.len() > 4)
+    {
+        (
+            Some(false),
+            Some("follows at most 4 redirects and so never sees the well-known".to_owned()),
+        )
+    } else if let Some(t) = first_srv_fails {
+        (
+            Some(false),
+            Some(format!(
+                "uses only the first SRV record ({t}), which does not work"
+            )),
+        )
+    } else if host_port_broken {
+        (Some(false), Some("sends the port in the Host header (`name:port`), which the reverse proxy does not route".to_owned()))
+    } else if let Some((n, _)) = &res.srv_failure {
+        (
+            None,
+            Some(format!(
+                "ignores a failed SRV lookup of {n} (tuwunel, continuwuity) or fails (conduwuit)"
+            )),
+        )
+    } else if grammar_invalid {
+        let (r, why) = base(spec_fail);
+        (
+            r,
+            why.or(Some(
+                "ignores the invalid `m.server` and falls back to SRV/8448 on the server name"
+                    .to_owned(),
+            )),
+        )
+    } else {
+        base(spec_fail)
+    };
+
+    vec![
+        c(Implementation::Synapse, synapse.0, synapse.1),
+        c(Implementation::Dendrite, dendrite.0, dendrite.1),
+        c(Implementation::Conduwuit, conduwuit.0, conduwuit.1),
+    ]
+}

@@ -1,0 +1,638 @@
+//! At every target: TCP, TLS, the certificate for the spec's name, the federation endpoints
+//! with the spec's Host header, and a routing probe; then consistency across targets.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+use crate::discovery::Resolution;
+use crate::findings::{Code, Severity};
+use crate::net::http::{self, RequestSpec};
+use crate::net::obs::{ConnectFailure, Exchange, HttpResponse, RequestFailure};
+use crate::net::{Deadline, Net};
+use crate::report::{
+    Check, CheckName, CheckStatus, Family, Finding, ServerSoftware, Target, TargetReport, TlsInfo,
+};
+use crate::sanitize::{clip, escape, excerpt};
+use crate::server_name::ServerName;
+
+/// `GET` path of the version endpoint.
+pub const VERSION_PATH: &str = "/_matrix/federation/v1/version";
+/// `GET` path of the key endpoint.
+pub const KEYS_PATH: &str = "/_matrix/key/v2/server";
+/// An unauthenticated federation request (with encoded characters, which path-rewriting
+/// proxies mangle); a homeserver answers 401 `M_UNAUTHORIZED`.
+pub const ROUTING_PATH: &str =
+    "/_matrix/federation/v1/query/profile?user_id=%40delegcheck%3Aexample.org&field=displayname";
+/// Most targets probed at once within one server name.
+pub const TARGET_CONCURRENCY: usize = 8;
+/// A response slower than this is worth a warning.
+pub const SLOW: Duration = Duration::from_secs(5);
+
+/// What was seen at one target.
+#[derive(Debug, Clone)]
+pub struct TargetObs {
+    /// The target.
+    pub target: Target,
+    /// `/version`.
+    pub version: Exchange,
+    /// `/key/v2/server`.
+    pub keys: Exchange,
+    /// The unauthenticated request.
+    pub routing: Exchange,
+    /// The same with `Host: name:port` (only where conduwuit-family peers send that).
+    pub host_port: Option<Exchange>,
+}
+
+/// The Host header conduwuit-family servers send: with the port unless it is 443.
+pub fn conduwuit_host(t: &Target) -> Option<String> {
+    let has_port = match t.host_header.strip_prefix('[') {
+        Some(rest) => rest.contains("]:"),
+        None => t.host_header.contains(':'),
+    };
+    (t.port != 443 && !has_port).then(|| format!("{}:{}", t.host_header, t.port))
+}
+
+/// Probes every target, concurrently (at most [`TARGET_CONCURRENCY`] at once); at each
+/// target the requests run in parallel on their own connections.
+pub async fn probe_all(
+    net: &Net,
+    _name: &ServerName,
+    res: &Resolution,
+    deadline: Deadline,
+) -> Vec<TargetObs> {
+    let sem = Arc::new(Semaphore::new(TARGET_CONCURRENCY));
+    let futs = res.targets.iter().map(|t| {
+        let sem = sem.clone();
+        async move {
+            let _permit = sem.acquire().await;
+            probe(net, t, deadline).await
+        }
+    });
+    futures_util::future::join_all(futs).await
+}
+
+async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
+    let spec = |path: &str, host: &str, cap: usize| RequestSpec {
+        dial_host: Some(t.hostname.clone()),
+        ip: t.ip,
+        port: t.port,
+        tls_name: t.tls_server_name.clone(),
+        host_header: host.to_owned(),
+        path: path.to_owned(),
+        body_cap: cap,
+    };
+    let hp = conduwuit_host(t);
+    let (v, k, r) = (
+        spec(VERSION_PATH, &t.host_header, 16 * 1024),
+        spec(KEYS_PATH, &t.host_header, 256 * 1024),
+        spec(ROUTING_PATH, &t.host_header, 16 * 1024),
+    );
+    let h = hp.as_ref().map(|h| spec(ROUTING_PATH, h, 16 * 1024));
+    let (version, keys, routing, host_port) = tokio::join!(
+        http::exchange(net, &v, &deadline),
+        http::exchange(net, &k, &deadline),
+        http::exchange(net, &r, &deadline),
+        async {
+            match &h {
+                Some(h) => Some(http::exchange(net, h, &deadline).await),
+                None => None,
+            }
+        }
+    );
+    TargetObs {
+        target: t.clone(),
+        version,
+        keys,
+        routing,
+        host_port,
+    }
+}
+
+fn ms(d: Duration) -> Option<u64> {
+    Some(d.as_millis() as u64)
+}
+
+fn check(
+    name: CheckName,
+    status: CheckStatus,
+    detail: impl Into<String>,
+    d: Option<Duration>,
+) -> Check {
+    Check {
+        name,
+        status,
+        detail: detail.into(),
+        duration_ms: d.and_then(ms),
+    }
+}
+
+fn status_of(findings: &[Finding]) -> CheckStatus {
+    match findings.iter().map(|f| f.severity).max() {
+        Some(Severity::Error) => CheckStatus::Fail,
+        Some(Severity::Warning) => CheckStatus::Warn,
+        _ => CheckStatus::Pass,
+    }
+}
+
+fn matrix_error(r: &HttpResponse) -> Option<String> {
+    let v: Value = serde_json::from_slice(&r.body).ok()?;
+    v.get("errcode")?.as_str().map(str::to_owned)
+}
+
+fn describe_response(r: &HttpResponse) -> String {
+    let ct = r.header("content-type").unwrap_or("no content type");
+    let body = excerpt(&r.body, 50);
+    format!("{} ({}) `{}`", r.status, escape(&clip(ct, 40)), body)
+}
+
+/// Judges one target; returns its report and its findings.
+pub fn judge_one(
+    name: &ServerName,
+    res: &Resolution,
+    o: &TargetObs,
+    now: i64,
+) -> (TargetReport, Vec<Finding>) {
+    let t = &o.target;
+    let at = t.address();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut checks: Vec<Check> = Vec::new();
+    let exchanges = [&o.keys, &o.version, &o.routing];
+    let mut report = TargetReport {
+        address: at.clone(),
+        family: Family::of(t.ip),
+        ok: false,
+        checks: vec![],
+        tls: None,
+        certificate: None,
+        server: None,
+        keys: None,
+    };
+
+    // TCP.
+    let connected = exchanges.iter().find(|e| e.connect.is_some());
+    let Some(first) = connected else {
+        let failure = match &o.keys.result {
+            Err(RequestFailure::Connect(c)) => *c,
+            _ => ConnectFailure::Other,
+        };
+        let code = match failure {
+            ConnectFailure::Refused => Code::TcpRefused,
+            ConnectFailure::Timeout => Code::TcpTimeout,
+            _ => Code::TcpUnreachable,
+        };
+        let fam = if t.ip.is_ipv6() { "AAAA" } else { "A" };
+        findings.push(
+            Finding::plain(
+                code,
+                format!(
+                    "{at} ({} {fam} record of {}): {}",
+                    t.hostname,
+                    fam,
+                    failure.describe()
+                ),
+            )
+            .at_target(&at),
+        );
+        checks.push(check(
+            CheckName::Tcp,
+            CheckStatus::Fail,
+            failure.describe(),
+            None,
+        ));
+        for n in [
+            CheckName::Tls,
+            CheckName::Certificate,
+            CheckName::Version,
+            CheckName::Keys,
+            CheckName::Routing,
+        ] {
+            checks.push(check(n, CheckStatus::Skip, "not connected", None));
+        }
+        report.checks = checks;
+        return (report, findings);
+    };
+    checks.push(check(
+        CheckName::Tcp,
+        CheckStatus::Pass,
+        "connected",
+        first.connect,
+    ));
+
+    // TLS.
+    let tls_obs = exchanges
+        .iter()
+        .filter_map(|e| e.tls.as_ref())
+        .find(|t| t.version.is_some());
+    let Some(tls) = tls_obs else {
+        let err = match &o.keys.result {
+            Err(e) => e.clone(),
+            Ok(_) => RequestFailure::Tls("no TLS session".into()),
+        };
+        let (code, text) = match &err {
+            RequestFailure::Tls(e) if e.contains("older than 1.2") => {
+                (Code::TlsOldVersion, e.clone())
+            }
+            RequestFailure::TlsTimeout => (
+                Code::TlsHandshakeFailed,
+                "no TLS handshake in time (does the port speak TLS?)".to_owned(),
+            ),
+            e => (Code::TlsHandshakeFailed, e.describe()),
+        };
+        let sni = t
+            .sni
+            .as_deref()
+            .map(|s| format!("SNI {s}"))
+            .unwrap_or_else(|| "no SNI".into());
+        findings
+            .push(Finding::plain(code, format!("{at} ({sni}): {}", escape(&text))).at_target(&at));
+        checks.push(check(
+            CheckName::Tls,
+            CheckStatus::Fail,
+            escape(&clip(&text, 120)),
+            None,
+        ));
+        for n in [
+            CheckName::Certificate,
+            CheckName::Version,
+            CheckName::Keys,
+            CheckName::Routing,
+        ] {
+            checks.push(check(n, CheckStatus::Skip, "no TLS session", None));
+        }
+        report.checks = checks;
+        return (report, findings);
+    };
+    report.tls = Some(TlsInfo {
+        version: tls.version.clone().unwrap_or_default(),
+        cipher_suite: tls.cipher_suite.clone().unwrap_or_default(),
+        alpn: tls.alpn.clone(),
+    });
+    checks.push(check(
+        CheckName::Tls,
+        CheckStatus::Pass,
+        format!(
+            "{} {}",
+            tls.version.as_deref().unwrap_or("?"),
+            tls.cipher_suite.as_deref().unwrap_or("")
+        ),
+        Some(tls.duration),
+    ));
+
+    // Certificate.
+    let delegated = res.delegated.as_ref().map(|d| d.host.to_string());
+    let cert_findings = super::cert::judge(t, tls, delegated.as_deref(), &name.to_string(), now);
+    report.certificate = super::cert::info(tls, now);
+    let cert_detail = match &report.certificate {
+        Some(c) if cert_findings.is_empty() => {
+            format!("valid for {}, {} days left", t.tls_server_name, c.days_left)
+        }
+        Some(_) => cert_findings
+            .iter()
+            .map(|f| f.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => "no certificate".into(),
+    };
+    checks.push(check(
+        CheckName::Certificate,
+        status_of(&cert_findings),
+        cert_detail,
+        None,
+    ));
+    findings.extend(cert_findings);
+
+    // Version.
+    let mut version_findings = Vec::new();
+    let version_detail = match &o.version.result {
+        Ok(r) if r.status == 200 => {
+            let v: Option<Value> = serde_json::from_slice(&r.body).ok();
+            let server = v.as_ref().and_then(|v| v.get("server"));
+            let get = |k: &str| {
+                server
+                    .and_then(|s| s.get(k))
+                    .and_then(Value::as_str)
+                    .map(|s| clip(s, 80))
+            };
+            if server.is_some() {
+                report.server = Some(ServerSoftware {
+                    name: get("name"),
+                    version: get("version"),
+                });
+                format!(
+                    "{} {}",
+                    escape(&get("name").unwrap_or_default()),
+                    escape(&get("version").unwrap_or_default())
+                )
+            } else {
+                version_findings.push(
+                    Finding::plain(
+                        Code::FederationVersionFailed,
+                        format!("{VERSION_PATH} on {at} answered {}", describe_response(r)),
+                    )
+                    .at_target(&at),
+                );
+                "not a homeserver answer".into()
+            }
+        }
+        Ok(r) => {
+            version_findings.push(
+                Finding::plain(
+                    Code::FederationVersionFailed,
+                    format!("{VERSION_PATH} on {at} answered {}", describe_response(r)),
+                )
+                .at_target(&at),
+            );
+            format!("HTTP {}", r.status)
+        }
+        Err(e) => {
+            version_findings.push(
+                Finding::plain(
+                    Code::FederationVersionFailed,
+                    format!("{VERSION_PATH} on {at}: {}", escape(&e.describe())),
+                )
+                .at_target(&at),
+            );
+            escape(&clip(&e.describe(), 100))
+        }
+    };
+    let vd = o.version.result.as_ref().ok().map(|r| r.duration);
+    checks.push(check(
+        CheckName::Version,
+        status_of(&version_findings),
+        version_detail,
+        vd,
+    ));
+    findings.extend(version_findings);
+
+    // Keys.
+    let mut key_findings = Vec::new();
+    let keys_detail = match &o.keys.result {
+        Ok(r) if r.status == 200 => {
+            let (info, problems) = super::keys::judge(&r.body, &name.to_string(), now * 1000);
+            for p in problems {
+                let mut f = Finding::plain(p.code, format!("{at}: {}", p.message)).at_target(&at);
+                if p.code == Code::KeysServerNameMismatch {
+                    if let Some(other) = info.as_ref().and_then(|i| i.server_name.clone()) {
+                        if res
+                            .delegated
+                            .as_ref()
+                            .is_some_and(|d| d.host.to_string() == other)
+                        {
+                            f.hint = format!(
+                                "This homeserver calls itself {other}, the delegated host. Its `server_name` must be {name} (the name in your user IDs); the well-known only says where to connect."
+                            );
+                        }
+                    }
+                }
+                key_findings.push(f);
+            }
+            let d = info
+                .as_ref()
+                .map(|i| {
+                    format!(
+                        "{} key(s), {} verified",
+                        i.key_ids.len(),
+                        i.verified_key_ids.len()
+                    )
+                })
+                .unwrap_or_default();
+            report.keys = info;
+            if r.duration > SLOW {
+                key_findings.push(
+                    Finding::plain(
+                        Code::FederationSlow,
+                        format!("{KEYS_PATH} on {at} took {} ms", r.duration.as_millis()),
+                    )
+                    .at_target(&at),
+                );
+            }
+            d
+        }
+        Ok(r) => {
+            key_findings.push(
+                Finding::plain(
+                    Code::KeysFailed,
+                    format!("{KEYS_PATH} on {at} answered {}", describe_response(r)),
+                )
+                .at_target(&at),
+            );
+            format!("HTTP {}", r.status)
+        }
+        Err(e) => {
+            key_findings.push(
+                Finding::plain(
+                    Code::KeysFailed,
+                    format!("{KEYS_PATH} on {at}: {}", escape(&e.describe())),
+                )
+                .at_target(&at),
+            );
+            escape(&clip(&e.describe(), 100))
+        }
+    };
+    let kd = o.keys.result.as_ref().ok().map(|r| r.duration);
+    checks.push(check(
+        CheckName::Keys,
+        status_of(&key_findings),
+        keys_detail,
+        kd,
+    ));
+    findings.extend(key_findings);
+
+    // Routing.
+    let routed = |r: &Result<HttpResponse, RequestFailure>| -> Result<String, String> {
+        match r {
+            Ok(r) => match matrix_error(r) {
+                Some(code) if r.status == 401 && code == "M_UNAUTHORIZED" => {
+                    Ok("401 M_UNAUTHORIZED".into())
+                }
+                Some(code) if (400..500).contains(&r.status) => {
+                    Ok(format!("{} {}", r.status, escape(&clip(&code, 40))))
+                }
+                _ => Err(describe_response(r)),
+            },
+            Err(e) => Err(escape(&e.describe())),
+        }
+    };
+    let mut routing_findings = Vec::new();
+    let routing_detail = match routed(&o.routing.result) {
+        Ok(d) => d,
+        Err(d) => {
+            routing_findings.push(
+                Finding::plain(
+                    Code::FederationNotRouted,
+                    format!("an unauthenticated federation request to {at} (Host {}) answered {d}, not 401 M_UNAUTHORIZED from the homeserver", t.host_header),
+                )
+                .at_target(&at),
+            );
+            d
+        }
+    };
+    checks.push(check(
+        CheckName::Routing,
+        status_of(&routing_findings),
+        routing_detail,
+        o.routing.result.as_ref().ok().map(|r| r.duration),
+    ));
+    findings.extend(routing_findings);
+
+    if let Some(hp) = &o.host_port {
+        let host = conduwuit_host(t).unwrap_or_default();
+        let routing_ok = routed(&o.routing.result).is_ok();
+        match routed(&hp.result) {
+            Ok(d) => checks.push(check(
+                CheckName::HostPort,
+                CheckStatus::Pass,
+                format!("Host {host}: {d}"),
+                None,
+            )),
+            Err(d) => {
+                // Only meaningful when the spec's Host works: otherwise routing already failed.
+                let status = if routing_ok {
+                    findings.push(
+                        Finding::plain(
+                            Code::FederationHostPort,
+                            format!(
+                                "{at} routes `Host: {}` but not `Host: {host}` (answered {d})",
+                                t.host_header
+                            ),
+                        )
+                        .at_target(&at),
+                    );
+                    CheckStatus::Warn
+                } else {
+                    CheckStatus::Fail
+                };
+                checks.push(check(
+                    CheckName::HostPort,
+                    status,
+                    format!("Host {host}: {d}"),
+                    None,
+                ));
+            }
+        }
+    }
+
+    report.ok = !findings.iter().any(|f| f.severity == Severity::Error);
+    report.checks = checks;
+    (report, findings)
+}
+
+/// Judges every target, then the consistency between them.
+pub fn judge_all(
+    name: &ServerName,
+    res: &Resolution,
+    obs: &[TargetObs],
+) -> (Vec<TargetReport>, Vec<Finding>) {
+    let now = crate::time::now();
+    let mut reports = Vec::new();
+    let mut findings = Vec::new();
+    for o in obs {
+        let (r, f) = judge_one(name, res, o, now);
+        reports.push(r);
+        findings.extend(f);
+    }
+    consistency(&reports, &mut findings);
+    if !reports.is_empty() && !reports.iter().any(|r| r.ok) {
+        let all_tcp_failed = reports.iter().all(|r| {
+            r.checks
+                .first()
+                .is_some_and(|c| c.status == CheckStatus::Fail)
+        });
+        let hint = match (res.step, all_tcp_failed, &res.delegated) {
+            (Some("3.5"), true, Some(d)) => format!(
+                "`m.server` has no port, so servers connect to {d} on port 8448, which does not answer. If federation is served on 443 (the usual reverse-proxy setup), write `\"m.server\": \"{d}:443\"`; otherwise open port 8448."
+            ),
+            (Some("6"), true, _) => format!(
+                "Without delegation servers connect to {name} on port 8448, which does not answer. Open 8448, or delegate with a well-known (`{{\"m.server\": \"host:443\"}}` at https://{name}/.well-known/matrix/server)."
+            ),
+            _ => Code::NoWorkingTarget.hint().to_owned(),
+        };
+        findings.push(Finding::new(
+            Code::NoWorkingTarget,
+            format!(
+                "none of the {} target address(es) passes every check: other servers cannot federate with {name}",
+                reports.len()
+            ),
+            hint,
+        ));
+    }
+    (reports, findings)
+}
+
+fn consistency(reports: &[TargetReport], findings: &mut Vec<Finding>) {
+    let ok: Vec<&TargetReport> = reports
+        .iter()
+        .filter(|r| {
+            r.checks
+                .iter()
+                .any(|c| c.name == CheckName::Keys && c.status != CheckStatus::Skip)
+        })
+        .collect();
+    if ok.len() >= 2 {
+        let sig = |r: &TargetReport| {
+            (
+                r.keys.as_ref().and_then(|k| k.server_name.clone()),
+                r.keys.as_ref().map(|k| {
+                    let mut v = k.key_ids.clone();
+                    v.sort();
+                    v
+                }),
+                r.certificate.as_ref().map(|c| c.sha256.clone()),
+            )
+        };
+        let first = sig(ok[0]);
+        for r in &ok[1..] {
+            let s = sig(r);
+            if s != first {
+                let what = if s.0 != first.0 {
+                    format!(
+                        "server name {:?} vs {:?}",
+                        s.0.unwrap_or_default(),
+                        first.0.clone().unwrap_or_default()
+                    )
+                } else if s.1 != first.1 {
+                    "different signing key ids".to_owned()
+                } else {
+                    "a different certificate".to_owned()
+                };
+                findings.push(
+                    Finding::plain(
+                        Code::TargetSplitBrain,
+                        format!(
+                            "{} disagrees with {}: {}",
+                            r.address,
+                            ok[0].address,
+                            escape(&what)
+                        ),
+                    )
+                    .at_target(&r.address),
+                );
+            }
+        }
+    }
+    let fam_ok = |f: Family| {
+        reports
+            .iter()
+            .filter(|r| r.family == f)
+            .map(|r| r.ok)
+            .collect::<Vec<_>>()
+    };
+    let v4 = fam_ok(Family::Ipv4);
+    let v6 = fam_ok(Family::Ipv6);
+    if !v4.is_empty() && !v6.is_empty() {
+        if v4.iter().any(|x| *x) && !v6.iter().any(|x| *x) {
+            findings.push(Finding::plain(
+                Code::TargetIpv6Broken,
+                "federation works over IPv4 only: no IPv6 target passes (peers that prefer IPv6 fail or wait)",
+            ));
+        } else if v6.iter().any(|x| *x) && !v4.iter().any(|x| *x) {
+            findings.push(Finding::plain(
+                Code::TargetIpv4Broken,
+                "federation works over IPv6 only: no IPv4 target passes, and most peers are IPv4-only",
+            ));
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The command line (clap derive). Also the source of `completions/` and `man/`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Parser, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  every server name would federate (warnings allowed)
+  1  at least one would not (or has warnings, with --strict)
+  2  usage error (bad flag, unreadable file or CA file)
+  3  the check itself could not run (e.g. no resolver configuration)
+  With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+
+Examples:
+  delegcheck example.org
+  delegcheck --demo                       # the offline lab: what reports look like
+  delegcheck --format json example.org | jq .ok
+  delegcheck -f servers.txt --format jsonl --jobs 64
+  delegcheck --connect-to example.org:443:203.0.113.9:443 example.org
+  delegcheck --explain tls-name-mismatch";
+
+/// Diagnose Matrix federation delegation: where other homeservers would connect to
+/// SERVER_NAME, whether it works there, and how to fix what does not.
+///
+/// delegcheck runs the spec's server-name resolution the way a homeserver does (well-known,
+/// SRV, A/AAAA), then checks every address it yields: TCP, TLS, the certificate for the name
+/// the spec requires, the federation endpoints and the signing keys. Every problem is a
+/// finding with a stable code and a fix.
+#[derive(Debug, Parser)]
+#[command(name = "delegcheck", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// Server names to check (the `example.org` of `@alice:example.org`).
+    #[arg(value_name = "SERVER_NAME")]
+    pub names: Vec<String>,
+
+    /// Read server names from a file, one per line (`#` starts a comment; `-` is stdin).
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub file: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human, value_name = "FORMAT")]
+    pub format: Format,
+
+    /// When to colour the human report (overrides NO_COLOR, CLICOLOR and CLICOLOR_FORCE).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Show full reports for every server name in a batch, not only for failures.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Write the output to PATH (atomically: a temporary file, then a rename).
+    #[arg(short = 'o', long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Ask this DNS server instead of the system's resolver.
+    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_resolver, help_heading = "Network")]
+    pub resolver: Option<SocketAddr>,
+
+    /// Trust the certificates in this PEM file too (repeatable).
+    #[arg(long = "ca-file", value_name = "PEM", action = ArgAction::Append, help_heading = "Network")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// Trust only the --ca-file certificates, not the system's roots.
+    #[arg(long, help_heading = "Network")]
+    pub no_system_roots: bool,
+
+    /// Connect to ADDR2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl's
+    /// meaning; empty HOST1 or PORT1 match any; repeatable).
+    #[arg(long = "connect-to", value_name = "HOST1:PORT1:ADDR2:PORT2", action = ArgAction::Append, help_heading = "Network")]
+    pub connect_to: Vec<String>,
+
+    /// Use IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6", help_heading = "Network")]
+    pub ipv4: bool,
+
+    /// Use IPv6 only.
+    #[arg(short = '6', help_heading = "Network")]
+    pub ipv6: bool,
+
+    /// Overall deadline per server name (e.g. 10s, 1500ms, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Network")]
+    pub timeout: Duration,
+
+    /// Longest any one network step may take (DNS query, connect, handshake, response);
+    /// at most --timeout.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, help_heading = "Network")]
+    pub step_timeout: Duration,
+
+    /// Fail (exit 1) on warnings too.
+    #[arg(long, help_heading = "Batch and CI")]
+    pub strict: bool,
+
+    /// Check at most N server names at once.
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024), help_heading = "Batch and CI")]
+    pub jobs: u16,
+
+    /// Print the long explanation of a finding code (`list` lists them all).
+    #[arg(long, value_name = "CODE", help_heading = "Information")]
+    pub explain: Option<String>,
+
+    /// Run the built-in offline lab: every scenario, or one by name (`list` lists them).
+    #[arg(long, value_name = "SCENARIO", num_args = 0..=1, default_missing_value = "", help_heading = "Information")]
+    pub demo: Option<String>,
+
+    /// Print a generated file: the man page or a shell completion script.
+    #[arg(long, value_enum, value_name = "KIND", help_heading = "Information")]
+    pub generate: Option<Generate>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A coloured report for a person.
+    Human,
+    /// One pretty JSON document (an array for several names).
+    Json,
+    /// One compact JSON report per line, streamed as each check completes.
+    Jsonl,
+    /// Prometheus textfile-collector metrics.
+    Prometheus,
+    /// A Nagios/Icinga plugin status line with perfdata.
+    Nagios,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal, honouring NO_COLOR, CLICOLOR and CLICOLOR_FORCE.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--generate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    /// The man page (roff).
+    Man,
+    /// Bash completion.
+    CompleteBash,
+    /// Zsh completion.
+    CompleteZsh,
+    /// Fish completion.
+    CompleteFish,
+    /// Elvish completion.
+    CompleteElvish,
+    /// PowerShell completion.
+    CompletePowershell,
+}
+
+/// Parses `10s`, `1500ms`, `1m`, `2.5s` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (try 10s or 1500ms)"))?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" | "min" => n * 60.0,
+        other => return Err(format!("unknown unit `{other}` (use ms, s or m)")),
+    };
+    if !(secs.is_finite() && secs > 0.0 && secs <= 3600.0) {
+        return Err(format!("`{s}` must be more than 0 and at most 1 hour"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses `ADDR`, `ADDR:PORT`, `[V6]:PORT` (port 53 by default).
+pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(sa) = s.parse::<SocketAddr>() {
+        return Ok(sa);
+    }
+    let bare = s.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<std::net::IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("`{s}` is not an IP address with an optional port"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("1500ms"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("2.5"), Ok(Duration::from_millis(2500)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("10h").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("99999s").is_err());
+    }
+
+    #[test]
+    fn resolvers() {
+        assert_eq!(
+            parse_resolver("127.0.0.1"),
+            Ok("127.0.0.1:53".parse().unwrap())
+        );
+        assert_eq!(
+            parse_resolver("127.0.0.1:5353"),
+            Ok("127.0.0.1:5353".parse().unwrap())
+        );
+        assert_eq!(
+            parse_resolver("[::1]:5353"),
+            Ok("[::1]:5353".parse().unwrap())
+        );
+        assert_eq!(parse_resolver("::1"), Ok("[::1]:53".parse().unwrap()));
+        assert!(parse_resolver("dns.example").is_err());
+    }
+}
+
+/// Sections appended to the generated man page: exit status, finding codes, environment.
+pub fn man_extra() -> String {
+    let mut s = String::new();
+    s.push_str(".SH \"EXIT STATUS\"\n");
+    for (code, text) in [
+        ("0", "every server name would federate (warnings allowed)"),
+        (
+            "1",
+            "at least one would not federate (or has warnings, with \\-\\-strict)",
+        ),
+        ("2", "usage error: bad flag, unreadable file or CA file"),
+        (
+            "3",
+            "the check itself could not run (e.g. no resolver configuration)",
+        ),
+    ] {
+        s.push_str(&format!(".TP\n{code}\n{text}\n"));
+    }
+    s.push_str(".PP\nWith \\-\\-format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage errors included).\n");
+    s.push_str(".SH \"FINDING CODES\"\nEvery finding has a stable code; \\fBdelegcheck \\-\\-explain CODE\\fR prints the long explanation.\n");
+    for c in crate::findings::Code::ALL {
+        s.push_str(&format!(
+            ".TP\n\\fB{}\\fR ({})\n{}\n",
+            c.as_str().replace('-', "\\-"),
+            c.severity().as_str(),
+            c.title()
+                .replace('\\', "\\\\")
+                .replace('-', "\\-")
+                .replace('`', "")
+        ));
+    }
+    s.push_str(".SH ENVIRONMENT\n.TP\nNO_COLOR\nnon\\-empty: no colour (unless \\-\\-color always)\n.TP\nCLICOLOR_FORCE\nnon\\-empty and not 0: colour even when not a terminal\n.TP\nCLICOLOR\n0: no colour\n");
+    s
+}

@@ -1,0 +1,772 @@
+//! The spec's "Resolving server names" (v1.19), sans-IO.
+//!
+//! [`resolve`] is a pure function of the server name and the observations gathered so far. It
+//! returns the probes it wants (required ones, plus speculative ones that shorten the critical
+//! path) and, once every required observation is in, the [`Resolution`]: the decisive step,
+//! the targets in the order a homeserver would try them, and the trace. The driver
+//! ([`crate::engine`]) runs the probes, feeds the observations back and calls it again. The same
+//! observations always give the same resolution, so the algorithm is tested with no network.
+
+pub mod well_known;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::net::http::{Fetch, RedirectStop};
+use crate::net::obs::{AddrAnswer, CertVerdict, DnsStatus, RequestFailure, SrvAnswer, SrvRecord};
+use crate::report::{Step, StepKind, StepStatus, Target};
+use crate::sanitize::clip;
+use crate::server_name::{DEFAULT_PORT, Host, ServerName};
+use well_known::{WellKnownError, WellKnownOk};
+
+/// Most SRV records used per lookup, and most targets overall (bounded fan-out).
+pub const MAX_SRV_TARGETS: usize = 8;
+/// Most targets checked.
+pub const MAX_TARGETS: usize = 16;
+
+/// A probe the algorithm wants run.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Probe {
+    /// `GET https://HOST/.well-known/matrix/server` from every address of HOST (this also
+    /// observes HOST's A/AAAA records).
+    WellKnown(String),
+    /// An SRV query for this full name.
+    Srv(String),
+    /// A and AAAA queries for this host.
+    Addrs(String),
+}
+
+/// The well-known as fetched from every address of a host.
+#[derive(Debug, Clone)]
+pub struct WellKnownObs {
+    /// One fetch per address (IPv6 first), possibly none.
+    pub fetches: Vec<Fetch>,
+    /// Time taken (lookup and all fetches).
+    pub duration: Duration,
+}
+
+/// Everything observed so far.
+#[derive(Debug, Clone, Default)]
+pub struct Observations {
+    /// Well-known fetches by host.
+    pub well_known: HashMap<String, WellKnownObs>,
+    /// SRV answers by name.
+    pub srv: HashMap<String, SrvAnswer>,
+    /// Address answers by host.
+    pub addrs: HashMap<String, AddrAnswer>,
+}
+
+/// What the well-known step concluded.
+#[derive(Debug, Clone)]
+pub enum WellKnownState {
+    /// Not consulted (IP literal or explicit port).
+    NotFetched,
+    /// The host has no address (the lookup status says why).
+    NoAddress(DnsStatus),
+    /// The fetch failed before a usable response (connection, TLS, certificate, redirects).
+    Failed {
+        /// Which fetch decided.
+        index: usize,
+    },
+    /// A response that is not a valid well-known.
+    Invalid {
+        /// Which fetch decided.
+        index: usize,
+        /// Why.
+        error: WellKnownError,
+    },
+    /// A valid delegation.
+    Valid {
+        /// Which fetch decided.
+        index: usize,
+        /// The delegation.
+        ok: WellKnownOk,
+    },
+}
+
+/// How SRV was used by the decisive path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SrvUse {
+    /// The SRV name that decided.
+    pub name: String,
+    /// It is the deprecated `_matrix._tcp`.
+    pub legacy: bool,
+    /// The spec step.
+    pub step: &'static str,
+    /// Records in the order a homeserver would try them.
+    pub ordered: Vec<SrvRecord>,
+}
+
+/// A host whose addresses the decisive path needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostUse {
+    /// Host name.
+    pub host: String,
+    /// Port to connect to.
+    pub port: u16,
+    /// Spec step.
+    pub step: &'static str,
+    /// It came from an SRV record.
+    pub srv_target: bool,
+}
+
+/// The outcome of resolution.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    /// The decisive step (`None` when the name was never resolvable).
+    pub step: Option<&'static str>,
+    /// The delegated server name, when a valid well-known delegates.
+    pub delegated: Option<ServerName>,
+    /// What the well-known step concluded.
+    pub well_known: WellKnownState,
+    /// The SRV answer that decided, if SRV did.
+    pub srv: Option<SrvUse>,
+    /// An SRV lookup failed hard (SERVFAIL, timeout…): no targets (Synapse's behaviour).
+    pub srv_failure: Option<(String, DnsStatus)>,
+    /// The decisive SRV answer had only `.` targets.
+    pub srv_unavailable: bool,
+    /// Hosts resolved for targets.
+    pub hosts: Vec<HostUse>,
+    /// Targets, in order.
+    pub targets: Vec<Target>,
+    /// The trace for the report.
+    pub trace: Vec<Step>,
+}
+
+/// What [`resolve`] returns: probes wanted, and the resolution once complete.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Probes whose observations are wanted (required and speculative).
+    pub probes: Vec<Probe>,
+    /// Set when every required observation is in.
+    pub resolution: Option<Resolution>,
+}
+
+/// `_matrix-fed._tcp.HOST`
+pub fn srv_fed(host: &str) -> String {
+    format!("_matrix-fed._tcp.{host}")
+}
+
+/// `_matrix._tcp.HOST` (deprecated)
+pub fn srv_legacy(host: &str) -> String {
+    format!("_matrix._tcp.{host}")
+}
+
+/// The well-known URL of a host.
+pub fn well_known_url(host: &str) -> String {
+    format!("https://{host}/.well-known/matrix/server")
+}
+
+struct Cx<'a> {
+    obs: &'a Observations,
+    probes: Vec<Probe>,
+    missing: bool,
+}
+
+impl<'a> Cx<'a> {
+    fn want(&mut self, p: Probe) {
+        if !self.probes.contains(&p) {
+            self.probes.push(p);
+        }
+    }
+    fn srv(&mut self, name: &str) -> Option<&'a SrvAnswer> {
+        self.want(Probe::Srv(name.to_owned()));
+        let r = self.obs.srv.get(name);
+        self.missing |= r.is_none();
+        r
+    }
+    fn addrs(&mut self, host: &str) -> Option<&'a AddrAnswer> {
+        let r = self.obs.addrs.get(host);
+        if r.is_none() {
+            self.want(Probe::Addrs(host.to_owned()));
+            self.missing = true;
+        }
+        r
+    }
+    fn well_known(&mut self, host: &str) -> Option<&'a WellKnownObs> {
+        self.want(Probe::WellKnown(host.to_owned()));
+        let r = self.obs.well_known.get(host);
+        self.missing |= r.is_none();
+        r
+    }
+    /// Wanted for speed only: the outcome never waits for it.
+    fn speculate_addrs(&mut self, host: &str) {
+        if !self.obs.addrs.contains_key(host) && is_connectable_name(host) {
+            self.want(Probe::Addrs(host.to_owned()));
+        }
+    }
+}
+
+fn is_connectable_name(host: &str) -> bool {
+    host != "." && !host.is_empty() && host.parse::<IpAddr>().is_err()
+}
+
+/// RFC 2782 order, made deterministic: priority ascending; within a priority, weight
+/// descending (the most likely pick first), then answer order. `.` targets are dropped.
+pub fn order_srv(records: &[SrvRecord]) -> Vec<SrvRecord> {
+    let mut v: Vec<(usize, &SrvRecord)> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.target != ".")
+        .collect();
+    v.sort_by(|(ia, a), (ib, b)| {
+        a.priority
+            .cmp(&b.priority)
+            .then(b.weight.cmp(&a.weight))
+            .then(ia.cmp(ib))
+    });
+    v.into_iter().map(|(_, r)| r.clone()).collect()
+}
+
+/// Which fetch decides: the first (IPv6 first) whose connection was established, as happy
+/// eyeballs would pick; if none connected, the first.
+pub fn decisive_fetch(fetches: &[Fetch]) -> Option<usize> {
+    if fetches.is_empty() {
+        return None;
+    }
+    Some(
+        fetches
+            .iter()
+            .position(|f| f.last.connect.is_some() || !f.hops.is_empty())
+            .unwrap_or(0),
+    )
+}
+
+/// Evaluates one fetch as a homeserver would.
+pub fn evaluate_fetch(f: &Fetch) -> Result<WellKnownOk, Option<WellKnownError>> {
+    if f.stop.is_some() || f.bad_certificate().is_some() {
+        return Err(None);
+    }
+    let resp = f.last.result.as_ref().map_err(|_| None)?;
+    well_known::parse(resp.status, &resp.body, resp.truncated).map_err(Some)
+}
+
+/// Runs the algorithm as far as the observations allow.
+pub fn resolve(name: &ServerName, obs: &Observations) -> Plan {
+    let mut cx = Cx {
+        obs,
+        probes: Vec::new(),
+        missing: false,
+    };
+    let mut res = Resolution {
+        step: None,
+        delegated: None,
+        well_known: WellKnownState::NotFetched,
+        srv: None,
+        srv_failure: None,
+        srv_unavailable: false,
+        hosts: Vec::new(),
+        targets: Vec::new(),
+        trace: Vec::new(),
+    };
+    run(name, &mut cx, &mut res);
+    if cx.missing {
+        return Plan {
+            probes: cx.probes,
+            resolution: None,
+        };
+    }
+    res.targets.truncate(MAX_TARGETS);
+    res.trace = trace(name, obs, &res);
+    Plan {
+        probes: cx.probes,
+        resolution: Some(res),
+    }
+}
+
+fn run(name: &ServerName, cx: &mut Cx, res: &mut Resolution) {
+    let server_name = name.to_string();
+    match (&name.host, name.port) {
+        // Step 1: IP literal.
+        (Host::V4(_) | Host::V6(_), port) => {
+            let ip = name.host.ip().expect("literal");
+            res.step = Some("1");
+            res.targets.push(Target {
+                ip,
+                port: port.unwrap_or(DEFAULT_PORT),
+                hostname: ip.to_string(),
+                host_header: server_name,
+                tls_server_name: ip.to_string(),
+                sni: None,
+                step: "1".into(),
+            });
+        }
+        // Step 2: explicit port.
+        (Host::Dns(host), Some(port)) => {
+            res.step = Some("2");
+            add_host(cx, res, host, port, "2", false, &server_name, host);
+        }
+        // Step 3: well-known, then 4-6.
+        (Host::Dns(host), None) => {
+            // Diagnostic extras, wanted at once: SRV on the server name (used by steps 4/5,
+            // reported as ignored otherwise).
+            let fed = cx.srv(&srv_fed(host));
+            let legacy = cx.srv(&srv_legacy(host));
+            for a in [fed, legacy].into_iter().flatten() {
+                for r in order_srv(&a.records).iter().take(MAX_SRV_TARGETS) {
+                    cx.speculate_addrs(&r.target);
+                }
+            }
+            let Some(wk) = cx.well_known(host) else {
+                return;
+            };
+            res.well_known = match decisive_fetch(&wk.fetches) {
+                None => WellKnownState::NoAddress(
+                    cx.obs
+                        .addrs
+                        .get(host)
+                        .and_then(|a| a.failure().cloned())
+                        .unwrap_or(DnsStatus::NxDomain),
+                ),
+                Some(index) => match evaluate_fetch(&wk.fetches[index]) {
+                    Ok(ok) => WellKnownState::Valid { index, ok },
+                    Err(Some(error)) => WellKnownState::Invalid { index, error },
+                    Err(None) => WellKnownState::Failed { index },
+                },
+            };
+            if let WellKnownState::Valid { ok, .. } = &res.well_known {
+                let d = ok.server.clone();
+                res.delegated = Some(d.clone());
+                delegated(cx, res, &d);
+            } else {
+                srv_path(cx, res, host, ["4", "5", "6"], host);
+            }
+        }
+    }
+}
+
+/// Steps 3.1-3.5.
+fn delegated(cx: &mut Cx, res: &mut Resolution, d: &ServerName) {
+    let text = d.to_string();
+    match (&d.host, d.port) {
+        (Host::V4(_) | Host::V6(_), port) => {
+            let ip = d.host.ip().expect("literal");
+            res.step = Some("3.1");
+            res.targets.push(Target {
+                ip,
+                port: port.unwrap_or(DEFAULT_PORT),
+                hostname: ip.to_string(),
+                host_header: text,
+                tls_server_name: ip.to_string(),
+                sni: None,
+                step: "3.1".into(),
+            });
+        }
+        (Host::Dns(h), Some(port)) => {
+            res.step = Some("3.2");
+            add_host(cx, res, h, port, "3.2", false, &text, h);
+        }
+        (Host::Dns(h), None) => srv_path(cx, res, h, ["3.3", "3.4", "3.5"], h),
+    }
+}
+
+/// SRV `_matrix-fed._tcp`, then `_matrix._tcp`, then A/AAAA on 8448, on `host`; Host header
+/// and certificate name are `name` (the server name or the delegated host, never the SRV
+/// target).
+fn srv_path(cx: &mut Cx, res: &mut Resolution, host: &str, labels: [&'static str; 3], name: &str) {
+    let fed = cx.srv(&srv_fed(host));
+    let legacy = cx.srv(&srv_legacy(host));
+    let (Some(fed), Some(legacy)) = (fed, legacy) else {
+        // Speculate on the fallback while SRV is in flight.
+        cx.speculate_addrs(host);
+        return;
+    };
+    let chosen = if fed.status.is_failure() {
+        res.step = Some(labels[0]);
+        res.srv_failure = Some((fed.name.clone(), fed.status.clone()));
+        return;
+    } else if !fed.records.is_empty() {
+        (fed, false, labels[0])
+    } else if legacy.status.is_failure() {
+        res.step = Some(labels[1]);
+        res.srv_failure = Some((legacy.name.clone(), legacy.status.clone()));
+        return;
+    } else if !legacy.records.is_empty() {
+        (legacy, true, labels[1])
+    } else {
+        res.step = Some(labels[2]);
+        add_host(cx, res, host, DEFAULT_PORT, labels[2], false, name, name);
+        return;
+    };
+    let (answer, is_legacy, step) = chosen;
+    res.step = Some(step);
+    let ordered = order_srv(&answer.records);
+    res.srv = Some(SrvUse {
+        name: answer.name.clone(),
+        legacy: is_legacy,
+        step,
+        ordered: ordered.clone(),
+    });
+    if ordered.is_empty() {
+        res.srv_unavailable = true;
+        return;
+    }
+    for r in ordered.iter().take(MAX_SRV_TARGETS) {
+        if r.port == 0 || r.target.parse::<IpAddr>().is_ok() {
+            continue; // judged as srv-port-zero / srv-target-ip; nothing to connect to
+        }
+        add_host(cx, res, &r.target, r.port, step, true, name, name);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn add_host(
+    cx: &mut Cx,
+    res: &mut Resolution,
+    host: &str,
+    port: u16,
+    step: &'static str,
+    srv_target: bool,
+    host_header: &str,
+    tls_name: &str,
+) {
+    res.hosts.push(HostUse {
+        host: host.to_owned(),
+        port,
+        step,
+        srv_target,
+    });
+    let Some(a) = cx.addrs(host) else { return };
+    for ip in a.addrs() {
+        let t = Target {
+            ip,
+            port,
+            hostname: host.to_owned(),
+            host_header: host_header.to_owned(),
+            tls_server_name: tls_name.to_owned(),
+            sni: Some(tls_name.to_owned()),
+            step: step.into(),
+        };
+        if !res.targets.contains(&t) {
+            res.targets.push(t);
+        }
+    }
+}
+
+// ---- the trace ---------------------------------------------------------------------------------
+
+fn ms(d: Duration) -> Option<u64> {
+    Some(d.as_millis() as u64)
+}
+
+fn srv_text(r: &SrvRecord) -> String {
+    format!("{} {} {} {}", r.priority, r.weight, r.port, r.target)
+}
+
+/// Short description of a fetch's outcome, for the trace.
+pub fn fetch_summary(f: &Fetch) -> String {
+    let mut s = String::new();
+    for h in &f.hops {
+        s.push_str(&format!("{} → ", h.status));
+    }
+    if let Some(stop) = &f.stop {
+        s.push_str(&match stop {
+            RedirectStop::Loop => "redirect loop".to_owned(),
+            RedirectStop::TooMany => "too many redirects".to_owned(),
+            RedirectStop::Insecure(u) => format!("redirect to {}", clip(u, 80)),
+            RedirectStop::NoLocation => "redirect without Location".to_owned(),
+            RedirectStop::Dns(h, st) => format!("{}: {}", clip(h, 60), st.describe()),
+        });
+        return s;
+    }
+    match &f.last.result {
+        Err(e) => s.push_str(&e.describe()),
+        Ok(r) => {
+            s.push_str(&r.status.to_string());
+            let body = String::from_utf8_lossy(&r.body);
+            let body = body.trim();
+            if !body.is_empty() {
+                s.push(' ');
+                s.push_str(&clip(
+                    &body.split_whitespace().collect::<Vec<_>>().join(" "),
+                    80,
+                ));
+            }
+        }
+    }
+    if let Some((_, v)) = f.bad_certificate() {
+        s.push_str(&format!(" (certificate: {})", verdict_text(v)));
+    }
+    s
+}
+
+/// A certificate verdict in words.
+pub fn verdict_text(v: &CertVerdict) -> String {
+    match v {
+        CertVerdict::Valid => "valid".into(),
+        CertVerdict::NameMismatch => "not valid for this name".into(),
+        CertVerdict::Expired => "expired".into(),
+        CertVerdict::NotYetValid => "not valid yet".into(),
+        CertVerdict::UnknownIssuer => "untrusted issuer".into(),
+        CertVerdict::Other(s) => clip(s, 80),
+    }
+}
+
+fn addr_text(a: &AddrAnswer) -> (String, StepStatus) {
+    let ips = a.addrs();
+    if !ips.is_empty() {
+        let mut s = ips
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Some((_, canon)) = a.cnames.last() {
+            s = format!("CNAME {canon} → {s}");
+        }
+        return (s, StepStatus::Ok);
+    }
+    match a.failure() {
+        Some(f) => (f.describe(), StepStatus::Error),
+        None => {
+            let st =
+                a.a.as_ref()
+                    .map(|x| x.0.describe())
+                    .or_else(|| a.aaaa.as_ref().map(|x| x.0.describe()))
+                    .unwrap_or_else(|| "no records".into());
+            (st, StepStatus::NotFound)
+        }
+    }
+}
+
+fn srv_step(a: &SrvAnswer, step: Option<&str>, used: bool, meaning: String) -> Step {
+    let (answer, status) = if a.status.is_failure() {
+        (a.status.describe(), StepStatus::Error)
+    } else if a.records.is_empty() {
+        (a.status.describe(), StepStatus::NotFound)
+    } else {
+        (
+            a.records
+                .iter()
+                .map(srv_text)
+                .collect::<Vec<_>>()
+                .join(", "),
+            if used {
+                StepStatus::Ok
+            } else {
+                StepStatus::Ignored
+            },
+        )
+    };
+    Step {
+        step: step.map(str::to_owned),
+        kind: StepKind::Srv,
+        query: format!("{} SRV", a.name),
+        answer,
+        status,
+        meaning,
+        decisive: false,
+        duration_ms: ms(a.duration),
+    }
+}
+
+fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let (first, meaning) = match (&name.host, name.port) {
+        (Host::V4(_) | Host::V6(_), _) => {
+            ("1", "an IP literal: connect to it directly, no delegation")
+        }
+        (_, Some(_)) => (
+            "2",
+            "an explicit port: connect to the host directly; well-known and SRV are not consulted",
+        ),
+        _ => ("3", "a host name without port: fetch the well-known first"),
+    };
+    steps.push(Step {
+        step: Some(first.into()),
+        kind: StepKind::ServerName,
+        query: name.to_string(),
+        answer: match &name.host {
+            Host::Dns(_) => "host name".into(),
+            Host::V4(_) => "IPv4 literal".into(),
+            Host::V6(_) => "IPv6 literal".into(),
+        },
+        status: StepStatus::Ok,
+        meaning: meaning.into(),
+        decisive: matches!(first, "1" | "2"),
+        duration_ms: None,
+    });
+    let Host::Dns(host) = &name.host else {
+        return steps;
+    };
+    if name.port.is_some() {
+        push_hosts(&mut steps, obs, res);
+        return steps;
+    }
+    // The well-known.
+    let wk_url = well_known_url(host);
+    if let Some(wk) = obs.well_known.get(host) {
+        let (answer, status, meaning) = match &res.well_known {
+            WellKnownState::NoAddress(st) => (
+                format!("{host}: {}", st.describe()),
+                StepStatus::Error,
+                "no address for the server name: no delegation, go on to SRV (step 4)".to_owned(),
+            ),
+            WellKnownState::Failed { index } => (
+                fetch_summary(&wk.fetches[*index]),
+                StepStatus::Error,
+                "the fetch failed: every server ignores the delegation and goes on to SRV (step 4)"
+                    .into(),
+            ),
+            WellKnownState::Invalid { index, error } => (
+                fetch_summary(&wk.fetches[*index]),
+                if matches!(error, WellKnownError::Status(404 | 410)) {
+                    StepStatus::NotFound
+                } else {
+                    StepStatus::Invalid
+                },
+                match error {
+                    WellKnownError::Status(404 | 410) => {
+                        "no well-known: no delegation, go on to SRV (step 4)".into()
+                    }
+                    _ => "invalid: treated as no delegation, go on to SRV (step 4)".into(),
+                },
+            ),
+            WellKnownState::Valid { index, ok } => (
+                fetch_summary(&wk.fetches[*index]),
+                StepStatus::Ok,
+                format!("delegates to {}", ok.server),
+            ),
+            WellKnownState::NotFetched => (String::new(), StepStatus::Error, String::new()),
+        };
+        steps.push(Step {
+            step: Some("3".into()),
+            kind: StepKind::WellKnown,
+            query: wk_url,
+            answer,
+            status,
+            meaning,
+            decisive: matches!(res.step, Some("3.1" | "3.2")),
+            duration_ms: ms(wk.duration),
+        });
+    }
+    let delegated_host = match &res.delegated {
+        Some(d) => match (&d.host, d.port) {
+            (Host::Dns(h), None) => Some(h.clone()),
+            _ => None,
+        },
+        None => None,
+    };
+    // SRV lookups on the name the path used, then the ignored ones on the server name.
+    let (path_host, labels): (Option<&str>, [&str; 3]) = match (&res.delegated, &delegated_host) {
+        (Some(_), Some(h)) => (Some(h.as_str()), ["3.3", "3.4", "3.5"]),
+        (Some(_), None) => (None, ["", "", ""]),
+        (None, _) => (Some(host.as_str()), ["4", "5", "6"]),
+    };
+    if let Some(ph) = path_host {
+        let fed = obs.srv.get(&srv_fed(ph));
+        let legacy = obs.srv.get(&srv_legacy(ph));
+        if let Some(fed) = fed {
+            let used = res.srv.as_ref().is_some_and(|s| s.name == fed.name);
+            let meaning = if used {
+                format!(
+                    "use these records (step {}); Host and certificate stay {ph}",
+                    labels[0]
+                )
+            } else if fed.status.is_failure() {
+                "the lookup failed: Synapse gives up here; Dendrite and continuwuity fall back to port 8448".into()
+            } else {
+                format!(
+                    "no record: try the deprecated _matrix._tcp (step {})",
+                    labels[1]
+                )
+            };
+            let mut s = srv_step(fed, Some(labels[0]), used, meaning);
+            s.decisive = used
+                || (res
+                    .srv_failure
+                    .as_ref()
+                    .is_some_and(|(n, _)| *n == fed.name));
+            steps.push(s);
+        }
+        if let Some(legacy) = legacy {
+            let fed_found = fed.is_some_and(|f| !f.records.is_empty() || f.status.is_failure());
+            let used = res.srv.as_ref().is_some_and(|s| s.name == legacy.name);
+            let meaning = if fed_found {
+                "not consulted: _matrix-fed._tcp answered first".to_owned()
+            } else if used {
+                format!("use these records (step {}, deprecated)", labels[1])
+            } else if legacy.status.is_failure() {
+                "the lookup failed: Synapse gives up here".into()
+            } else {
+                format!(
+                    "no record: connect to {ph} on port 8448 (step {})",
+                    labels[2]
+                )
+            };
+            let mut s = srv_step(legacy, Some(labels[1]), used, meaning);
+            if fed_found {
+                s.status = if legacy.records.is_empty() {
+                    StepStatus::NotFound
+                } else {
+                    StepStatus::Ignored
+                };
+                s.step = None;
+            }
+            s.decisive = used
+                || res
+                    .srv_failure
+                    .as_ref()
+                    .is_some_and(|(n, _)| *n == legacy.name);
+            steps.push(s);
+        }
+    }
+    if res.delegated.is_some() {
+        for n in [srv_fed(host), srv_legacy(host)] {
+            if let Some(a) = obs.srv.get(&n) {
+                let meaning = if a.records.is_empty() {
+                    "not consulted: the well-known delegates".into()
+                } else {
+                    "ignored: the well-known delegates, so SRV on the server name is never consulted".into()
+                };
+                let mut s = srv_step(a, None, false, meaning);
+                if !a.records.is_empty() {
+                    s.status = StepStatus::Ignored;
+                }
+                steps.push(s);
+            }
+        }
+    }
+    push_hosts(&mut steps, obs, res);
+    steps
+}
+
+fn push_hosts(steps: &mut Vec<Step>, obs: &Observations, res: &Resolution) {
+    let mut seen: Vec<&str> = Vec::new();
+    for h in &res.hosts {
+        if seen.contains(&h.host.as_str()) {
+            continue;
+        }
+        seen.push(&h.host);
+        let Some(a) = obs.addrs.get(&h.host) else {
+            continue;
+        };
+        let (answer, status) = addr_text(a);
+        let fallback = matches!(h.step, "3.5" | "6");
+        steps.push(Step {
+            step: Some(h.step.into()),
+            kind: StepKind::Address,
+            query: format!("{} A/AAAA", h.host),
+            answer,
+            status,
+            meaning: if fallback {
+                format!("connect on port {} (the default)", h.port)
+            } else {
+                format!("connect on port {}", h.port)
+            },
+            decisive: fallback || matches!(h.step, "2" | "3.2"),
+            duration_ms: ms(a.duration),
+        });
+    }
+}
+
+/// Whether a request failure is a TLS/certificate one.
+pub fn is_tls_failure(f: &RequestFailure) -> bool {
+    matches!(
+        f,
+        RequestFailure::Tls(_) | RequestFailure::TlsTimeout | RequestFailure::Certificate(_)
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,348 @@
+//! Parsing a `/.well-known/matrix/server` response, strictly, with a typed reason for every
+//! way it can be wrong. Pure: bytes in, verdict out.
+
+use serde::de::{MapAccess, Visitor};
+use serde_json::Value;
+
+use crate::server_name::{NameError, ServerName};
+
+/// Synapse's and Dendrite's body limit.
+pub const MAX_BODY: usize = 50 * 1024;
+/// conduwuit/tuwunel's body limit.
+pub const CONDUWUIT_MAX_BODY: usize = 12_288;
+
+/// A valid well-known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WellKnownOk {
+    /// `m.server`, as written.
+    pub raw: String,
+    /// `m.server`, parsed.
+    pub server: ServerName,
+    /// `m.server` appeared more than once (the last one is used, as Synapse does).
+    pub duplicate: bool,
+}
+
+/// Why a well-known response is invalid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WellKnownError {
+    /// A status other than 200 (2xx statuses are told apart: conduwuit accepts them).
+    Status(u16),
+    /// Body of 50 KiB or more.
+    TooLarge,
+    /// A UTF-8 byte-order mark before the JSON.
+    Bom,
+    /// Not JSON at all; `html` when it looks like an HTML page.
+    NotJson { error: String, html: bool },
+    /// A JSON value followed by more bytes.
+    TrailingData,
+    /// JSON, but not an object (`array`, `string`, …).
+    NotObject(&'static str),
+    /// No `m.server` key. `wrong_case` holds a key that differs only in case;
+    /// `client_file` is set when the body looks like the client well-known.
+    MissingServer {
+        wrong_case: Option<String>,
+        client_file: bool,
+    },
+    /// `m.server` is not a string.
+    NotString(&'static str),
+    /// `m.server` is `""`.
+    Empty,
+    /// `m.server` breaks the server-name grammar.
+    Invalid { raw: String, error: NameError },
+    /// `m.server` is there more than once (continuwuity rejects this; others take the last).
+    Duplicate(Box<WellKnownOk>),
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A JSON object's members in order, duplicates kept.
+struct Pairs(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Pairs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Pairs, A::Error> {
+                let mut v = Vec::new();
+                while let Some((k, val)) = m.next_entry::<String, Value>()? {
+                    if v.len() < 1000 {
+                        v.push((k, val));
+                    }
+                }
+                Ok(Pairs(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Judges a response: status, body (as read, up to the cap) and whether the cap was hit.
+pub fn parse(status: u16, body: &[u8], truncated: bool) -> Result<WellKnownOk, WellKnownError> {
+    use WellKnownError::*;
+    if status != 200 {
+        return Err(Status(status));
+    }
+    if truncated || body.len() >= MAX_BODY {
+        return Err(TooLarge);
+    }
+    if body.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return Err(Bom);
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: Value = match serde::Deserialize::deserialize(&mut de) {
+        Ok(v) => v,
+        Err(e) => {
+            let html = body
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|b| *b == b'<');
+            return Err(NotJson {
+                error: crate::sanitize::clip(&e.to_string(), 120),
+                html,
+            });
+        }
+    };
+    if de.end().is_err() {
+        return Err(TrailingData);
+    }
+    if !value.is_object() {
+        return Err(NotObject(kind(&value)));
+    }
+    // Re-read with duplicates kept (the body is valid JSON, so this cannot fail).
+    let pairs = serde_json::from_slice::<Pairs>(body)
+        .map(|p| p.0)
+        .unwrap_or_default();
+    let servers: Vec<&Value> = pairs
+        .iter()
+        .filter(|(k, _)| k == "m.server")
+        .map(|(_, v)| v)
+        .collect();
+    let Some(last) = servers.last() else {
+        let wrong_case = pairs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("m.server"))
+            .map(|(k, _)| k.clone());
+        let client_file = pairs.iter().any(|(k, _)| k == "m.homeserver");
+        return Err(MissingServer {
+            wrong_case,
+            client_file,
+        });
+    };
+    let raw = match last {
+        Value::String(s) => s.clone(),
+        other => return Err(NotString(kind(other))),
+    };
+    if raw.is_empty() {
+        return Err(Empty);
+    }
+    let server = ServerName::parse(&raw).map_err(|error| Invalid {
+        raw: raw.clone(),
+        error,
+    })?;
+    let ok = WellKnownOk {
+        raw,
+        server,
+        duplicate: servers.len() > 1,
+    };
+    if ok.duplicate {
+        return Err(Duplicate(Box::new(ok)));
+    }
+    Ok(ok)
+}
+
+impl WellKnownError {
+    /// For a duplicate, the value that Synapse, Dendrite and conduwuit would use.
+    pub fn lenient_value(&self) -> Option<&WellKnownOk> {
+        match self {
+            WellKnownError::Duplicate(ok) => Some(ok),
+            _ => None,
+        }
+    }
+}
+
+/// How long Synapse caches a successful answer: Cache-Control max-age (or no-store = 0) or
+/// Expires, clamped to [5 min, 48 h]; 24 h without headers. Returns (requested, used).
+pub fn synapse_cache_seconds(
+    cache_control: Option<&str>,
+    expires_in: Option<i64>,
+) -> (Option<u64>, u64) {
+    const MIN: u64 = 5 * 60;
+    const MAX: u64 = 48 * 3600;
+    const DEFAULT: u64 = 24 * 3600;
+    let mut requested: Option<u64> = None;
+    if let Some(cc) = cache_control {
+        for directive in cc.split(',') {
+            let d = directive.trim().to_ascii_lowercase();
+            if d == "no-store" {
+                requested = Some(0);
+                break;
+            }
+            if let Some(v) = d.strip_prefix("max-age=") {
+                if let Ok(n) = v.trim().trim_matches('"').parse::<u64>() {
+                    requested = Some(n);
+                }
+            }
+        }
+    }
+    if requested.is_none() {
+        requested = expires_in.map(|s| s.max(0) as u64);
+    }
+    let used = requested.map_or(DEFAULT, |r| r.clamp(MIN, MAX));
+    (requested, used)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use WellKnownError::*;
+
+    fn p(body: &str) -> Result<WellKnownOk, WellKnownError> {
+        parse(200, body.as_bytes(), false)
+    }
+
+    #[test]
+    fn valid_forms() {
+        let ok = p(r#"{"m.server": "matrix.example.com:443"}"#).unwrap();
+        assert_eq!(ok.server.to_string(), "matrix.example.com:443");
+        let ok = p(r#"{"m.server":"m.example.com","m.homeserver":{"base_url":"x"}}"#).unwrap();
+        assert_eq!(ok.raw, "m.example.com");
+        assert!(p(r#" {"m.server": "[2001:db8::7]:443"} "#).is_ok());
+        assert!(p(r#"{"m.server": "203.0.113.7"}"#).is_ok());
+    }
+
+    #[test]
+    fn status_and_size() {
+        assert_eq!(parse(404, b"{}", false), Err(Status(404)));
+        assert_eq!(
+            parse(203, br#"{"m.server":"a.b"}"#, false),
+            Err(Status(203))
+        );
+        assert_eq!(parse(200, b"{", true), Err(TooLarge));
+        let big = format!(r#"{{"m.server":"a.b","pad":"{}"}}"#, "x".repeat(MAX_BODY));
+        assert_eq!(parse(200, big.as_bytes(), false), Err(TooLarge));
+    }
+
+    #[test]
+    fn body_shapes() {
+        assert_eq!(
+            parse(200, b"\xEF\xBB\xBF{\"m.server\":\"a.b\"}", false),
+            Err(Bom)
+        );
+        assert!(matches!(
+            p("<!doctype html><html>"),
+            Err(NotJson { html: true, .. })
+        ));
+        assert!(matches!(
+            p("m.server: a.b"),
+            Err(NotJson { html: false, .. })
+        ));
+        assert!(matches!(p(""), Err(NotJson { .. })));
+        assert_eq!(p(r#"{"m.server":"a"}{"m.server":"b"}"#), Err(TrailingData));
+        assert_eq!(p(r#"["m.example.com"]"#), Err(NotObject("an array")));
+        assert_eq!(p("null"), Err(NotObject("null")));
+        assert_eq!(p("42"), Err(NotObject("a number")));
+        assert_eq!(p(r#""m.example.com""#), Err(NotObject("a string")));
+    }
+
+    #[test]
+    fn m_server_problems() {
+        assert_eq!(
+            p("{}"),
+            Err(MissingServer {
+                wrong_case: None,
+                client_file: false
+            })
+        );
+        assert_eq!(
+            p(r#"{"m.homeserver":{"base_url":"https://m.example.com"}}"#),
+            Err(MissingServer {
+                wrong_case: None,
+                client_file: true
+            })
+        );
+        assert_eq!(
+            p(r#"{"M.Server":"a.b"}"#),
+            Err(MissingServer {
+                wrong_case: Some("M.Server".into()),
+                client_file: false
+            })
+        );
+        assert_eq!(p(r#"{"m.server":443}"#), Err(NotString("a number")));
+        assert_eq!(p(r#"{"m.server":null}"#), Err(NotString("null")));
+        assert_eq!(
+            p(r#"{"m.server":{"host":"x"}}"#),
+            Err(NotString("an object"))
+        );
+        assert_eq!(p(r#"{"m.server":""}"#), Err(Empty));
+        use crate::server_name::NameProblem;
+        let prob = |b: &str| match p(b) {
+            Err(Invalid { error, .. }) => error.problem,
+            other => panic!("{b}: {other:?}"),
+        };
+        assert_eq!(
+            prob(r#"{"m.server":"https://m.example.com"}"#),
+            NameProblem::Scheme
+        );
+        assert_eq!(prob(r#"{"m.server":"m.example.com/"}"#), NameProblem::Path);
+        assert_eq!(
+            prob(r#"{"m.server":" m.example.com"}"#),
+            NameProblem::Whitespace
+        );
+        assert_eq!(
+            prob(r#"{"m.server":"m.example.com:65536"}"#),
+            NameProblem::Port
+        );
+        assert_eq!(prob(r#"{"m.server":"m.example.com:0"}"#), NameProblem::Port);
+        assert_eq!(
+            prob(r#"{"m.server":"2001:db8::7"}"#),
+            NameProblem::UnbracketedIpv6
+        );
+        assert_eq!(
+            prob(r#"{"m.server":"bücher.example"}"#),
+            NameProblem::NonAscii
+        );
+        match p(r#"{"m.server":"a.example","m.server":"b.example"}"#) {
+            Err(Duplicate(ok)) => assert_eq!(ok.raw, "b.example"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn synapse_cache_clamps() {
+        assert_eq!(synapse_cache_seconds(None, None), (None, 86400));
+        assert_eq!(
+            synapse_cache_seconds(Some("max-age=3600"), None),
+            (Some(3600), 3600)
+        );
+        assert_eq!(
+            synapse_cache_seconds(Some("public, max-age=604800"), None),
+            (Some(604800), 172800)
+        );
+        assert_eq!(
+            synapse_cache_seconds(Some("no-store"), None),
+            (Some(0), 300)
+        );
+        assert_eq!(
+            synapse_cache_seconds(Some("MAX-AGE=0"), None),
+            (Some(0), 300)
+        );
+        assert_eq!(synapse_cache_seconds(None, Some(7200)), (Some(7200), 7200));
+        assert_eq!(
+            synapse_cache_seconds(Some("max-age=60"), Some(99999)),
+            (Some(60), 300)
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! The driver: runs the probes discovery asks for (concurrently, each under the one deadline),
+//! feeds the observations back, then runs the target probes and hands everything to the judge.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+
+use crate::checks;
+use crate::discovery::{self, Observations, Probe, WellKnownObs};
+use crate::net::http::{self, Fetch};
+use crate::net::{Deadline, Net, ms_since};
+use crate::report::{Discovery, Report, SCHEMA_VERSION, Status, Timings};
+use crate::server_name::ServerName;
+
+/// Most addresses of the server name the well-known is fetched from.
+const MAX_WELL_KNOWN_ADDRS: usize = 4;
+
+/// Runs one probe.
+async fn run_probe(net: &Net, probe: Probe, deadline: Deadline) -> (Probe, ProbeResult) {
+    let result = match &probe {
+        Probe::Srv(name) => ProbeResult::Srv(net.dns.srv(name, deadline.step()).await),
+        Probe::Addrs(host) => ProbeResult::Addrs(net.dns.addrs(host, deadline.step()).await),
+        Probe::WellKnown(host) => {
+            let start = Instant::now();
+            let answer = net.dns.addrs(host, deadline.step()).await;
+            let ips: Vec<IpAddr> = match net.dialer.by_name(host, 443) {
+                // `--connect-to NAME:443:…`: the well-known comes from there, whatever DNS says.
+                Some(sa) => vec![sa.ip()],
+                None => answer
+                    .addrs()
+                    .into_iter()
+                    .take(MAX_WELL_KNOWN_ADDRS)
+                    .collect(),
+            };
+            let url = url::Url::parse(&discovery::well_known_url(host)).ok();
+            let fetches: Vec<Fetch> = match url {
+                Some(url) => {
+                    let futs = ips.iter().map(|ip| {
+                        http::fetch(net, &url, *ip, discovery::well_known::MAX_BODY, &deadline)
+                    });
+                    futures_util::future::join_all(futs).await
+                }
+                None => vec![],
+            };
+            ProbeResult::WellKnown(
+                answer,
+                WellKnownObs {
+                    fetches,
+                    duration: start.elapsed(),
+                },
+            )
+        }
+    };
+    (probe, result)
+}
+
+enum ProbeResult {
+    Srv(crate::net::obs::SrvAnswer),
+    Addrs(crate::net::obs::AddrAnswer),
+    WellKnown(crate::net::obs::AddrAnswer, WellKnownObs),
+}
+
+/// Runs discovery to completion: re-plans as each probe finishes, so every probe starts as
+/// soon as what it depends on is known.
+pub async fn discover(
+    net: &Net,
+    name: &ServerName,
+    deadline: Deadline,
+) -> (Observations, discovery::Resolution) {
+    let mut obs = Observations::default();
+    let mut started: Vec<Probe> = Vec::new();
+    let mut inflight = FuturesUnordered::new();
+    loop {
+        let plan = discovery::resolve(name, &obs);
+        if let Some(res) = plan.resolution {
+            return (obs, res);
+        }
+        for p in plan.probes {
+            if !started.contains(&p) {
+                started.push(p.clone());
+                inflight.push(run_probe(net, p, deadline));
+            }
+        }
+        let Some((probe, result)) = inflight.next().await else {
+            // Nothing in flight and still incomplete: cannot happen with a sound plan, but
+            // never hang on it.
+            let mut plan = discovery::resolve(name, &obs);
+            return (
+                obs,
+                plan.resolution.take().unwrap_or_else(|| empty_resolution()),
+            );
+        };
+        let _ = probe;
+        match result {
+            ProbeResult::Srv(a) => {
+                obs.srv.insert(a.name.clone(), a);
+            }
+            ProbeResult::Addrs(a) => {
+                obs.addrs.insert(a.host.clone(), a);
+            }
+            ProbeResult::WellKnown(a, wk) => {
+                let host = a.host.clone();
+                obs.addrs.insert(host.clone(), a);
+                obs.well_known.insert(host, wk);
+            }
+        }
+    }
+}
+
+fn empty_resolution() -> discovery::Resolution {
+    discovery::Resolution {
+        step: None,
+        delegated: None,
+        well_known: discovery::WellKnownState::NotFetched,
+        srv: None,
+        srv_failure: None,
+        srv_unavailable: false,
+        hosts: vec![],
+        targets: vec![],
+        trace: vec![],
+    }
+}
+
+/// Checks one server name, as given on the command line.
+pub async fn check(net: &Net, input: &str) -> Report {
+    let start = Instant::now();
+    let deadline = net.deadline();
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION.to_owned(),
+        server_name: input.to_owned(),
+        ok: false,
+        status: Status::Error,
+        discovery: Discovery::default(),
+        targets: vec![],
+        findings: vec![],
+        compatibility: vec![],
+        timings: Timings::default(),
+    };
+    let name = match ServerName::parse(input) {
+        Ok(n) => n,
+        Err(e) => {
+            report.findings.push(checks::name::invalid_name(input, &e));
+            report.compatibility = checks::compat::unreachable_all("the server name is not valid");
+            report.timings.total_ms = ms_since(start);
+            report.finalize();
+            return report;
+        }
+    };
+    report.findings.extend(checks::name::lints(&name));
+    let (obs, res) = discover(net, &name, deadline).await;
+    report.timings.discovery_ms = ms_since(start);
+    let targets_start = Instant::now();
+    let target_obs = checks::target::probe_all(net, &name, &res, deadline).await;
+    report.timings.targets_ms = ms_since(targets_start);
+
+    report
+        .findings
+        .extend(checks::discovery::judge(&name, &obs, &res));
+    let (target_reports, target_findings) = checks::target::judge_all(&name, &res, &target_obs);
+    report.targets = target_reports;
+    report.findings.extend(target_findings);
+    if deadline.passed() {
+        report.findings.push(crate::report::Finding::plain(
+            crate::findings::Code::DeadlineExceeded,
+            format!(
+                "the check did not finish within {} ms; steps still running were cut short",
+                net.config.timeout.as_millis()
+            ),
+        ));
+    }
+    report.compatibility =
+        checks::compat::verdicts(&name, &obs, &res, &report.targets, &target_obs);
+    report.discovery = Discovery {
+        step: res.step.map(str::to_owned),
+        delegated_server: res.delegated.as_ref().map(|d| d.to_string()),
+        steps: res.trace.clone(),
+        targets: res.targets.clone(),
+        well_known: checks::discovery::well_known_info(&name, &obs),
+    };
+    report.timings.total_ms = ms_since(start);
+    report.finalize();
+    report
+}

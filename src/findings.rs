@@ -1,0 +1,507 @@
+//! The one catalogue of finding codes: code, severity, title, short hint and the long
+//! explanation behind `--explain CODE`. Codes are a public contract: never renamed, never reused.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// How bad a finding is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; nothing to fix.
+    Info,
+    /// Works today, but fragile, deprecated, or broken for some peers.
+    Warning,
+    /// Breaks federation (for every peer, or for a whole implementation).
+    Error,
+}
+
+impl Severity {
+    /// Lower-case name, as in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+macro_rules! catalogue {
+    ($( $variant:ident = $code:literal, $sev:ident, $title:literal, $hint:literal, $explain:literal; )*) => {
+        /// A stable finding code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $( #[doc = $title] $variant ),* }
+
+        impl Code {
+            /// Every code, in catalogue order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+            /// The kebab-case code, as in the JSON and `--explain`.
+            pub fn as_str(self) -> &'static str { match self { $(Code::$variant => $code),* } }
+            /// The severity every finding with this code has.
+            pub fn severity(self) -> Severity { match self { $(Code::$variant => Severity::$sev),* } }
+            /// A one-line title.
+            pub fn title(self) -> &'static str { match self { $(Code::$variant => $title),* } }
+            /// The generic fix (findings usually carry a concrete one).
+            pub fn hint(self) -> &'static str { match self { $(Code::$variant => $hint),* } }
+            /// The long explanation for `--explain`.
+            pub fn explanation(self) -> &'static str { match self { $(Code::$variant => $explain),* } }
+        }
+    };
+}
+
+impl Code {
+    /// Looks a code up by its kebab-case name.
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+
+    /// The area prefix (`name`, `well-known`, `srv`, `dns`, `tcp`, `tls`, `federation`, `keys`, …).
+    pub fn area(self) -> &'static str {
+        let s = self.as_str();
+        if s.starts_with("well-known") {
+            "well-known"
+        } else {
+            s.split('-').next().unwrap_or(s)
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Code::from_name(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown finding code `{s}`")))
+    }
+}
+
+impl JsonSchema for Code {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Code".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        schemars::json_schema!({
+            "description": "A stable finding code (see `delegcheck --explain CODE`).",
+            "type": "string",
+            "enum": names,
+        })
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+catalogue! {
+    // ---- the server name itself -------------------------------------------------------------
+    NameInvalid = "name-invalid", Error,
+        "The server name does not fit the spec's grammar",
+        "Give the server_name exactly as it appears after the colon in your user IDs.",
+        "A Matrix server name is `hostname[:port]` where hostname is a DNS name (letters, digits, `-` and `.`), an IPv4 address or an IPv6 address in square brackets, and the port is 1-65535 (spec appendix \"Server names\"). Anything else cannot be resolved by any homeserver.";
+    NameHasScheme = "name-has-scheme", Error,
+        "The server name is a URL",
+        "Drop the `https://` and any path: give only the host (and port, if your user IDs have one).",
+        "Server names are not URLs. `https://example.com/` is not the server name of `@alice:example.com`; `example.com` is. The same mistake in a well-known file (`\"m.server\": \"https://...\"`) breaks federation entirely.";
+    NameHasPath = "name-has-path", Error,
+        "The server name has a path or trailing slash",
+        "Remove everything from the first `/`.",
+        "A server name is `hostname[:port]`; it never has a path, a query or a trailing slash.";
+    NameHasWhitespace = "name-has-whitespace", Error,
+        "The server name contains whitespace",
+        "Remove the spaces, tabs or line breaks (often pasted by accident).",
+        "Whitespace is never part of a server name. It usually comes from copying a name out of a document or a config file.";
+    NameUnbracketedIpv6 = "name-unbracketed-ipv6", Error,
+        "An IPv6 address without square brackets",
+        "Write IPv6 literals in brackets: `[2001:db8::1]` or `[2001:db8::1]:8448`.",
+        "The grammar requires IPv6 literals in square brackets so that the port separator is unambiguous. `2001:db8::1` is not a server name.";
+    NamePortInvalid = "name-port-invalid", Error,
+        "The port is not a usable port number",
+        "Use a port from 1 to 65535, or leave the port out (8448 is the default).",
+        "The port of a server name is a decimal number. 0 is grammatical but nothing can be connected on it; values above 65535 do not exist; an empty or non-numeric port is a syntax error.";
+    NameNonAscii = "name-non-ascii", Error,
+        "The server name has non-ASCII characters",
+        "Use the punycode (A-label) form of the name.",
+        "The server-name grammar is ASCII only. Internationalised domain names must be written in their punycode form (`xn--...`), which is also what DNS and TLS certificates contain.";
+    NameIsUserId = "name-is-user-id", Error,
+        "A user ID was given instead of a server name",
+        "Give only the part after the colon: `@alice:example.com` has the server name `example.com`.",
+        "delegcheck checks a server name (the `example.com` of `@alice:example.com`), not a user or room ID.";
+    NameIpLiteral = "name-ip-literal", Warning,
+        "The server name is an IP address",
+        "Use a DNS name as server_name: an IP literal can never be moved or delegated.",
+        "An IP-literal server name (spec step 1) connects straight to that address on the given port or 8448, with no well-known and no SRV. The certificate must be valid for the IP address itself, which public CAs rarely issue, and IDs on the server can never move to another address. conduwuit-family servers mis-parse a bracketed IPv6 literal without a port.";
+    NameExplicitPort = "name-explicit-port", Info,
+        "The server name has an explicit port, so delegation is never consulted",
+        "Nothing to do, unless you meant to delegate: then the port must go (it is part of every user ID, so it cannot change now).",
+        "When the server name has a port (spec step 2), other servers connect to that host and port directly, with `Host: name:port`. They never fetch `/.well-known/matrix/server` and never look up SRV records, so any you publish are ignored.";
+    NameUppercase = "name-uppercase", Warning,
+        "The server name has upper-case letters",
+        "Prefer an all-lower-case server_name; IDs on `Example.com` and `example.com` are different.",
+        "DNS and TLS are case-insensitive, but Matrix identifiers are case-sensitive: `@a:Example.com` and `@a:example.com` are different users on, as far as other servers know, different servers. The spec discourages upper-case server names.";
+    NameTooLong = "name-too-long", Warning,
+        "The server name is longer than recommended",
+        "Keep server names to 230 characters or fewer (and DNS labels to 63).",
+        "The spec recommends server names of at most 230 characters so that IDs built from them stay within the 255-character limit. DNS labels are limited to 63 characters.";
+    NameTrailingDot = "name-trailing-dot", Warning,
+        "The server name ends with a dot",
+        "Drop the trailing dot: most software treats `example.com.` and `example.com` as different names.",
+        "A trailing dot is grammatical but unusual: certificate checks and Host-header routing frequently fail on it, and IDs on it differ from IDs on the dotless name.";
+
+    // ---- the well-known file ------------------------------------------------------------------
+    WellKnownAbsent = "well-known-absent", Info,
+        "No /.well-known/matrix/server (404): no delegation",
+        "Nothing to do if you serve federation on the server name itself; otherwise publish the file.",
+        "A 404 for `https://<server_name>/.well-known/matrix/server` means no delegation: other servers go on to SRV records (spec steps 4 and 5) and then to port 8448 of the server name (step 6). Failures are cached by remote servers for up to an hour.";
+    WellKnownUnreachable = "well-known-unreachable", Warning,
+        "The well-known host could not be reached on port 443",
+        "If you delegate with a well-known, make https://<server_name>/ answer on port 443; if not, this only costs peers a failed connection.",
+        "Every first contact starts by fetching `https://<server_name>/.well-known/matrix/server` on port 443. If that host does not resolve, refuses, or times out, servers fall back to SRV and port 8448 (spec step 4), but a timeout delays every first contact by that timeout (Synapse waits up to its 60 s request timeout; conduwuit 6 s).";
+    WellKnownStatus = "well-known-status", Warning,
+        "The well-known answered with an error status",
+        "Serve the file with status 200, or 404 if you do not delegate.",
+        "Only status 200 counts (spec: \"non-200 response\" is invalid). 5xx and most 4xx make servers fall back to SRV and port 8448 and cache the failure for about an hour; Synapse retries a 5xx three times if the domain recently had a valid file.";
+    WellKnownNot200 = "well-known-not-200", Error,
+        "The well-known answered with a 2xx status other than 200",
+        "Serve the file with exactly 200 OK.",
+        "The spec requires status 200. Synapse, Dendrite and continuwuity treat 203, 204, 206 and friends as invalid and fall back, while conduwuit and tuwunel accept any 2xx: the federation splits by implementation.";
+    WellKnownTlsInvalid = "well-known-tls-invalid", Error,
+        "The well-known host's certificate is not valid, so every server ignores the delegation",
+        "Serve a certificate for the server name, from a public CA, with its full chain, on port 443.",
+        "The well-known is fetched with normal X.509 validation. If the certificate of `https://<server_name>` is expired, self-signed, for another name or sent without its intermediate, every implementation treats the fetch as failed and falls back to SRV and port 8448 of the server name: your delegation is silently ignored. Browsers may still show the page (they fetch missing intermediates), so this is easy to miss.";
+    WellKnownRedirect = "well-known-redirect", Info,
+        "The well-known is reached through redirects",
+        "Serve the file directly on https://<server_name>/ to save peers a round trip per hop.",
+        "The spec says 30x redirects should be followed. Each hop is another connection, and peers disagree on how many they follow: Synapse 20, Dendrite 10, conduwuit-family 4.";
+    WellKnownRedirectLong = "well-known-redirect-long", Warning,
+        "More than 4 redirects: conduwuit-family servers give up",
+        "Serve the file directly, or with at most one redirect.",
+        "conduwuit, tuwunel and continuwuity follow at most 4 redirects for the well-known; Dendrite 10; Synapse 20. A longer chain works for some peers only.";
+    WellKnownRedirectLoop = "well-known-redirect-loop", Error,
+        "The well-known redirects in a loop, or too often",
+        "Fix the redirect rules so that the chain ends at a 200.",
+        "A redirect loop (or a chain longer than 20 hops, Synapse's limit) is a failed fetch: servers fall back to SRV and port 8448 of the server name.";
+    WellKnownRedirectInsecure = "well-known-redirect-insecure", Error,
+        "The well-known redirects to plain http://",
+        "Never redirect the well-known to http://; serve it over https.",
+        "The well-known must be fetched over HTTPS. A redirect to http:// lets anyone on the path rewrite your delegation; delegcheck does not follow it, and well-behaved servers should not either.";
+    WellKnownTooLarge = "well-known-too-large", Error,
+        "The well-known is larger than 50 KiB",
+        "Serve a small file: `{\"m.server\": \"host:port\"}` is all it needs.",
+        "Synapse and Dendrite refuse well-known bodies of 50 KiB or more, and conduwuit-family servers refuse 12 KiB or more. An oversized body is a failed fetch.";
+    WellKnownLarge = "well-known-large", Warning,
+        "The well-known is larger than 12 KiB: conduwuit-family servers ignore it",
+        "Serve a small file: `{\"m.server\": \"host:port\"}` is all it needs.",
+        "conduwuit and tuwunel read at most 12,288 bytes of the well-known; a larger body makes them ignore your delegation.";
+    WellKnownContentType = "well-known-content-type", Info,
+        "The well-known is not served as application/json",
+        "Serve it with `Content-Type: application/json` (nginx: `default_type application/json;`).",
+        "The spec says servers must parse the body as JSON whatever its Content-Type, so this works; it is still worth fixing because some tools and clients check it.";
+    WellKnownNotJson = "well-known-not-json", Error,
+        "The well-known is not JSON",
+        "Serve `{\"m.server\": \"host:port\"}` as a static file; check for a catch-all route that serves HTML.",
+        "A body that is not JSON is an invalid well-known: servers fall back to SRV and port 8448 of the server name, and cache that for about an hour. The classic cause is a website's catch-all route answering `/.well-known/matrix/server` with an HTML page.";
+    WellKnownBom = "well-known-bom", Error,
+        "The well-known starts with a byte-order mark",
+        "Save the file as UTF-8 without BOM.",
+        "A UTF-8 byte-order mark (EF BB BF) before the JSON makes Python's, Go's and serde's JSON parsers reject the body, so the delegation is ignored. Editors on Windows add it silently.";
+    WellKnownNotObject = "well-known-not-object", Error,
+        "The well-known is JSON but not an object",
+        "The body must be a JSON object: `{\"m.server\": \"host:port\"}`.",
+        "Arrays, strings, numbers and null are not valid well-known documents. (continuwuity happens to accept `[\"host\"]`; every other implementation ignores it.)";
+    WellKnownMissingServer = "well-known-missing-server", Error,
+        "The well-known has no `m.server`",
+        "Add `\"m.server\": \"host:port\"` to the object.",
+        "Without `m.server` the file is invalid and servers fall back to SRV and port 8448. A common cause is serving the client file (`{\"m.homeserver\": ...}`) at the server path.";
+    WellKnownServerNotString = "well-known-server-not-string", Error,
+        "`m.server` is not a string",
+        "Write `m.server` as a string: `\"m.server\": \"host:port\"`.",
+        "`m.server` must be a string holding a server name. A number, object or null makes the file invalid.";
+    WellKnownServerEmpty = "well-known-server-empty", Error,
+        "`m.server` is empty",
+        "Put the delegated host (and port) in `m.server`, or remove the file.",
+        "An empty `m.server` is invalid. Synapse treats it as no delegation but caches that as a success for a day; continuwuity tries to connect to an empty host.";
+    WellKnownServerScheme = "well-known-server-scheme", Error,
+        "`m.server` is a URL, not host[:port]",
+        "Write `\"m.server\": \"matrix.example.com:443\"`, without `https://`.",
+        "`m.server` uses the server-name grammar. With a scheme, Synapse and continuwuity use the string verbatim and fail to connect, Dendrite rejects it and fails, and conduwuit falls back: federation with you breaks for most of the network.";
+    WellKnownServerPath = "well-known-server-path", Error,
+        "`m.server` has a path or trailing slash",
+        "Write only host and port: `\"m.server\": \"matrix.example.com:443\"`.",
+        "A path in `m.server` is not grammatical. Synapse builds a broken request path, Dendrite fails, conduwuit falls back.";
+    WellKnownServerIpv6 = "well-known-server-ipv6", Error,
+        "`m.server` has an unbracketed IPv6 address",
+        "Write IPv6 literals in brackets: `\"m.server\": \"[2001:db8::1]:443\"`.",
+        "Without brackets the port separator is ambiguous. Implementations disagree: Dendrite fails, Synapse mis-parses, conduwuit falls back, continuwuity accepts.";
+    WellKnownServerPort = "well-known-server-port", Error,
+        "`m.server` has an unusable port",
+        "Use a port from 1 to 65535, or none (8448 is the default).",
+        "Port 0, ports above 65535 and non-numeric ports cannot be connected to. Synapse takes `:0` as no port at all but sends `Host: host:0`.";
+    WellKnownServerInvalid = "well-known-server-invalid", Error,
+        "`m.server` is not a valid server name",
+        "Write `m.server` as `host[:port]`: ASCII letters, digits, `-` and `.`, no spaces.",
+        "`m.server` uses the server-name grammar. Invalid values (whitespace, non-ASCII, stray characters) make Synapse and Dendrite fail hard while conduwuit falls back: federation breaks for most of the network.";
+    WellKnownServerTrailingDot = "well-known-server-trailing-dot", Warning,
+        "`m.server` ends with a dot",
+        "Drop the trailing dot from `m.server`.",
+        "A trailing dot is grammatical, but certificate checks and Host-based routing frequently fail on it.";
+    WellKnownDuplicateKey = "well-known-duplicate-key", Error,
+        "The well-known has `m.server` twice",
+        "Keep exactly one `m.server` key.",
+        "JSON with duplicate keys is undefined: Synapse, Dendrite and conduwuit take the last value, continuwuity rejects the document.";
+    WellKnownKeyCase = "well-known-key-case", Error,
+        "The well-known has `m.server` in the wrong case",
+        "The key is exactly `m.server`, in lower case.",
+        "Keys are case-sensitive. Dendrite accepts `M.Server` (Go's JSON decoder matches keys case-insensitively); every other implementation ignores the file.";
+    WellKnownTrailingData = "well-known-trailing-data", Error,
+        "The well-known has data after the JSON object",
+        "Serve exactly one JSON object and nothing after it.",
+        "Extra bytes after the JSON value make every strict parser reject the body.";
+    WellKnownCache = "well-known-cache", Info,
+        "How long other servers cache this well-known",
+        "During a migration, lower `max-age` a couple of days ahead.",
+        "Servers cache the well-known: Synapse honours Cache-Control/Expires clamped to 5 minutes - 48 hours (24 hours by default) and caches failures for 1 hour; conduwuit-family servers cache resolution for 18-36 hours, continuwuity 24 hours; Dendrite keeps it until it fails. So a fix reaches the whole federation only after these times.";
+    WellKnownSplitBrain = "well-known-split-brain", Warning,
+        "The server name's addresses answer the well-known differently",
+        "Make every A and AAAA address of the server name serve the same well-known (or remove the stale address).",
+        "Peers fetch the well-known from whichever address they connect to first (IPv6 is usually preferred). If the addresses disagree, some peers are delegated and some are not, which looks like random federation failures.";
+
+    // ---- SRV ------------------------------------------------------------------------------------
+    SrvLegacy = "srv-legacy", Warning,
+        "Delegation uses the deprecated `_matrix._tcp` SRV record",
+        "Publish `_matrix-fed._tcp` with the same target (or better, a well-known with an explicit port).",
+        "`_matrix._tcp` is deprecated since spec v1.8 (MSC4040) because `matrix` is not an IANA-registered service name. Servers look up `_matrix-fed._tcp` first and only then the legacy name.";
+    SrvLegacyMismatch = "srv-legacy-mismatch", Warning,
+        "`_matrix-fed._tcp` and `_matrix._tcp` disagree",
+        "Make both records point to the same target, or remove `_matrix._tcp`.",
+        "When both exist, `_matrix-fed._tcp` wins and the legacy records are never used; differing records usually mean one of them is stale.";
+    SrvIgnored = "srv-ignored", Info,
+        "SRV records on the server name are ignored because the well-known delegates",
+        "Delete the SRV records on the server name, or make them agree with the well-known.",
+        "Once a valid well-known is found, SRV is looked up on the delegated host only (spec steps 3.3 and 3.4). Records on the server name itself are never consulted - a common source of confusion when changing a setup.";
+    SrvTargetDot = "srv-target-dot", Error,
+        "The SRV record's target is `.` (service explicitly unavailable)",
+        "Remove the record, or point it at your federation host.",
+        "RFC 2782: a target of `.` means the service is decidedly not available. Synapse fails the request without falling back; other implementations try to connect to an empty host.";
+    SrvTargetCname = "srv-target-cname", Warning,
+        "The SRV record's target is a CNAME",
+        "Point the SRV record at the canonical name (the CNAME's end), which has the A/AAAA records.",
+        "RFC 2782 and the spec forbid CNAME targets in SRV records. Every current implementation still follows them, so this works today, but it is a spec violation that stricter resolvers reject.";
+    SrvTargetIp = "srv-target-ip", Error,
+        "The SRV record's target is an IP address",
+        "An SRV target must be a host name with A/AAAA records.",
+        "RFC 2782 targets are domain names. An IP address written as a target is looked up as a name and does not resolve.";
+    SrvPortZero = "srv-port-zero", Error,
+        "The SRV record's port is 0",
+        "Set the SRV port to the port your federation listener uses (often 443 or 8448).",
+        "Port 0 cannot be connected to.";
+    SrvLookupFailed = "srv-lookup-failed", Error,
+        "An SRV lookup failed (SERVFAIL, refused or timeout)",
+        "Fix the DNS server that answers for this name; a failing lookup is not the same as no record.",
+        "A DNS error is not 'no record'. Synapse fails the request outright; Dendrite, tuwunel and continuwuity fall back to port 8448. Broken DNS therefore splits the federation by implementation.";
+    SrvTargetNoAddress = "srv-target-no-address", Warning,
+        "An SRV target has no address (other targets remain)",
+        "Fix or remove the SRV record whose target does not resolve.",
+        "Peers that pick this record (by priority and weight, or conduwuit-family servers if it is first in the answer) cannot connect through it and must fail over, or fail.";
+    SrvMultiple = "srv-multiple", Info,
+        "Several SRV records: conduwuit-family servers use only the first one",
+        "Make sure every target works, and the best-priority one comes first, or use a single record.",
+        "Synapse and Dendrite order SRV records by priority and weight (RFC 2782) and try them all; conduwuit, tuwunel and continuwuity use only the first record in the DNS answer.";
+    SrvOrder = "srv-order", Warning,
+        "The first SRV record in the answer is not the best-priority one",
+        "Use one record, or make every target equally good: conduwuit-family servers use the first record in the answer.",
+        "conduwuit-family servers ignore priority and weight and use the first SRV record in the answer, which here is a backup target.";
+
+    // ---- addresses ------------------------------------------------------------------------------
+    DnsNoAddress = "dns-no-address", Error,
+        "A host that must be connected to has no A or AAAA record",
+        "Add A and/or AAAA records for the host.",
+        "Other servers resolve the host with CNAME, AAAA or A lookups. With no address at all they cannot connect.";
+    DnsLookupFailed = "dns-lookup-failed", Error,
+        "An address lookup failed (SERVFAIL, refused or timeout)",
+        "Fix the DNS server that answers for this name.",
+        "A DNS error while resolving a host's A/AAAA records makes the connection fail for every peer.";
+    DnsNoIpv4 = "dns-no-ipv4", Warning,
+        "The host has no A record: IPv4-only servers cannot reach it",
+        "Add an A record (many homeservers have no IPv6).",
+        "A large part of the federation runs on IPv4-only hosts. With only AAAA records they cannot connect.";
+    DnsNoIpv6 = "dns-no-ipv6", Info,
+        "The host has no AAAA record",
+        "Add an AAAA record if your server has IPv6.",
+        "Not a problem: IPv6-only peers are rare. Worth adding if you have IPv6 connectivity.";
+    DnsCname = "dns-cname", Info,
+        "The host is a CNAME",
+        "Nothing to do: CNAMEs are allowed for host names.",
+        "CNAMEs are allowed for host names (spec: \"CNAME, AAAA or A\"), but not as SRV targets.";
+
+    // ---- connecting to a target -----------------------------------------------------------------
+    TcpRefused = "tcp-refused", Error,
+        "Connection refused",
+        "Start the listener on this port or open the firewall; or remove the address from DNS.",
+        "The address answered with a TCP reset: nothing listens on that port, or a firewall rejects it. Peers that connect to this address fail.";
+    TcpTimeout = "tcp-timeout", Error,
+        "Connection timed out",
+        "Open the port in the firewall (and any cloud security group), or remove the address from DNS.",
+        "The address did not answer at all, which usually means a firewall dropping packets, or an address that is not routed. Peers wait for their connect timeout on each attempt.";
+    TcpUnreachable = "tcp-unreachable", Error,
+        "Network unreachable",
+        "Check that the address is routed (and, for IPv6, that the host really has it).",
+        "The connection could not even be attempted: no route to the address from here. If other servers have the same problem, remove the record.";
+    TlsHandshakeFailed = "tls-handshake-failed", Error,
+        "The TLS handshake failed",
+        "Serve TLS on this port, with a certificate for the expected name (SNI).",
+        "The port accepted the connection but no TLS session could be set up: plain HTTP on a TLS port, a TLS alert (often \"no certificate for this SNI\"), or a peer that closed the connection.";
+    TlsOldVersion = "tls-old-version", Error,
+        "The server offers only TLS older than 1.2",
+        "Enable TLS 1.2 and 1.3 on the federation listener.",
+        "TLS 1.0 and 1.1 are deprecated (RFC 8996); many peers refuse them.";
+    TlsNameMismatch = "tls-name-mismatch", Error,
+        "The certificate is not valid for the name the spec requires",
+        "Issue the certificate for the name the spec requires at this step.",
+        "Which name the certificate must cover depends on the step that found the target: the server name for steps 4-6 (SRV or 8448 on the server name), the delegated host for steps 3.2-3.5, the IP address for literals. It is never the SRV target. The classic mistakes are a certificate for the SRV target, or for the server name when a well-known delegates to another host.";
+    TlsExpired = "tls-expired", Error,
+        "The certificate has expired",
+        "Renew the certificate (and check that renewal is automated).",
+        "Servers never ignore TLS errors: an expired certificate breaks federation with every peer.";
+    TlsNotYetValid = "tls-not-yet-valid", Error,
+        "The certificate is not valid yet",
+        "Check the server's clock and the certificate's notBefore date.",
+        "A certificate whose validity starts in the future is rejected. Usually a clock problem on one side.";
+    TlsExpiring = "tls-expiring", Warning,
+        "The certificate expires within 14 days",
+        "Renew the certificate now, and check that renewal is automated.",
+        "Automated renewal normally happens 30 days before expiry; a certificate this close to the end suggests renewal is failing.";
+    TlsUnknownIssuer = "tls-unknown-issuer", Error,
+        "The certificate's issuer is not trusted",
+        "Use a certificate from a public CA.",
+        "The chain does not lead to a trusted root. Peers trust the usual public CAs; a private CA works only with peers configured for it.";
+    TlsSelfSigned = "tls-self-signed", Error,
+        "The certificate is self-signed",
+        "Use a certificate from a public CA (Let's Encrypt is free).",
+        "Since Synapse 1.0 (MSC1711) servers require certificates from a trusted CA; self-signed certificates no longer work.";
+    TlsIncompleteChain = "tls-incomplete-chain", Error,
+        "The server sends the certificate without its intermediate",
+        "Serve the full chain (e.g. `fullchain.pem`, not `cert.pem`).",
+        "Browsers fetch a missing intermediate certificate themselves (AIA), so the site looks fine; homeservers do not, and fail with \"unable to get local issuer certificate\".";
+    TlsInvalid = "tls-invalid", Error,
+        "The certificate is invalid",
+        "Serve a valid certificate for the expected name.",
+        "The certificate was rejected for a reason not covered by a more specific code; the message has the verifier's words.";
+
+    // ---- the federation endpoints ---------------------------------------------------------------
+    FederationVersionFailed = "federation-version-failed", Error,
+        "GET /_matrix/federation/v1/version did not answer as a homeserver",
+        "Route /_matrix/ on this host and port to your homeserver.",
+        "Every homeserver answers `/_matrix/federation/v1/version` with JSON `{\"server\": {\"name\", \"version\"}}`. Anything else means the request reached something that is not a homeserver: a default vhost, a website, a proxy error page.";
+    FederationNotRouted = "federation-not-routed", Error,
+        "Federation requests do not reach the homeserver",
+        "Proxy the whole /_matrix prefix to the homeserver (no trailing slash in nginx `proxy_pass`).",
+        "An unauthenticated federation request must come back from the homeserver itself as 401 with JSON `{\"errcode\": \"M_UNAUTHORIZED\"}`. A 404, an HTML page or a proxy error means the reverse proxy does not route `/_matrix/federation` to the homeserver, even if `/version` or `/key` work.";
+    FederationHostPort = "federation-host-port", Warning,
+        "Requests with `Host: name:port` are not routed: conduwuit-family servers cannot reach you",
+        "Make the proxy match the host name whatever the port (nginx `server_name` does; haproxy: use `hdr_dom(host)`).",
+        "conduwuit, tuwunel and continuwuity send the port in the Host header when it is not 443 (`Host: example.com:8448`). A reverse proxy that matches the exact Host string answers them with an error.";
+    FederationSlow = "federation-slow", Warning,
+        "The federation endpoints answer slowly",
+        "Find what delays the response (proxy buffering, an overloaded homeserver, DNS on the server side).",
+        "Peers give up on slow servers: matrix.org's notary fetches keys with about a 10 s limit, conduwuit-family servers resolve with a 10 s limit.";
+
+    // ---- signing keys ---------------------------------------------------------------------------
+    KeysFailed = "keys-failed", Error,
+        "GET /_matrix/key/v2/server did not return the server's keys",
+        "Route /_matrix/key/ to the homeserver.",
+        "Peers fetch `/_matrix/key/v2/server` to verify every event and request you send. Without it nothing you sign is accepted.";
+    KeysServerNameMismatch = "keys-server-name-mismatch", Error,
+        "The keys are for another server name",
+        "Check `server_name` in the homeserver config, or check the name you gave delegcheck.",
+        "The server at this address says it is a different server. Either the homeserver's `server_name` is not this name (it cannot be changed after the first start), or delegation points at another homeserver, or you tested the delegated host instead of the server name.";
+    KeysBadSignature = "keys-bad-signature", Error,
+        "A key response signature does not verify",
+        "Check that nothing rewrites the response (a proxy re-encoding JSON), and the signing key file.",
+        "The key response must be signed by each of its own ed25519 keys over Matrix canonical JSON. A bad signature makes peers reject the keys.";
+    KeysNoEd25519 = "keys-no-ed25519", Error,
+        "The key response has no usable ed25519 key",
+        "Check the homeserver's signing key file.",
+        "Every homeserver publishes at least one `ed25519:*` verify key of 32 bytes.";
+    KeysExpired = "keys-expired", Error,
+        "The key response's valid_until_ts is in the past",
+        "Check the server clock (NTP) and any cache in front of /_matrix/key.",
+        "Peers refuse keys whose `valid_until_ts` has passed. Usually a wrong clock, or a cache serving an old response.";
+    KeysExpiring = "keys-expiring", Warning,
+        "The key response expires within an hour",
+        "Check the server clock and any cache in front of /_matrix/key.",
+        "A `valid_until_ts` under an hour away forces peers to refetch constantly and breaks notaries.";
+
+    // ---- across targets -------------------------------------------------------------------------
+    TargetSplitBrain = "target-split-brain", Warning,
+        "The target addresses do not agree",
+        "Make every address serve the same homeserver, with the same certificate and keys (or remove the stale address from DNS).",
+        "Peers connect to any of the addresses. If they present different server names, keys or certificates, federation fails for some peers and some attempts only.";
+    TargetIpv6Broken = "target-ipv6-broken", Warning,
+        "Federation works over IPv4 only",
+        "Fix the IPv6 listener or firewall, or remove the AAAA record.",
+        "Peers with IPv6 usually try the AAAA address first. If it does not work, they fall back to IPv4 after a delay at best, or fail.";
+    TargetIpv4Broken = "target-ipv4-broken", Warning,
+        "Federation works over IPv6 only",
+        "Fix the IPv4 listener or firewall, or the A record: most peers are IPv4-only.",
+        "Most homeservers have IPv4 only. If the A address does not work, they cannot reach you.";
+    NoWorkingTarget = "no-working-target", Error,
+        "No address passes every check: federation with this server fails",
+        "Fix the findings for the targets above.",
+        "delegcheck found where other servers would connect, but none of those addresses works end to end.";
+    NoTargets = "no-targets", Error,
+        "Resolution gives no address to connect to",
+        "Publish the records the decisive step needs (see the trace).",
+        "Server-name resolution ended without any address, so no server can connect.";
+    DeadlineExceeded = "deadline-exceeded", Error,
+        "The check did not finish within the deadline",
+        "Look for the step that timed out; raise --timeout if the server is just slow.",
+        "Every probe runs inside one overall deadline (--timeout). Steps that had not finished when it passed are reported as timed out.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_complete() {
+        let mut seen = HashSet::new();
+        for c in Code::ALL {
+            let s = c.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(
+                s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit()),
+                "{s}"
+            );
+            assert!(
+                !c.title().is_empty() && !c.hint().is_empty() && c.explanation().len() > 40,
+                "{s}"
+            );
+            assert_eq!(Code::from_name(s), Some(*c));
+        }
+        assert_eq!(Code::from_name("no-such-code"), None);
+    }
+
+    #[test]
+    fn codes_round_trip_through_json() {
+        let j = serde_json::to_string(&Code::TlsNameMismatch).unwrap();
+        assert_eq!(j, "\"tls-name-mismatch\"");
+        let c: Code = serde_json::from_str(&j).unwrap();
+        assert_eq!(c, Code::TlsNameMismatch);
+        assert!(serde_json::from_str::<Code>("\"bogus\"").is_err());
+        assert_eq!(Code::WellKnownBom.area(), "well-known");
+        assert_eq!(Code::SrvLegacy.area(), "srv");
+    }
+}

@@ -1,0 +1,2 @@
+//! The lab (placeholder while being built).
+pub mod demo;

@@ -1,0 +1,216 @@
+//! DNS probes over hickory-resolver: SRV and A/AAAA (with the CNAME chain), each classified as
+//! ok / NXDOMAIN / NODATA / SERVFAIL / REFUSED / timeout.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::{Resolver, TokioResolver};
+
+use super::obs::{AddrAnswer, DnsStatus, SrvAnswer, SrvRecord};
+use super::{Config, IpFamilies, SetupError};
+
+/// Most records of one answer that are kept.
+pub const MAX_RECORDS: usize = 32;
+
+/// The DNS side of [`super::Net`].
+#[derive(Clone)]
+pub struct Dns {
+    resolver: TokioResolver,
+    families: IpFamilies,
+}
+
+fn classify(e: &NetError) -> DnsStatus {
+    match e {
+        NetError::Dns(DnsError::NoRecordsFound(nr))
+            if nr.response_code == ResponseCode::NXDomain =>
+        {
+            DnsStatus::NxDomain
+        }
+        NetError::Dns(DnsError::NoRecordsFound(_)) => DnsStatus::NoData,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => DnsStatus::ServFail,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => DnsStatus::Refused,
+        NetError::Dns(DnsError::ResponseCode(rc)) => DnsStatus::Other(format!("{rc}")),
+        NetError::Timeout => DnsStatus::Timeout,
+        other => DnsStatus::Other(crate::sanitize::clip(&other.to_string(), 200)),
+    }
+}
+
+/// Makes a name fully qualified so no search domain is ever appended.
+fn fqdn(name: &str) -> String {
+    if name.ends_with('.') {
+        name.to_owned()
+    } else {
+        format!("{name}.")
+    }
+}
+
+fn strip_dot(name: &str) -> String {
+    let s = name.strip_suffix('.').unwrap_or(name);
+    if s.is_empty() {
+        ".".to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+impl Dns {
+    /// A resolver for `--resolver ADDR` or, without it, the system configuration.
+    pub fn new(config: &Config) -> Result<Dns, SetupError> {
+        let mut builder = match config.resolver {
+            Some(addr) => {
+                let mut udp = ConnectionConfig::udp();
+                udp.port = addr.port();
+                let mut tcp = ConnectionConfig::tcp();
+                tcp.port = addr.port();
+                let ns = NameServerConfig::new(addr.ip(), true, vec![udp, tcp]);
+                Resolver::builder_with_config(
+                    ResolverConfig::from_parts(None, vec![], vec![ns]),
+                    TokioRuntimeProvider::default(),
+                )
+            }
+            None => Resolver::builder_tokio().map_err(|e| {
+                SetupError(format!(
+                    "no DNS resolver configuration ({e}); pass --resolver ADDR[:PORT]"
+                ))
+            })?,
+        };
+        let o = builder.options_mut();
+        o.timeout = config.step_timeout.min(Duration::from_secs(3));
+        o.attempts = 1;
+        o.ndots = 0;
+        o.use_hosts_file = ResolveHosts::Never;
+        o.preserve_intermediates = true;
+        o.try_tcp_on_error = true;
+        o.edns0 = true;
+        let resolver = builder
+            .build()
+            .map_err(|e| SetupError(format!("cannot build the DNS resolver: {e}")))?;
+        Ok(Dns {
+            resolver,
+            families: config.families,
+        })
+    }
+
+    /// SRV lookup, with a timeout.
+    pub async fn srv(&self, name: &str, timeout: Duration) -> SrvAnswer {
+        let start = Instant::now();
+        let res = tokio::time::timeout(timeout, self.resolver.srv_lookup(fqdn(name))).await;
+        let (status, records) = match res {
+            Err(_) => (DnsStatus::Timeout, vec![]),
+            Ok(Err(e)) => (classify(&e), vec![]),
+            Ok(Ok(lookup)) => {
+                let records: Vec<SrvRecord> = lookup
+                    .answers()
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::SRV(s) => Some(SrvRecord {
+                            priority: s.priority,
+                            weight: s.weight,
+                            port: s.port,
+                            target: strip_dot(&s.target.to_ascii()),
+                        }),
+                        _ => None,
+                    })
+                    .take(MAX_RECORDS)
+                    .collect();
+                if records.is_empty() {
+                    (DnsStatus::NoData, records)
+                } else {
+                    (DnsStatus::Ok, records)
+                }
+            }
+        };
+        SrvAnswer {
+            name: name.to_owned(),
+            status,
+            records,
+            duration: start.elapsed(),
+        }
+    }
+
+    /// A and AAAA at once (each as the families allow), with the CNAME chain.
+    pub async fn addrs(&self, host: &str, timeout: Duration) -> AddrAnswer {
+        let start = Instant::now();
+        let name = fqdn(host);
+        let want4 = self.families.allows(IpAddr::V4([0, 0, 0, 0].into()));
+        let want6 = self.families.allows(IpAddr::V6([0u16; 8].into()));
+        let q = |rt: RecordType, want: bool| {
+            let name = name.clone();
+            async move {
+                if !want {
+                    return None;
+                }
+                Some(tokio::time::timeout(timeout, self.resolver.lookup(name, rt)).await)
+            }
+        };
+        let (a, aaaa) = tokio::join!(q(RecordType::A, want4), q(RecordType::AAAA, want6));
+        let mut cnames: Vec<(String, String)> = Vec::new();
+        let mut take = |res: Option<
+            Result<Result<hickory_resolver::lookup::Lookup, NetError>, _>,
+        >|
+         -> Option<(DnsStatus, Vec<IpAddr>)> {
+            let res = res?;
+            Some(match res {
+                Err(_) => (DnsStatus::Timeout, vec![]),
+                Ok(Err(e)) => (classify(&e), vec![]),
+                Ok(Ok(lookup)) => {
+                    let mut ips = Vec::new();
+                    for r in lookup.answers() {
+                        match &r.data {
+                            RData::A(a) => ips.push(IpAddr::V4(a.0)),
+                            RData::AAAA(a) => ips.push(IpAddr::V6(a.0)),
+                            RData::CNAME(c) => {
+                                let pair =
+                                    (strip_dot(&r.name.to_ascii()), strip_dot(&c.0.to_ascii()));
+                                if !cnames.contains(&pair) && cnames.len() < MAX_RECORDS {
+                                    cnames.push(pair);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    ips.truncate(MAX_RECORDS);
+                    if ips.is_empty() {
+                        (DnsStatus::NoData, ips)
+                    } else {
+                        (DnsStatus::Ok, ips)
+                    }
+                }
+            })
+        };
+        let a = take(a).map(|(s, v)| {
+            (
+                s,
+                v.into_iter()
+                    .filter_map(|ip| match ip {
+                        IpAddr::V4(a) => Some(a),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        });
+        let aaaa = take(aaaa).map(|(s, v)| {
+            (
+                s,
+                v.into_iter()
+                    .filter_map(|ip| match ip {
+                        IpAddr::V6(a) => Some(a),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        });
+        AddrAnswer {
+            host: host.to_owned(),
+            a,
+            aaaa,
+            cnames,
+            duration: start.elapsed(),
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! HTTPS requests with exact control of the address, the TLS name (SNI) and the `Host` header,
+//! as a homeserver sends them: one connection per request, HTTP/1.1, a capped body, and the
+//! TLS session recorded. Redirects are followed here, hop by hop, with every hop recorded.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+
+use super::obs::{CertVerdict, DnsStatus, Exchange, HttpResponse, RequestFailure};
+use super::tls::HandshakeError;
+use super::{Deadline, Net};
+
+/// Most headers kept from one response.
+const MAX_HEADERS: usize = 100;
+/// Longest header value kept.
+const MAX_HEADER_LEN: usize = 1024;
+/// Most redirects followed (Synapse's limit, Twisted's default).
+pub const MAX_REDIRECTS: usize = 20;
+
+/// One request: where to connect, what to verify, what to send.
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    /// The host name being dialled (for `--connect-to` matching), if any.
+    pub dial_host: Option<String>,
+    /// The address to connect to.
+    pub ip: IpAddr,
+    /// The port.
+    pub port: u16,
+    /// The name the certificate must be valid for (and the SNI, unless it is an IP).
+    pub tls_name: String,
+    /// The `Host` header.
+    pub host_header: String,
+    /// Path and query.
+    pub path: String,
+    /// Most body bytes read.
+    pub body_cap: usize,
+}
+
+/// Performs one request on a fresh connection. Every phase has the deadline's step timeout.
+pub async fn exchange(net: &Net, spec: &RequestSpec, deadline: &Deadline) -> Exchange {
+    let mut ex = Exchange {
+        ip: spec.ip,
+        port: spec.port,
+        connect: None,
+        tls: None,
+        result: Err(RequestFailure::ResponseTimeout),
+    };
+    let start = Instant::now();
+    let tcp = match net
+        .dialer
+        .connect(
+            spec.dial_host.as_deref(),
+            spec.ip,
+            spec.port,
+            deadline.step(),
+        )
+        .await
+    {
+        Ok(t) => t,
+        Err(f) => {
+            ex.result = Err(RequestFailure::Connect(f));
+            return ex;
+        }
+    };
+    ex.connect = Some(start.elapsed());
+    let (stream, obs) = net
+        .tls
+        .handshake(tcp, &spec.tls_name, deadline.step())
+        .await;
+    let verdict = obs.verdict.clone();
+    ex.tls = Some(obs);
+    let stream = match stream {
+        Ok(s) => s,
+        Err(HandshakeError::Timeout) => {
+            ex.result = Err(RequestFailure::TlsTimeout);
+            return ex;
+        }
+        Err(HandshakeError::OldVersion) => {
+            ex.result = Err(RequestFailure::Tls(
+                "the server offers only TLS older than 1.2".into(),
+            ));
+            return ex;
+        }
+        Err(HandshakeError::Failed(e)) => {
+            ex.result = Err(RequestFailure::Tls(e));
+            return ex;
+        }
+    };
+    let _ = verdict; // The verdict is judged by the caller; the request is still made.
+    ex.result = request(stream, spec, deadline.step()).await;
+    ex
+}
+
+async fn request<S>(
+    stream: S,
+    spec: &RequestSpec,
+    timeout: Duration,
+) -> Result<HttpResponse, RequestFailure>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let start = Instant::now();
+    let fut = async {
+        let (mut sender, conn) = hyper::client::conn::http1::Builder::new()
+            .max_buf_size(64 * 1024)
+            .handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
+            .await
+            .map_err(|e| RequestFailure::Http(e.to_string()))?;
+        let driver = tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        let req = hyper::Request::get(spec.path.as_str())
+            .header(hyper::header::HOST, spec.host_header.as_str())
+            .header(
+                hyper::header::USER_AGENT,
+                concat!("delegcheck/", env!("CARGO_PKG_VERSION")),
+            )
+            .header(hyper::header::ACCEPT, "application/json")
+            .header(hyper::header::CONNECTION, "close")
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| RequestFailure::Http(e.to_string()))?;
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| RequestFailure::Http(crate::sanitize::clip(&error_chain(&e), 200)))?;
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .take(MAX_HEADERS)
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    crate::sanitize::clip(&String::from_utf8_lossy(v.as_bytes()), MAX_HEADER_LEN),
+                )
+            })
+            .collect();
+        let mut body = resp.into_body();
+        let mut buf: Vec<u8> = Vec::new();
+        let mut truncated = false;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| RequestFailure::Http(e.to_string()))?;
+            if let Some(data) = frame.data_ref() {
+                let room = spec.body_cap.saturating_sub(buf.len());
+                if data.len() > room {
+                    buf.extend_from_slice(&data[..room]);
+                    truncated = true;
+                    break;
+                }
+                buf.extend_from_slice(data);
+            }
+        }
+        driver.abort();
+        Ok(HttpResponse {
+            status,
+            headers,
+            body: buf,
+            truncated,
+            duration: start.elapsed(),
+        })
+    };
+    match tokio::time::timeout(timeout, fut).await {
+        Err(_) => Err(RequestFailure::ResponseTimeout),
+        Ok(r) => r,
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// Why a redirect chain stopped without a final response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectStop {
+    /// A URL came up twice.
+    Loop,
+    /// More than [`MAX_REDIRECTS`] hops.
+    TooMany,
+    /// A hop to `http://` (not followed).
+    Insecure(String),
+    /// A 3xx without a usable Location.
+    NoLocation,
+    /// The Location's host did not resolve.
+    Dns(String, DnsStatus),
+}
+
+/// One redirect hop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    /// URL that answered with a redirect.
+    pub from: String,
+    /// Status.
+    pub status: u16,
+    /// Resolved Location.
+    pub location: Option<String>,
+}
+
+/// A GET that follows redirects, starting at a given address.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    /// The address of the first request.
+    pub ip: IpAddr,
+    /// Redirects followed.
+    pub hops: Vec<Hop>,
+    /// The last exchange (the final response, or the one that failed).
+    pub last: Exchange,
+    /// Why following stopped early, if it did.
+    pub stop: Option<RedirectStop>,
+    /// The final URL.
+    pub url: String,
+    /// Total time.
+    pub duration: Duration,
+}
+
+impl Fetch {
+    /// The final response, if the chain ended in one (redirect stops count as no response).
+    pub fn response(&self) -> Option<&HttpResponse> {
+        if self.stop.is_some() {
+            return None;
+        }
+        self.last.result.as_ref().ok()
+    }
+
+    /// The certificate verdict of the connection that failed first, if any was not valid.
+    pub fn bad_certificate(&self) -> Option<(&super::obs::TlsObs, &CertVerdict)> {
+        let tls = self.last.tls.as_ref()?;
+        match &tls.verdict {
+            Some(CertVerdict::Valid) | None => None,
+            Some(v) => Some((tls, v)),
+        }
+    }
+}
+
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// GET `url` (https, host from the URL) with the first connection to `ip`; later hops to
+/// other hosts are resolved through DNS (or `--connect-to`). Hops, loops, insecure hops and
+/// the limit are recorded.
+pub async fn fetch(
+    net: &Net,
+    url: &url::Url,
+    ip: IpAddr,
+    body_cap: usize,
+    deadline: &Deadline,
+) -> Fetch {
+    let start = Instant::now();
+    let mut hops: Vec<Hop> = Vec::new();
+    let mut seen: Vec<String> = vec![url.to_string()];
+    let mut current = url.clone();
+    let mut current_ip = ip;
+    loop {
+        let host = current.host_str().unwrap_or("").to_owned();
+        let port = current.port_or_known_default().unwrap_or(443);
+        let host_header = match current.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.clone(),
+        };
+        let mut path = current.path().to_owned();
+        if let Some(q) = current.query() {
+            path.push('?');
+            path.push_str(q);
+        }
+        let spec = RequestSpec {
+            dial_host: Some(
+                host.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_owned(),
+            ),
+            ip: current_ip,
+            port,
+            tls_name: host.clone(),
+            host_header,
+            path,
+            body_cap,
+        };
+        let ex = exchange(net, &spec, deadline).await;
+        let done =
+            |stop: Option<RedirectStop>, ex: Exchange, hops: Vec<Hop>, url: &url::Url| Fetch {
+                ip,
+                hops,
+                last: ex,
+                stop,
+                url: url.to_string(),
+                duration: start.elapsed(),
+            };
+        let Ok(resp) = &ex.result else {
+            return done(None, ex, hops, &current);
+        };
+        if !is_redirect(resp.status) {
+            return done(None, ex, hops, &current);
+        }
+        let location = resp.header("location").and_then(|l| current.join(l).ok());
+        hops.push(Hop {
+            from: current.to_string(),
+            status: resp.status,
+            location: location.as_ref().map(|u| u.to_string()),
+        });
+        let Some(next) = location else {
+            return done(Some(RedirectStop::NoLocation), ex, hops, &current);
+        };
+        if next.scheme() != "https" {
+            return done(
+                Some(RedirectStop::Insecure(next.to_string())),
+                ex,
+                hops,
+                &current,
+            );
+        }
+        if seen.contains(&next.to_string()) {
+            return done(Some(RedirectStop::Loop), ex, hops, &current);
+        }
+        if hops.len() >= MAX_REDIRECTS {
+            return done(Some(RedirectStop::TooMany), ex, hops, &current);
+        }
+        seen.push(next.to_string());
+        // The next address: the same one for the same host, else a fresh lookup.
+        if next.host_str() != current.host_str() {
+            let next_host = next
+                .host_str()
+                .unwrap_or("")
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned();
+            if let Ok(ip) = next_host.parse::<IpAddr>() {
+                current_ip = ip;
+            } else if let Some(sa) = net
+                .dialer
+                .by_name(&next_host, next.port_or_known_default().unwrap_or(443))
+            {
+                current_ip = sa.ip();
+            } else {
+                let ans = net.dns.addrs(&next_host, deadline.step()).await;
+                match ans.addrs().first() {
+                    Some(ip) => current_ip = *ip,
+                    None => {
+                        let status = ans.failure().cloned().unwrap_or(DnsStatus::NxDomain);
+                        return done(
+                            Some(RedirectStop::Dns(next_host, status)),
+                            ex,
+                            hops,
+                            &current,
+                        );
+                    }
+                }
+            }
+        }
+        current = next;
+    }
+}

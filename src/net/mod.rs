@@ -1,0 +1,342 @@
+//! Probes: DNS queries, HTTPS requests and TLS handshakes. Each probe returns an *observation*
+//! (what was asked, what came back, or the precise failure, and how long it took) and judges
+//! nothing. Everything is built from one [`Config`], and every dial goes through one
+//! [`Dialer`] with one override table (`--connect-to`), which is also how the lab is reached.
+
+pub mod dns;
+pub mod http;
+pub mod obs;
+pub mod tls;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use tokio::net::TcpStream;
+
+pub use obs::*;
+
+/// Which address families to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IpFamilies {
+    /// IPv4 and IPv6.
+    #[default]
+    Both,
+    /// `-4`.
+    V4Only,
+    /// `-6`.
+    V6Only,
+}
+
+impl IpFamilies {
+    /// Is this address allowed?
+    pub fn allows(self, ip: IpAddr) -> bool {
+        match self {
+            IpFamilies::Both => true,
+            IpFamilies::V4Only => ip.is_ipv4(),
+            IpFamilies::V6Only => ip.is_ipv6(),
+        }
+    }
+}
+
+/// curl's `--connect-to HOST1:PORT1:HOST2:PORT2`: connections for HOST1:PORT1 go to
+/// HOST2:PORT2 instead, keeping the names (SNI, Host, certificate) of HOST1.
+/// An empty HOST1 or PORT1 matches any; HOST1 may be a name or an IP address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectTo {
+    /// Host (name or IP) to match; `None` matches any.
+    pub host: Option<String>,
+    /// Port to match; `None` matches any.
+    pub port: Option<u16>,
+    /// Where to connect instead.
+    pub to: SocketAddr,
+}
+
+impl std::str::FromStr for ConnectTo {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        // Split on colons outside brackets.
+        let mut parts = Vec::new();
+        let mut depth = 0;
+        let mut cur = String::new();
+        for c in s.chars() {
+            match c {
+                '[' => {
+                    depth += 1;
+                    cur.push(c)
+                }
+                ']' => {
+                    depth -= 1;
+                    cur.push(c)
+                }
+                ':' if depth == 0 => parts.push(std::mem::take(&mut cur)),
+                _ => cur.push(c),
+            }
+        }
+        parts.push(cur);
+        let [h1, p1, h2, p2] = parts.as_slice() else {
+            return Err(format!(
+                "`{s}` is not HOST1:PORT1:HOST2:PORT2 (IPv6 in brackets)"
+            ));
+        };
+        let port = |p: &str| -> Result<Option<u16>, String> {
+            if p.is_empty() {
+                Ok(None)
+            } else {
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(Some)
+                    .ok_or_else(|| format!("`{p}` is not a port (1-65535)"))
+            }
+        };
+        let unbracket = |h: &str| h.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let to_ip: IpAddr = unbracket(h2)
+            .parse()
+            .map_err(|_| format!("`{h2}` must be an IP address (the address to connect to)"))?;
+        let to_port = port(p2)?.ok_or_else(|| "the destination port is required".to_owned())?;
+        Ok(ConnectTo {
+            host: (!h1.is_empty()).then(|| unbracket(h1).to_ascii_lowercase()),
+            port: port(p1)?,
+            to: SocketAddr::new(to_ip, to_port),
+        })
+    }
+}
+
+/// The network configuration (DESIGN.md, "Network configuration").
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// DNS server to ask instead of the system's.
+    pub resolver: Option<SocketAddr>,
+    /// Extra trust roots (`--ca-file`).
+    pub extra_roots: Vec<CertificateDer<'static>>,
+    /// Trust the platform's roots (off with `--no-system-roots`).
+    pub system_roots: bool,
+    /// Connection overrides.
+    pub connect_to: Vec<ConnectTo>,
+    /// `-4` / `-6`.
+    pub families: IpFamilies,
+    /// One overall deadline per server name.
+    pub timeout: Duration,
+    /// Longest any one network step (DNS query, connect, handshake, response) may take.
+    pub step_timeout: Duration,
+    /// User-Agent sent with every request.
+    pub user_agent: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            resolver: None,
+            extra_roots: Vec::new(),
+            system_roots: true,
+            connect_to: Vec::new(),
+            families: IpFamilies::Both,
+            timeout: Duration::from_secs(10),
+            step_timeout: Duration::from_secs(5),
+            user_agent: concat!("delegcheck/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// Why the network layer could not be set up (exit code 3).
+#[derive(Debug)]
+pub struct SetupError(pub String);
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// One deadline for one server name: every step gets the smaller of its own timeout and what
+/// is left.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    end: Instant,
+    step: Duration,
+}
+
+impl Deadline {
+    /// A deadline `total` from now, with steps of at most `step`.
+    pub fn new(total: Duration, step: Duration) -> Deadline {
+        Deadline {
+            end: Instant::now() + total,
+            step,
+        }
+    }
+
+    /// Time allowed for the next step.
+    pub fn step(&self) -> Duration {
+        self.step
+            .min(self.end.saturating_duration_since(Instant::now()))
+    }
+
+    /// True once the deadline has passed.
+    pub fn passed(&self) -> bool {
+        Instant::now() >= self.end
+    }
+}
+
+/// Every dial goes through here: the `--connect-to` table, then a real TCP connect.
+#[derive(Debug, Clone, Default)]
+pub struct Dialer {
+    rules: Vec<ConnectTo>,
+}
+
+impl Dialer {
+    /// A dialer with these overrides.
+    pub fn new(rules: Vec<ConnectTo>) -> Dialer {
+        Dialer { rules }
+    }
+
+    /// The override for a (host name, port), if one matches by name (used to skip DNS).
+    pub fn by_name(&self, host: &str, port: u16) -> Option<SocketAddr> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.rules
+            .iter()
+            .find(|r| r.host.as_deref() == Some(host.as_str()) && r.port.is_none_or(|p| p == port))
+            .map(|r| r.to)
+    }
+
+    /// Where a connection for (host name, ip, port) really goes.
+    pub fn route(&self, host: Option<&str>, ip: IpAddr, port: u16) -> SocketAddr {
+        let host = host.map(|h| h.trim_end_matches('.').to_ascii_lowercase());
+        let ip_text = ip.to_string();
+        self.rules
+            .iter()
+            .find(|r| {
+                let host_ok = match &r.host {
+                    None => true,
+                    Some(h) => *h == ip_text || host.as_deref() == Some(h.as_str()),
+                };
+                host_ok && r.port.is_none_or(|p| p == port)
+            })
+            .map(|r| r.to)
+            .unwrap_or(SocketAddr::new(ip, port))
+    }
+
+    /// TCP connect with a timeout; failures are classified.
+    pub async fn connect(
+        &self,
+        host: Option<&str>,
+        ip: IpAddr,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<TcpStream, ConnectFailure> {
+        let addr = self.route(host, ip, port);
+        match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+            Err(_) => Err(ConnectFailure::Timeout),
+            Ok(Ok(s)) => {
+                let _ = s.set_nodelay(true);
+                Ok(s)
+            }
+            Ok(Err(e)) => Err(ConnectFailure::from_io(&e)),
+        }
+    }
+}
+
+/// Everything a check needs, built once from a [`Config`] and shared by every server name.
+#[derive(Clone)]
+pub struct Net {
+    /// The configuration it was built from.
+    pub config: Config,
+    /// The DNS side.
+    pub dns: dns::Dns,
+    /// The dialer.
+    pub dialer: Dialer,
+    /// The TLS side.
+    pub tls: tls::Tls,
+}
+
+impl Net {
+    /// Builds resolver, trust roots and dialer. Fails only when the tool cannot run at all.
+    pub fn new(config: Config) -> Result<Net, SetupError> {
+        let dns = dns::Dns::new(&config)?;
+        let mut roots = RootCertStore::empty();
+        if config.system_roots {
+            let native = rustls_native_certs::load_native_certs();
+            let (added, _) = roots.add_parsable_certificates(native.certs);
+            if added == 0 {
+                // No platform store: fall back to Mozilla's roots, which is what most peers trust.
+                roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            }
+        }
+        for c in &config.extra_roots {
+            roots.add(c.clone()).map_err(|e| {
+                SetupError(format!(
+                    "a --ca-file certificate is not usable as a trust root: {e}"
+                ))
+            })?;
+        }
+        let tls = tls::Tls::new(Arc::new(roots))?;
+        Ok(Net {
+            dialer: Dialer::new(config.connect_to.clone()),
+            dns,
+            tls,
+            config,
+        })
+    }
+
+    /// A deadline for one server name.
+    pub fn deadline(&self) -> Deadline {
+        Deadline::new(self.config.timeout, self.config.step_timeout)
+    }
+}
+
+/// Milliseconds since `start`.
+pub fn ms_since(start: Instant) -> u64 {
+    start.elapsed().as_millis() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_to_parses_curl_syntax() {
+        let c: ConnectTo = "example.com:443:127.0.0.1:8443".parse().unwrap();
+        assert_eq!(c.host.as_deref(), Some("example.com"));
+        assert_eq!(c.port, Some(443));
+        assert_eq!(c.to, "127.0.0.1:8443".parse().unwrap());
+        let c: ConnectTo = "::[::1]:9000".parse().unwrap();
+        assert_eq!(c.host, None);
+        assert_eq!(c.port, None);
+        assert_eq!(c.to, "[::1]:9000".parse().unwrap());
+        let c: ConnectTo = "[2001:db8::1]:8448:127.0.0.2:1".parse().unwrap();
+        assert_eq!(c.host.as_deref(), Some("2001:db8::1"));
+        assert!("a:b".parse::<ConnectTo>().is_err());
+        assert!("a:1:host.example:2".parse::<ConnectTo>().is_err());
+        assert!("a:1:127.0.0.1:".parse::<ConnectTo>().is_err());
+        assert!("a:99999:127.0.0.1:1".parse::<ConnectTo>().is_err());
+    }
+
+    #[test]
+    fn dialer_routes_by_name_ip_and_port() {
+        let d = Dialer::new(vec![
+            "example.com:443:127.0.0.1:1000".parse().unwrap(),
+            "127.0.0.5:8448:127.0.0.5:2000".parse().unwrap(),
+            ":9999:127.0.0.9:3000".parse().unwrap(),
+        ]);
+        let ip: IpAddr = "127.0.0.5".parse().unwrap();
+        assert_eq!(
+            d.route(Some("Example.COM."), ip, 443),
+            "127.0.0.1:1000".parse().unwrap()
+        );
+        assert_eq!(d.route(None, ip, 8448), "127.0.0.5:2000".parse().unwrap());
+        assert_eq!(
+            d.route(Some("x"), ip, 9999),
+            "127.0.0.9:3000".parse().unwrap()
+        );
+        assert_eq!(d.route(Some("x"), ip, 1), SocketAddr::new(ip, 1));
+        assert_eq!(
+            d.by_name("example.com", 443),
+            Some("127.0.0.1:1000".parse().unwrap())
+        );
+        assert_eq!(d.by_name("example.com", 8448), None);
+    }
+}

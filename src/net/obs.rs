@@ -1,0 +1,264 @@
+//! Observations: what a probe saw. Plain data, no judgement; discovery and the checks read
+//! these, and a saved set of them replays a check.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+/// How a DNS query ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsStatus {
+    /// Records came back.
+    Ok,
+    /// The name does not exist.
+    NxDomain,
+    /// The name exists, but has no record of this type.
+    NoData,
+    /// SERVFAIL.
+    ServFail,
+    /// REFUSED.
+    Refused,
+    /// No answer in time.
+    Timeout,
+    /// Anything else (another rcode, an I/O error, a malformed answer).
+    Other(String),
+}
+
+impl DnsStatus {
+    /// NXDOMAIN or NODATA: "there is no such record", as opposed to a failure.
+    pub fn is_absent(&self) -> bool {
+        matches!(self, DnsStatus::NxDomain | DnsStatus::NoData)
+    }
+
+    /// A failure (not an answer).
+    pub fn is_failure(&self) -> bool {
+        !matches!(
+            self,
+            DnsStatus::Ok | DnsStatus::NxDomain | DnsStatus::NoData
+        )
+    }
+
+    /// Short text, as in a report.
+    pub fn describe(&self) -> String {
+        match self {
+            DnsStatus::Ok => "ok".into(),
+            DnsStatus::NxDomain => "NXDOMAIN".into(),
+            DnsStatus::NoData => "no records".into(),
+            DnsStatus::ServFail => "SERVFAIL".into(),
+            DnsStatus::Refused => "REFUSED".into(),
+            DnsStatus::Timeout => "timeout".into(),
+            DnsStatus::Other(s) => s.clone(),
+        }
+    }
+}
+
+/// One SRV record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SrvRecord {
+    /// Priority (lower first).
+    pub priority: u16,
+    /// Weight (within a priority).
+    pub weight: u16,
+    /// Port.
+    pub port: u16,
+    /// Target host, without the trailing dot (`.` stays `.`).
+    pub target: String,
+}
+
+/// The answer to an SRV query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SrvAnswer {
+    /// The name queried.
+    pub name: String,
+    /// How it went.
+    pub status: DnsStatus,
+    /// Records in answer order.
+    pub records: Vec<SrvRecord>,
+    /// Time taken.
+    pub duration: Duration,
+}
+
+/// The answer to A and AAAA queries for one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddrAnswer {
+    /// The host queried.
+    pub host: String,
+    /// The A query (`None` when IPv4 is off).
+    pub a: Option<(DnsStatus, Vec<Ipv4Addr>)>,
+    /// The AAAA query (`None` when IPv6 is off).
+    pub aaaa: Option<(DnsStatus, Vec<Ipv6Addr>)>,
+    /// CNAME records followed on the way (alias → canonical), in order.
+    pub cnames: Vec<(String, String)>,
+    /// Time taken (both queries ran at once).
+    pub duration: Duration,
+}
+
+impl AddrAnswer {
+    /// Every address, IPv6 first (the order RFC 6724 gives most hosts), then IPv4.
+    pub fn addrs(&self) -> Vec<IpAddr> {
+        let mut v: Vec<IpAddr> = Vec::new();
+        if let Some((_, six)) = &self.aaaa {
+            v.extend(six.iter().map(|a| IpAddr::V6(*a)));
+        }
+        if let Some((_, four)) = &self.a {
+            v.extend(four.iter().map(|a| IpAddr::V4(*a)));
+        }
+        v
+    }
+
+    /// A failure in either query (not an absence).
+    pub fn failure(&self) -> Option<&DnsStatus> {
+        [
+            self.a.as_ref().map(|x| &x.0),
+            self.aaaa.as_ref().map(|x| &x.0),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|s| s.is_failure())
+    }
+}
+
+/// Why a TCP connect failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectFailure {
+    /// RST: nothing listens.
+    Refused,
+    /// No answer.
+    Timeout,
+    /// No route.
+    Unreachable,
+    /// Anything else.
+    Other,
+}
+
+impl ConnectFailure {
+    /// Classifies an I/O error from `connect`.
+    pub fn from_io(e: &std::io::Error) -> ConnectFailure {
+        use std::io::ErrorKind::*;
+        match e.kind() {
+            ConnectionRefused => ConnectFailure::Refused,
+            TimedOut => ConnectFailure::Timeout,
+            NetworkUnreachable | HostUnreachable | AddrNotAvailable => ConnectFailure::Unreachable,
+            _ => ConnectFailure::Other,
+        }
+    }
+
+    /// In words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ConnectFailure::Refused => "connection refused",
+            ConnectFailure::Timeout => "connection timed out",
+            ConnectFailure::Unreachable => "network unreachable",
+            ConnectFailure::Other => "connection failed",
+        }
+    }
+}
+
+/// What the certificate verifier said about the peer's chain for the expected name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertVerdict {
+    /// Valid for the name, chain to a trusted root, in date.
+    Valid,
+    /// Not valid for the expected name.
+    NameMismatch,
+    /// Expired.
+    Expired,
+    /// Not valid yet.
+    NotYetValid,
+    /// The chain does not lead to a trusted root.
+    UnknownIssuer,
+    /// Any other rejection, with the verifier's words.
+    Other(String),
+}
+
+/// A TLS session as set up (or as far as it got).
+#[derive(Debug, Clone)]
+pub struct TlsObs {
+    /// `TLSv1_3` etc.
+    pub version: Option<String>,
+    /// Cipher suite.
+    pub cipher_suite: Option<String>,
+    /// ALPN.
+    pub alpn: Option<String>,
+    /// Certificates the peer sent, leaf first (DER).
+    pub chain: Vec<Vec<u8>>,
+    /// The verifier's verdict (`None` if the peer sent no certificate).
+    pub verdict: Option<CertVerdict>,
+    /// The name verified against.
+    pub expected_name: String,
+    /// Handshake time.
+    pub duration: Duration,
+}
+
+/// How an HTTPS request failed before a complete response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestFailure {
+    /// The host name did not resolve.
+    Dns(DnsStatus),
+    /// TCP connect failed.
+    Connect(ConnectFailure),
+    /// TLS handshake failed (text from rustls).
+    Tls(String),
+    /// The certificate was rejected (the handshake completed for the record).
+    Certificate(CertVerdict),
+    /// Timed out waiting for the handshake.
+    TlsTimeout,
+    /// Timed out waiting for the response.
+    ResponseTimeout,
+    /// The peer did not speak HTTP.
+    Http(String),
+}
+
+impl RequestFailure {
+    /// In words.
+    pub fn describe(&self) -> String {
+        match self {
+            RequestFailure::Dns(s) => format!("DNS: {}", s.describe()),
+            RequestFailure::Connect(c) => c.describe().to_owned(),
+            RequestFailure::Tls(e) => format!("TLS handshake failed: {e}"),
+            RequestFailure::Certificate(v) => format!("certificate rejected: {v:?}"),
+            RequestFailure::TlsTimeout => "TLS handshake timed out".to_owned(),
+            RequestFailure::ResponseTimeout => "no response in time".to_owned(),
+            RequestFailure::Http(e) => format!("HTTP error: {e}"),
+        }
+    }
+}
+
+/// An HTTP response (status, headers, capped body).
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers (names lower-case), at most 100.
+    pub headers: Vec<(String, String)>,
+    /// The body, up to the cap.
+    pub body: Vec<u8>,
+    /// The body was longer than the cap (reading stopped there).
+    pub truncated: bool,
+    /// Time from request to the end of the body.
+    pub duration: Duration,
+}
+
+impl HttpResponse {
+    /// First header of that (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTPS exchange on one connection.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The address connected to (before `--connect-to`).
+    pub ip: IpAddr,
+    /// The port.
+    pub port: u16,
+    /// TCP connect time, when it succeeded.
+    pub connect: Option<Duration>,
+    /// The TLS session, if the handshake got far enough to see certificates.
+    pub tls: Option<TlsObs>,
+    /// The response, or why there is none.
+    pub result: Result<HttpResponse, RequestFailure>,
+}

@@ -1,0 +1,302 @@
+//! The report for a person at a terminal. Every string is escaped (it may come from the
+//! network) before it is written.
+
+use std::fmt::Write as _;
+
+use super::Palette;
+use crate::findings::Severity;
+use crate::report::{CheckStatus, Report, Status, StepStatus};
+use crate::sanitize::escape;
+
+/// Width text is wrapped to.
+pub const WIDTH: usize = 100;
+
+/// Wraps `text` to `width` columns; continuation lines get `indent` spaces.
+pub fn wrap(text: &str, width: usize, indent: usize) -> String {
+    let mut out = String::new();
+    let mut col = indent;
+    let mut first = true;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let len = word.chars().count();
+        if !first && col + 1 + len > width {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+        } else if !first {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += len;
+        first = false;
+    }
+    out
+}
+
+fn mark(p: &Palette, s: CheckStatus) -> String {
+    match s {
+        CheckStatus::Pass => p.ok.style("✓").to_string(),
+        CheckStatus::Warn => p.warn.style("!").to_string(),
+        CheckStatus::Fail => p.err.style("✗").to_string(),
+        CheckStatus::Skip => p.dim.style("·").to_string(),
+    }
+}
+
+fn verdict(p: &Palette, r: &Report) -> String {
+    match r.status {
+        Status::Ok => p.ok.style("✓ federation works").to_string(),
+        Status::Warning => p
+            .warn
+            .style("✓ federation works, with warnings")
+            .to_string(),
+        Status::Error => p.err.style("✗ federation broken").to_string(),
+    }
+}
+
+/// One full report.
+pub fn report(r: &Report, p: &Palette) -> String {
+    let mut o = String::new();
+    let name = escape(&r.server_name);
+    let v = verdict(p, r);
+    let pad = WIDTH.saturating_sub(name.chars().count() + 34).max(2);
+    let _ = writeln!(o, "{}{}{}", p.bold.style(&name), " ".repeat(pad), v);
+
+    // Discovery.
+    if !r.discovery.steps.is_empty() {
+        let _ = writeln!(o, "{}", p.bold.style("Discovery"));
+        for s in &r.discovery.steps {
+            let label = s.step.clone().unwrap_or_else(|| "·".into());
+            let kind = match s.kind {
+                crate::report::StepKind::ServerName => "server name",
+                crate::report::StepKind::WellKnown => "well-known",
+                crate::report::StepKind::Srv => "SRV",
+                crate::report::StepKind::Address => "A/AAAA",
+            };
+            let st = match s.status {
+                StepStatus::Ok => p.ok.style("✓").to_string(),
+                StepStatus::NotFound => p.dim.style("–").to_string(),
+                StepStatus::Invalid | StepStatus::Error => p.err.style("✗").to_string(),
+                StepStatus::Ignored => p.dim.style("·").to_string(),
+            };
+            let decisive = if s.decisive {
+                p.bold.style(" ◀ decisive").to_string()
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                o,
+                "  {:<4} {st} {:<11} {}{decisive}",
+                label,
+                kind,
+                escape(&s.query)
+            );
+            let _ = writeln!(o, "{:18}→ {}", "", wrap(&escape(&s.answer), WIDTH, 20));
+            if !s.meaning.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "{:18}{}",
+                    "",
+                    p.dim.style(wrap(&escape(&s.meaning), WIDTH, 18))
+                );
+            }
+        }
+        if let Some(step) = &r.discovery.step {
+            let deleg = r
+                .discovery
+                .delegated_server
+                .as_ref()
+                .map(|d| format!(" · delegated to {}", escape(d)))
+                .unwrap_or_default();
+            let _ = writeln!(o, "  decided by step {step}{deleg}");
+        }
+        if !r.discovery.targets.is_empty() {
+            let _ = writeln!(o, "  targets, in the order servers try them:");
+            for t in &r.discovery.targets {
+                let sni = t
+                    .sni
+                    .as_deref()
+                    .map(escape)
+                    .unwrap_or_else(|| "none".into());
+                let _ = writeln!(
+                    o,
+                    "    {:<24} {}  Host {}  cert {}  SNI {}",
+                    t.address(),
+                    p.dim
+                        .style(format!("({}, step {})", escape(&t.hostname), t.step)),
+                    escape(&t.host_header),
+                    escape(&t.tls_server_name),
+                    sni
+                );
+            }
+        }
+    }
+
+    // Targets.
+    if !r.targets.is_empty() {
+        let _ = writeln!(o, "{}", p.bold.style("Targets"));
+        for t in &r.targets {
+            let status = if t.ok {
+                p.ok.style("works").to_string()
+            } else {
+                p.err.style("fails").to_string()
+            };
+            let _ = writeln!(o, "  {}  {status}", p.bold.style(&t.address));
+            for c in &t.checks {
+                let ms = c
+                    .duration_ms
+                    .map(|m| format!(" {}", p.dim.style(format!("{m} ms"))))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    o,
+                    "    {} {:<12} {}{ms}",
+                    mark(p, c.status),
+                    c.name.as_str(),
+                    wrap(&escape(&c.detail), WIDTH, 19)
+                );
+            }
+        }
+    }
+
+    // Findings.
+    if !r.findings.is_empty() {
+        let _ = writeln!(o, "{}", p.bold.style("Findings"));
+        for f in &r.findings {
+            let sev = match f.severity {
+                Severity::Error => p.err.style("error  ").to_string(),
+                Severity::Warning => p.warn.style("warning").to_string(),
+                Severity::Info => p.dim.style("info   ").to_string(),
+            };
+            let where_ = match (&f.step, &f.target) {
+                (_, Some(t)) => format!(" [{}]", escape(t)),
+                (Some(s), None) => format!(" [step {s}]"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                o,
+                "  {sev} {}{}",
+                p.code.style(f.code.as_str()),
+                p.dim.style(where_)
+            );
+            let _ = writeln!(o, "          {}", wrap(&escape(&f.message), WIDTH, 10));
+            if f.severity > Severity::Info {
+                let _ = writeln!(
+                    o,
+                    "          {} {}",
+                    p.bold.style("fix:"),
+                    wrap(&escape(&f.hint), WIDTH, 15)
+                );
+            }
+        }
+    }
+
+    // Compatibility.
+    if !r.compatibility.is_empty() {
+        let line: Vec<String> = r
+            .compatibility
+            .iter()
+            .map(|c| {
+                let m = match c.reachable {
+                    Some(true) => p.ok.style("✓").to_string(),
+                    Some(false) => p.err.style("✗").to_string(),
+                    None => p.warn.style("?").to_string(),
+                };
+                format!("{} {m}", c.implementation.label())
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "{}   {}",
+            p.bold.style("Who can reach you"),
+            line.join("   ")
+        );
+        for c in r.compatibility.iter().filter(|c| c.reason.is_some()) {
+            let _ = writeln!(
+                o,
+                "  {}: {}",
+                c.implementation.label(),
+                wrap(&escape(c.reason.as_deref().unwrap_or("")), WIDTH, 4)
+            );
+        }
+    }
+    let first_problem = r.findings.iter().find(|f| f.severity > Severity::Info);
+    let explain = first_problem
+        .map(|f| format!(" · delegcheck --explain {}", f.code))
+        .unwrap_or_default();
+    let _ = writeln!(
+        o,
+        "{}",
+        p.dim
+            .style(format!("checked in {} ms{explain}", r.timings.total_ms))
+    );
+    o
+}
+
+/// The first error (or warning) of a report, for summaries.
+pub fn headline(r: &Report) -> String {
+    r.findings
+        .iter()
+        .find(|f| f.severity == Severity::Error)
+        .or_else(|| r.findings.iter().find(|f| f.severity == Severity::Warning))
+        .map(|f| f.code.as_str().to_owned())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// Many reports: full reports for failures (all with `verbose`), then a summary table.
+pub fn batch(reports: &[Report], p: &Palette, verbose: bool) -> String {
+    let mut o = String::new();
+    for r in reports.iter().filter(|r| verbose || !r.ok) {
+        o.push_str(&report(r, p));
+        o.push('\n');
+    }
+    o.push_str(&summary(reports, p));
+    o
+}
+
+/// The summary table.
+pub fn summary(reports: &[Report], p: &Palette) -> String {
+    let mut o = String::new();
+    let w = reports
+        .iter()
+        .map(|r| escape(&r.server_name).chars().count())
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 48);
+    let _ = writeln!(
+        o,
+        "{}",
+        p.bold.style(format!(
+            "{:<w$}  {:<9} {:<5} {}",
+            "server", "verdict", "step", "first problem"
+        ))
+    );
+    for r in reports {
+        let v = match r.status {
+            Status::Ok => p.ok.style(format!("{:<9}", "ok")).to_string(),
+            Status::Warning => p.warn.style(format!("{:<9}", "warnings")).to_string(),
+            Status::Error => p.err.style(format!("{:<9}", "broken")).to_string(),
+        };
+        let name = crate::sanitize::clip(&escape(&r.server_name), w);
+        let _ = writeln!(
+            o,
+            "{:<w$}  {v} {:<5} {}",
+            name,
+            r.discovery.step.as_deref().unwrap_or("-"),
+            headline(r)
+        );
+    }
+    let ok = reports.iter().filter(|r| r.ok).count();
+    let _ = writeln!(o, "{} of {} would federate", ok, reports.len());
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_with_indent() {
+        assert_eq!(wrap("aaa bbb ccc", 8, 2), "aaa bbb\n  ccc");
+        assert_eq!(wrap("short", 80, 4), "short");
+        assert_eq!(wrap("", 80, 4), "");
+    }
+}

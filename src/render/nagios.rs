@@ -1,0 +1,134 @@
+//! The Nagios / Monitoring Plugins API: one status line with perfdata, then detail lines;
+//! the exit code is the state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+
+use std::fmt::Write as _;
+
+use crate::findings::Severity;
+use crate::report::{Report, Status};
+use crate::sanitize::escape;
+
+/// Plugin states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum State {
+    /// 0
+    Ok = 0,
+    /// 1
+    Warning = 1,
+    /// 2
+    Critical = 2,
+    /// 3
+    Unknown = 3,
+}
+
+impl State {
+    fn label(self) -> &'static str {
+        match self {
+            State::Ok => "OK",
+            State::Warning => "WARNING",
+            State::Critical => "CRITICAL",
+            State::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// Text safe for the status line: no newlines, no `|` (the perfdata separator).
+fn clean(s: &str) -> String {
+    escape(s).replace('|', "/")
+}
+
+fn state_of(r: &Report) -> State {
+    match r.status {
+        Status::Ok => State::Ok,
+        Status::Warning => State::Warning,
+        Status::Error => State::Critical,
+    }
+}
+
+/// Renders the plugin output; returns it with the state.
+pub fn render(reports: &[Report]) -> (String, State) {
+    let state = reports.iter().map(state_of).max().unwrap_or(State::Unknown);
+    let mut text = match reports {
+        [r] => {
+            let step = r
+                .discovery
+                .step
+                .as_deref()
+                .map(|s| format!(" (step {s})"))
+                .unwrap_or_default();
+            match state {
+                State::Ok => format!("{} would federate{step}", clean(&r.server_name)),
+                State::Warning => format!(
+                    "{} would federate{step}, warning: {}",
+                    clean(&r.server_name),
+                    super::human::headline(r)
+                ),
+                _ => format!(
+                    "{} would not federate{step}: {}",
+                    clean(&r.server_name),
+                    super::human::headline(r)
+                ),
+            }
+        }
+        _ => {
+            let bad: Vec<String> = reports
+                .iter()
+                .filter(|r| state_of(r) >= State::Warning)
+                .map(|r| format!("{} ({})", clean(&r.server_name), super::human::headline(r)))
+                .collect();
+            let broken = reports.iter().filter(|r| !r.ok).count();
+            if bad.is_empty() {
+                format!("{} server names would federate", reports.len())
+            } else {
+                format!(
+                    "{broken} of {} would not federate; {}",
+                    reports.len(),
+                    bad.join(", ")
+                )
+            }
+        }
+    };
+    text = clean(&text);
+    let mut perf = Vec::new();
+    for r in reports {
+        let prefix = if reports.len() == 1 {
+            String::new()
+        } else {
+            format!("{} ", clean(&r.server_name).replace('\'', ""))
+        };
+        perf.push(format!(
+            "'{prefix}time'={:.3}s;;;0",
+            r.timings.total_ms as f64 / 1000.0
+        ));
+        if let Some(days) = r
+            .targets
+            .iter()
+            .filter_map(|t| t.certificate.as_ref().map(|c| c.days_left))
+            .min()
+        {
+            perf.push(format!("'{prefix}cert_days_left'={days};14;0"));
+        }
+    }
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "DELEGCHECK {} - {text} | {}",
+        state.label(),
+        perf.join(" ")
+    );
+    for r in reports {
+        for f in r
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+        {
+            let _ = writeln!(
+                o,
+                "{} {}: {}",
+                clean(&r.server_name),
+                f.code,
+                clean(&f.message)
+            );
+        }
+    }
+    (o, state)
+}

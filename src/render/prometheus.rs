@@ -1,0 +1,146 @@
+//! Prometheus textfile-collector format (node_exporter): HELP and TYPE once per family.
+
+use std::fmt::Write as _;
+
+use crate::findings::Severity;
+use crate::report::Report;
+
+fn label(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Metric families, as documented in the README.
+pub const METRICS: &[(&str, &str)] = &[
+    (
+        "delegcheck_federation_ok",
+        "1 if other homeservers would federate with this server name, else 0.",
+    ),
+    (
+        "delegcheck_status",
+        "Overall status: 0 ok, 1 warnings, 2 broken.",
+    ),
+    (
+        "delegcheck_decisive_step_info",
+        "The spec resolution step that decided (label step), always 1.",
+    ),
+    ("delegcheck_findings", "Number of findings by severity."),
+    (
+        "delegcheck_targets",
+        "Number of target addresses resolution yields.",
+    ),
+    (
+        "delegcheck_target_ok",
+        "1 if this target address passes every check, else 0.",
+    ),
+    (
+        "delegcheck_certificate_expiry_timestamp_seconds",
+        "notAfter of the certificate presented at the target, Unix time.",
+    ),
+    (
+        "delegcheck_certificate_days_left",
+        "Whole days until the target's certificate expires (negative when expired).",
+    ),
+    (
+        "delegcheck_check_duration_seconds",
+        "Time the whole check took.",
+    ),
+    (
+        "delegcheck_last_run_timestamp_seconds",
+        "When this check ran, Unix time.",
+    ),
+];
+
+/// Renders every report.
+pub fn render(reports: &[Report], now: i64) -> String {
+    let mut o = String::new();
+    for (name, help) in METRICS {
+        let _ = writeln!(o, "# HELP {name} {help}");
+        let _ = writeln!(o, "# TYPE {name} gauge");
+        for r in reports {
+            let sn = label(&r.server_name);
+            match *name {
+                "delegcheck_federation_ok" => {
+                    let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {}", u8::from(r.ok));
+                }
+                "delegcheck_status" => {
+                    let v = match r.status {
+                        crate::report::Status::Ok => 0,
+                        crate::report::Status::Warning => 1,
+                        crate::report::Status::Error => 2,
+                    };
+                    let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {v}");
+                }
+                "delegcheck_decisive_step_info" => {
+                    if let Some(step) = &r.discovery.step {
+                        let _ = writeln!(o, "{name}{{server_name=\"{sn}\",step=\"{step}\"}} 1");
+                    }
+                }
+                "delegcheck_findings" => {
+                    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+                        let n = r.findings.iter().filter(|f| f.severity == sev).count();
+                        let _ = writeln!(
+                            o,
+                            "{name}{{server_name=\"{sn}\",severity=\"{}\"}} {n}",
+                            sev.as_str()
+                        );
+                    }
+                }
+                "delegcheck_targets" => {
+                    let _ = writeln!(
+                        o,
+                        "{name}{{server_name=\"{sn}\"}} {}",
+                        r.discovery.targets.len()
+                    );
+                }
+                "delegcheck_target_ok" => {
+                    for t in &r.targets {
+                        let _ = writeln!(
+                            o,
+                            "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
+                            label(&t.address),
+                            u8::from(t.ok)
+                        );
+                    }
+                }
+                "delegcheck_certificate_expiry_timestamp_seconds" => {
+                    for t in &r.targets {
+                        if let Some(c) = &t.certificate {
+                            let _ = writeln!(
+                                o,
+                                "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
+                                label(&t.address),
+                                c.not_after_unix
+                            );
+                        }
+                    }
+                }
+                "delegcheck_certificate_days_left" => {
+                    for t in &r.targets {
+                        if let Some(c) = &t.certificate {
+                            let _ = writeln!(
+                                o,
+                                "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
+                                label(&t.address),
+                                c.days_left
+                            );
+                        }
+                    }
+                }
+                "delegcheck_check_duration_seconds" => {
+                    let _ = writeln!(
+                        o,
+                        "{name}{{server_name=\"{sn}\"}} {:.3}",
+                        r.timings.total_ms as f64 / 1000.0
+                    );
+                }
+                "delegcheck_last_run_timestamp_seconds" => {
+                    let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {now}");
+                }
+                _ => {}
+            }
+        }
+    }
+    o
+}

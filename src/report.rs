@@ -1,0 +1,526 @@
+//! The report model. These serde types *are* the JSON contract (`schema_version`): field names
+//! are public, documented in the README and in `schema/report.schema.json`, and change only
+//! with a version bump. Statuses are explicit enums, never a serialised `Result`.
+
+use std::net::IpAddr;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::findings::{Code, Severity};
+
+/// Version of the JSON report format. Minor: additive; major: breaking.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+/// Everything delegcheck found out about one server name.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    /// Version of this format (`major.minor`).
+    pub schema_version: String,
+    /// The server name as given.
+    pub server_name: String,
+    /// Would other homeservers federate with this server? (No error finding, and at least one
+    /// target passes every check.)
+    pub ok: bool,
+    /// `ok` with no warnings, `warning` (federates, but something is fragile), `error`.
+    pub status: Status,
+    /// Server-name resolution: the trace, the decisive step, the targets.
+    pub discovery: Discovery,
+    /// One entry per target address, with the checks run there.
+    pub targets: Vec<TargetReport>,
+    /// Everything worth saying, worst first.
+    pub findings: Vec<Finding>,
+    /// Would each homeserver implementation reach this server?
+    pub compatibility: Vec<Compat>,
+    /// How long the check took.
+    pub timings: Timings,
+}
+
+/// Overall status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Federates, nothing to fix.
+    Ok,
+    /// Federates, with warnings.
+    Warning,
+    /// Does not federate (or breaks for some implementations).
+    Error,
+}
+
+/// The resolution trace.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Discovery {
+    /// The spec step that decided (`"1"`, `"2"`, `"3.1"` … `"3.5"`, `"4"`, `"5"`, `"6"`), if any.
+    pub step: Option<String>,
+    /// The delegated server name from the well-known (`m.server`), if one was used.
+    pub delegated_server: Option<String>,
+    /// What was looked up, in the order it matters, and what it meant.
+    pub steps: Vec<Step>,
+    /// Where other servers would connect, in the order they would try.
+    pub targets: Vec<Target>,
+    /// Details of the well-known fetch, when one was made.
+    pub well_known: Option<WellKnownInfo>,
+}
+
+/// One step of the trace.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Step {
+    /// The spec step this belongs to (`"3"`, `"3.3"`, …), or `null` for diagnostic extras.
+    pub step: Option<String>,
+    /// What kind of lookup.
+    pub kind: StepKind,
+    /// What was asked (a URL, a DNS name and type).
+    pub query: String,
+    /// What came back, in short.
+    pub answer: String,
+    /// How it went.
+    pub status: StepStatus,
+    /// What it means for resolution.
+    pub meaning: String,
+    /// True for the step whose answer decided the targets.
+    pub decisive: bool,
+    /// Time the lookup took, in milliseconds.
+    pub duration_ms: Option<u64>,
+}
+
+/// Kind of a trace step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// Parsing the server name.
+    ServerName,
+    /// `GET https://…/.well-known/matrix/server`.
+    WellKnown,
+    /// An SRV lookup.
+    Srv,
+    /// A/AAAA (and CNAME) lookups.
+    Address,
+}
+
+/// Outcome of a trace step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Found something usable.
+    Ok,
+    /// Nothing there (404, NXDOMAIN, no records).
+    NotFound,
+    /// Something there, but not valid.
+    Invalid,
+    /// The lookup failed (timeout, SERVFAIL, connection error).
+    Error,
+    /// Looked up for the report only; homeservers would not use it.
+    Ignored,
+}
+
+/// A place other servers would connect to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Target {
+    /// IP address.
+    pub ip: IpAddr,
+    /// TCP port.
+    pub port: u16,
+    /// The host name whose A/AAAA record gave `ip` (SRV target or host), or the literal.
+    pub hostname: String,
+    /// The `Host` header the spec prescribes.
+    pub host_header: String,
+    /// The name the certificate must be valid for.
+    pub tls_server_name: String,
+    /// The SNI that is sent (`null` for IP literals: no SNI is sent).
+    pub sni: Option<String>,
+    /// The spec step that produced this target.
+    pub step: String,
+}
+
+impl Target {
+    /// `ip:port`, with brackets for IPv6.
+    pub fn address(&self) -> String {
+        std::net::SocketAddr::new(self.ip, self.port).to_string()
+    }
+}
+
+/// Details of the well-known fetch.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct WellKnownInfo {
+    /// The URL fetched.
+    pub url: String,
+    /// One fetch per address of the server name.
+    pub fetches: Vec<WellKnownFetch>,
+    /// How long remote servers will cache the answer.
+    pub cache: Option<CacheInfo>,
+}
+
+/// The well-known as fetched from one address.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct WellKnownFetch {
+    /// The address connected to first.
+    pub ip: IpAddr,
+    /// How it went.
+    pub outcome: FetchOutcome,
+    /// Error text when it failed before a response.
+    pub error: Option<String>,
+    /// Redirect hops followed (status and Location), in order.
+    pub redirects: Vec<Redirect>,
+    /// Final HTTP status.
+    pub http_status: Option<u16>,
+    /// Final Content-Type header.
+    pub content_type: Option<String>,
+    /// Final body size in bytes (counted up to the cap).
+    pub body_bytes: Option<usize>,
+    /// The start of the body (at most 200 characters, lossily decoded).
+    pub body_excerpt: Option<String>,
+    /// The `m.server` value, if the body had a string one.
+    pub m_server: Option<String>,
+}
+
+/// How a fetch ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FetchOutcome {
+    /// A response was received.
+    Response,
+    /// DNS gave no address.
+    DnsError,
+    /// Connection refused.
+    Refused,
+    /// Timed out.
+    Timeout,
+    /// Network unreachable or other connection error.
+    ConnectError,
+    /// TLS handshake or certificate failure.
+    TlsError,
+    /// HTTP protocol error.
+    HttpError,
+    /// Redirects could not be followed (loop, too many, insecure, no Location).
+    RedirectError,
+}
+
+/// One redirect hop.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Redirect {
+    /// The URL that answered with a redirect.
+    pub from: String,
+    /// The 3xx status.
+    pub status: u16,
+    /// The Location header, resolved against `from`.
+    pub location: Option<String>,
+}
+
+/// How long remote servers keep the well-known answer.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CacheInfo {
+    /// The Cache-Control header, if any.
+    pub cache_control: Option<String>,
+    /// The Expires header, if any.
+    pub expires: Option<String>,
+    /// What the headers ask for, in seconds (`null`: no caching headers).
+    pub requested_seconds: Option<u64>,
+    /// What Synapse will use: the request clamped to 5 min–48 h, 24 h by default,
+    /// 1 h for a failure.
+    pub synapse_seconds: u64,
+}
+
+/// A target's checks.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TargetReport {
+    /// `ip:port`.
+    pub address: String,
+    /// `ipv4` or `ipv6`.
+    pub family: Family,
+    /// Passed every error-level check.
+    pub ok: bool,
+    /// The checks, in order.
+    pub checks: Vec<Check>,
+    /// The TLS session, if one was set up.
+    pub tls: Option<TlsInfo>,
+    /// The leaf certificate, if one was presented.
+    pub certificate: Option<CertInfo>,
+    /// What `/_matrix/federation/v1/version` said.
+    pub server: Option<ServerSoftware>,
+    /// What `/_matrix/key/v2/server` said.
+    pub keys: Option<KeysInfo>,
+}
+
+/// IP family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// IPv4.
+    Ipv4,
+    /// IPv6.
+    Ipv6,
+}
+
+impl Family {
+    /// The family of an address.
+    pub fn of(ip: IpAddr) -> Family {
+        if ip.is_ipv4() {
+            Family::Ipv4
+        } else {
+            Family::Ipv6
+        }
+    }
+}
+
+/// One check at one target.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Check {
+    /// Which check.
+    pub name: CheckName,
+    /// How it went.
+    pub status: CheckStatus,
+    /// What was seen, in short.
+    pub detail: String,
+    /// Time taken, in milliseconds.
+    pub duration_ms: Option<u64>,
+}
+
+/// The checks run at each target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckName {
+    /// TCP connect.
+    Tcp,
+    /// TLS handshake.
+    Tls,
+    /// Certificate chain, name and dates.
+    Certificate,
+    /// `GET /_matrix/federation/v1/version`.
+    Version,
+    /// `GET /_matrix/key/v2/server` and its signatures.
+    Keys,
+    /// An unauthenticated federation request comes back as 401 `M_UNAUTHORIZED`.
+    Routing,
+    /// The same request with `Host: name:port`, as conduwuit-family servers send it.
+    HostPort,
+}
+
+impl CheckName {
+    /// Name as in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::Tcp => "tcp",
+            CheckName::Tls => "tls",
+            CheckName::Certificate => "certificate",
+            CheckName::Version => "version",
+            CheckName::Keys => "keys",
+            CheckName::Routing => "routing",
+            CheckName::HostPort => "host_port",
+        }
+    }
+}
+
+/// Result of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    /// Passed.
+    Pass,
+    /// Passed with a warning.
+    Warn,
+    /// Failed.
+    Fail,
+    /// Not run (an earlier check failed).
+    Skip,
+}
+
+/// The negotiated TLS session.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TlsInfo {
+    /// `TLSv1.3`, `TLSv1.2`, …
+    pub version: String,
+    /// Cipher suite name.
+    pub cipher_suite: String,
+    /// ALPN protocol, if negotiated.
+    pub alpn: Option<String>,
+}
+
+/// The presented certificate.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CertInfo {
+    /// Subject DN.
+    pub subject: String,
+    /// Issuer DN.
+    pub issuer: String,
+    /// DNS and IP subject alternative names.
+    pub names: Vec<String>,
+    /// notBefore, RFC 3339.
+    pub not_before: String,
+    /// notAfter, RFC 3339.
+    pub not_after: String,
+    /// notAfter as a Unix timestamp.
+    pub not_after_unix: i64,
+    /// Whole days until notAfter (negative when expired).
+    pub days_left: i64,
+    /// Certificates the server sent (leaf first).
+    pub chain_length: usize,
+    /// SHA-256 of the leaf, hex.
+    pub sha256: String,
+    /// The chain verified against the trust roots for the required name.
+    pub verified: bool,
+    /// The verifier's reason when it did not.
+    pub error: Option<String>,
+}
+
+/// What `/_matrix/federation/v1/version` reported.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ServerSoftware {
+    /// `server.name`.
+    pub name: Option<String>,
+    /// `server.version`.
+    pub version: Option<String>,
+}
+
+/// What `/_matrix/key/v2/server` reported.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct KeysInfo {
+    /// `server_name` in the response.
+    pub server_name: Option<String>,
+    /// The `verify_keys` ids.
+    pub key_ids: Vec<String>,
+    /// The `old_verify_keys` ids.
+    pub old_key_ids: Vec<String>,
+    /// `valid_until_ts` (ms since the epoch).
+    pub valid_until_ts: Option<i64>,
+    /// Key ids whose self-signature verified.
+    pub verified_key_ids: Vec<String>,
+}
+
+/// A finding: what is wrong (or worth knowing), and how to fix it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    /// Stable code (`delegcheck --explain CODE`).
+    pub code: Code,
+    /// Severity (fixed per code).
+    pub severity: Severity,
+    /// What was seen, with the concrete values.
+    pub message: String,
+    /// What to change.
+    pub hint: String,
+    /// The spec step it concerns, if any.
+    pub step: Option<String>,
+    /// The target address (`ip:port`) it concerns, if any.
+    pub target: Option<String>,
+}
+
+impl Finding {
+    /// A finding with the catalogue's severity and the given message and hint.
+    pub fn new(code: Code, message: impl Into<String>, hint: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            hint: hint.into(),
+            step: None,
+            target: None,
+        }
+    }
+
+    /// A finding with the catalogue's generic hint.
+    pub fn plain(code: Code, message: impl Into<String>) -> Finding {
+        Finding::new(code, message, code.hint())
+    }
+
+    /// Attach a spec step.
+    pub fn at_step(mut self, step: impl Into<String>) -> Finding {
+        self.step = Some(step.into());
+        self
+    }
+
+    /// Attach a target address.
+    pub fn at_target(mut self, target: impl Into<String>) -> Finding {
+        self.target = Some(target.into());
+        self
+    }
+}
+
+/// Homeserver implementations with distinct resolution behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Implementation {
+    /// Synapse (Element).
+    Synapse,
+    /// Dendrite (gomatrixserverlib).
+    Dendrite,
+    /// conduwuit, tuwunel and continuwuity.
+    Conduwuit,
+}
+
+impl Implementation {
+    /// All, in display order.
+    pub const ALL: [Implementation; 3] = [
+        Implementation::Synapse,
+        Implementation::Dendrite,
+        Implementation::Conduwuit,
+    ];
+
+    /// Display name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Implementation::Synapse => "Synapse",
+            Implementation::Dendrite => "Dendrite",
+            Implementation::Conduwuit => "conduwuit family",
+        }
+    }
+}
+
+/// Whether one implementation would reach this server.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Compat {
+    /// The implementation.
+    pub implementation: Implementation,
+    /// Would it federate with this server? `null` when it would take a path delegcheck did
+    /// not check (the reason says which).
+    pub reachable: Option<bool>,
+    /// Why not (or a caveat).
+    pub reason: Option<String>,
+}
+
+/// Time spent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Timings {
+    /// The whole check, in milliseconds.
+    pub total_ms: u64,
+    /// Resolution, in milliseconds.
+    pub discovery_ms: u64,
+    /// Target checks (all targets, in parallel), in milliseconds.
+    pub targets_ms: u64,
+}
+
+impl Report {
+    /// The worst severity among the findings.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// Findings with a given code.
+    pub fn has(&self, code: Code) -> bool {
+        self.findings.iter().any(|f| f.code == code)
+    }
+
+    /// Sets `ok` and `status` from the findings and targets, and sorts findings worst first.
+    ///
+    /// `ok`: at least one target passes every error-level check, and no error-level finding
+    /// stands outside a target. An error at one target does not fail the verdict when another
+    /// target works (peers fail over), but it makes the status `warning`.
+    pub fn finalize(&mut self) {
+        self.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        let error_elsewhere = self
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Error && f.target.is_none());
+        let any_problem = self
+            .findings
+            .iter()
+            .any(|f| f.severity >= Severity::Warning);
+        self.ok = !error_elsewhere && self.targets.iter().any(|t| t.ok);
+        self.status = if !self.ok {
+            Status::Error
+        } else if any_problem {
+            Status::Warning
+        } else {
+            Status::Ok
+        };
+    }
+}
