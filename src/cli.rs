@@ -187,6 +187,41 @@ pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("`{s}` is not an IP address with an optional port"))
 }
 
+/// Sections appended to the generated man page: exit status, finding codes, environment.
+pub fn man_extra() -> String {
+    let mut s = String::new();
+    s.push_str(".SH \"EXIT STATUS\"\n");
+    for (code, text) in [
+        ("0", "every server name would federate (warnings allowed)"),
+        (
+            "1",
+            "at least one would not federate (or has warnings, with \\-\\-strict)",
+        ),
+        ("2", "usage error: bad flag, unreadable file or CA file"),
+        (
+            "3",
+            "the check itself could not run (e.g. no resolver configuration)",
+        ),
+    ] {
+        s.push_str(&format!(".TP\n{code}\n{text}\n"));
+    }
+    s.push_str(".PP\nWith \\-\\-format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage errors included).\n");
+    s.push_str(".SH \"FINDING CODES\"\nEvery finding has a stable code; \\fBdelegcheck \\-\\-explain CODE\\fR prints the long explanation.\n");
+    for c in crate::findings::Code::ALL {
+        s.push_str(&format!(
+            ".TP\n\\fB{}\\fR ({})\n{}\n",
+            c.as_str().replace('-', "\\-"),
+            c.severity().as_str(),
+            c.title()
+                .replace('\\', "\\\\")
+                .replace('-', "\\-")
+                .replace('`', "")
+        ));
+    }
+    s.push_str(".SH ENVIRONMENT\n.TP\nNO_COLOR\nnon\\-empty: no colour (unless \\-\\-color always)\n.TP\nCLICOLOR_FORCE\nnon\\-empty and not 0: colour even when not a terminal\n.TP\nCLICOLOR\n0: no colour\n");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,39 +261,4 @@ mod tests {
         assert_eq!(parse_resolver("::1"), Ok("[::1]:53".parse().unwrap()));
         assert!(parse_resolver("dns.example").is_err());
     }
-}
-
-/// Sections appended to the generated man page: exit status, finding codes, environment.
-pub fn man_extra() -> String {
-    let mut s = String::new();
-    s.push_str(".SH \"EXIT STATUS\"\n");
-    for (code, text) in [
-        ("0", "every server name would federate (warnings allowed)"),
-        (
-            "1",
-            "at least one would not federate (or has warnings, with \\-\\-strict)",
-        ),
-        ("2", "usage error: bad flag, unreadable file or CA file"),
-        (
-            "3",
-            "the check itself could not run (e.g. no resolver configuration)",
-        ),
-    ] {
-        s.push_str(&format!(".TP\n{code}\n{text}\n"));
-    }
-    s.push_str(".PP\nWith \\-\\-format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage errors included).\n");
-    s.push_str(".SH \"FINDING CODES\"\nEvery finding has a stable code; \\fBdelegcheck \\-\\-explain CODE\\fR prints the long explanation.\n");
-    for c in crate::findings::Code::ALL {
-        s.push_str(&format!(
-            ".TP\n\\fB{}\\fR ({})\n{}\n",
-            c.as_str().replace('-', "\\-"),
-            c.severity().as_str(),
-            c.title()
-                .replace('\\', "\\\\")
-                .replace('-', "\\-")
-                .replace('`', "")
-        ));
-    }
-    s.push_str(".SH ENVIRONMENT\n.TP\nNO_COLOR\nnon\\-empty: no colour (unless \\-\\-color always)\n.TP\nCLICOLOR_FORCE\nnon\\-empty and not 0: colour even when not a terminal\n.TP\nCLICOLOR\n0: no colour\n");
-    s
 }

@@ -87,10 +87,7 @@ pub async fn discover(
             // Nothing in flight and still incomplete: cannot happen with a sound plan, but
             // never hang on it.
             let mut plan = discovery::resolve(name, &obs);
-            return (
-                obs,
-                plan.resolution.take().unwrap_or_else(|| empty_resolution()),
-            );
+            return (obs, plan.resolution.take().unwrap_or_else(empty_resolution));
         };
         let _ = probe;
         match result {

@@ -53,6 +53,18 @@ macro_rules! catalogue {
 }
 
 impl Code {
+    /// Where a finding sorts among those of its severity: 0 for causes, 1 for symptoms of
+    /// another finding, 2 for verdict summaries.
+    pub fn consequence_rank(self) -> u8 {
+        match self {
+            // What a broken route or listener also breaks.
+            Code::FederationVersionFailed | Code::KeysFailed => 1,
+            // Verdicts that sum up the findings before them.
+            Code::NoWorkingTarget | Code::NoTargets => 2,
+            _ => 0,
+        }
+    }
+
     /// Looks a code up by its kebab-case name.
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == name)
@@ -304,7 +316,7 @@ catalogue! {
     SrvPortZero = "srv-port-zero", Error,
         "The SRV record's port is 0",
         "Set the SRV port to the port your federation listener uses (often 443 or 8448).",
-        "Port 0 cannot be connected to.";
+        "Port 0 cannot be connected to: servers that pick this record fail at once, and RFC 2782 clients do not fall back to other steps.";
     SrvLookupFailed = "srv-lookup-failed", Error,
         "An SRV lookup failed (SERVFAIL, refused or timeout)",
         "Fix the DNS server that answers for this name; a failing lookup is not the same as no record.",

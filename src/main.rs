@@ -87,14 +87,14 @@ fn main() -> ExitCode {
         Err(msg) => return usage(msg),
     };
 
-    if let Some(scenario) = &cli.demo {
+    if let Some(arg) = &cli.demo {
         #[cfg(feature = "lab")]
         {
-            return delegcheck::lab::demo::run(&cli, scenario);
+            return demo(&cli, arg);
         }
         #[cfg(not(feature = "lab"))]
         {
-            let _ = scenario;
+            let _ = arg;
             return usage("this build has no lab (built without the `lab` feature)".into());
         }
     }
@@ -137,6 +137,72 @@ fn main() -> ExitCode {
         return ExitCode::from(exits::OK); // stdout closed: end quietly
     };
     finish(&cli, &reports)
+}
+
+/// `--demo`: the table of every demo scenario (human format; exit 0 when every scenario came
+/// out as it declares), or their reports in the other formats, or one scenario's report.
+#[cfg(feature = "lab")]
+fn demo(cli: &Cli, arg: &str) -> ExitCode {
+    use delegcheck::lab::{LabOptions, demo};
+    let scenarios = match demo::Request::parse(arg) {
+        demo::Request::List => return emit(&demo::list(), exits::OK),
+        demo::Request::All => demo::demo_scenarios(),
+        demo::Request::One(name) => match demo::find(&name) {
+            Ok(s) => vec![s],
+            Err(msg) => {
+                if cli.format == Format::Nagios {
+                    println!("DELEGCHECK UNKNOWN - {msg}");
+                    return ExitCode::from(3);
+                }
+                eprintln!("delegcheck: error: {msg}");
+                return ExitCode::from(exits::USAGE);
+            }
+        },
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return cannot_run(cli, format!("cannot start the async runtime: {e}")),
+    };
+    let results = runtime.block_on(demo::run_all(&scenarios, LabOptions::default()));
+    if arg.is_empty() && cli.format == Format::Human {
+        let (text, all_as_declared) = demo::table(&scenarios, &results, &palette(cli));
+        return emit(
+            &text,
+            if all_as_declared {
+                exits::OK
+            } else {
+                exits::FINDINGS
+            },
+        );
+    }
+    let mut reports = Vec::new();
+    for (s, r) in scenarios.iter().zip(results) {
+        match r {
+            Ok(r) => reports.push(r),
+            Err(e) => return cannot_run(cli, format!("the lab for {} did not start: {e}", s.name)),
+        }
+    }
+    if cli.format == Format::Jsonl && cli.output.is_none() {
+        let text: String = reports.iter().map(render::jsonl).collect();
+        emit(&text, exits::OK);
+    }
+    finish(cli, &reports)
+}
+
+fn palette(cli: &Cli) -> Palette {
+    let color = render::use_color(
+        cli.color,
+        &ColorEnv::from_process(),
+        std::io::stdout().is_terminal(),
+    ) && cli.output.is_none();
+    if color {
+        Palette::pretty()
+    } else {
+        Palette::plain()
+    }
 }
 
 /// Checks every name; streams JSON Lines as they complete; returns the reports in input
@@ -186,16 +252,7 @@ fn finish(cli: &Cli, reports: &[Report]) -> ExitCode {
     };
     let text = match cli.format {
         Format::Human => {
-            let color = render::use_color(
-                cli.color,
-                &ColorEnv::from_process(),
-                std::io::stdout().is_terminal(),
-            ) && cli.output.is_none();
-            let palette = if color {
-                Palette::pretty()
-            } else {
-                Palette::plain()
-            };
+            let palette = palette(cli);
             if reports.len() == 1 {
                 render::human::report(&reports[0], &palette)
             } else {

@@ -505,7 +505,10 @@ impl Report {
     /// stands outside a target. An error at one target does not fail the verdict when another
     /// target works (peers fail over), but it makes the status `warning`.
     pub fn finalize(&mut self) {
-        self.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        // Worst first; within a severity, causes before their symptoms and the verdict-level
+        // summaries last (stable: otherwise in the order the checks found them).
+        self.findings
+            .sort_by_key(|f| (std::cmp::Reverse(f.severity), f.code.consequence_rank()));
         let error_elsewhere = self
             .findings
             .iter()

@@ -188,9 +188,8 @@ pub fn judge_one(
             Finding::plain(
                 code,
                 format!(
-                    "{at} ({} {fam} record of {}): {}",
-                    t.hostname,
-                    fam,
+                    "{at} (from the {fam} record of {}): {}",
+                    escape(&t.hostname),
                     failure.describe()
                 ),
             )

@@ -1,2 +1,333 @@
-//! The lab (placeholder while being built).
+//! The lab: an in-process fake federation on loopback. An authoritative DNS server, HTTPS
+//! hosts on 127.0.0.N and ::1 with certificates from a CA made at start, and federation
+//! endpoints with real signed keys. Scenarios are data (`scenarios.toml`, embedded); names
+//! and records keep the spec's ports, and the lab tells the dialer (the same `--connect-to`
+//! table users have) where each address and port really listens. So tests, the demo and the
+//! benchmarks all run the real path: real DNS packets, TCP, TLS and HTTP.
+
 pub mod demo;
+pub mod dns;
+pub mod https;
+pub mod pki;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::task::JoinHandle;
+
+use crate::net::{Config, ConnectTo};
+
+/// The scenarios shipped with delegcheck.
+pub const SCENARIOS_TOML: &str = include_str!("scenarios.toml");
+
+/// What a scenario expects delegcheck to report.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Would federate?
+    pub ok: bool,
+    /// Decisive step.
+    #[serde(default)]
+    pub step: Option<String>,
+    /// Exactly the warning and error codes.
+    #[serde(default)]
+    pub codes: Vec<String>,
+    /// Info codes that must be present.
+    #[serde(default)]
+    pub info: Vec<String>,
+    /// Targets in order: `ADDR host=H tls=T sni=S` (`sni=-` for none).
+    #[serde(default)]
+    pub targets: Option<Vec<String>>,
+    /// Per-target check statuses: `ADDR check=status …`.
+    #[serde(default)]
+    pub checks: Vec<String>,
+    /// Per-implementation verdicts: `synapse=yes dendrite=no conduwuit=unknown`.
+    #[serde(default)]
+    pub compat: Option<String>,
+}
+
+/// A named setup: zone, hosts, and the expected outcome.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name (`--demo NAME`).
+    pub name: String,
+    /// One line.
+    pub summary: String,
+    /// The server name to check.
+    pub server_name: String,
+    /// Shown by `--demo` (the rest are test-only).
+    #[serde(default = "yes")]
+    pub demo: bool,
+    /// Zone lines (see [`dns::Zone::add_line`]).
+    #[serde(default)]
+    pub dns: Vec<String>,
+    /// Hosts.
+    #[serde(default, rename = "host")]
+    pub hosts: Vec<https::HostSpec>,
+    /// Expected outcome.
+    pub expect: Expect,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+struct File {
+    scenario: Vec<Scenario>,
+}
+
+/// Every shipped scenario.
+pub fn scenarios() -> Vec<Scenario> {
+    parse_scenarios(SCENARIOS_TOML).expect("the embedded scenarios parse (tested)")
+}
+
+/// Parses a scenarios file.
+pub fn parse_scenarios(text: &str) -> Result<Vec<Scenario>, String> {
+    toml::from_str::<File>(text)
+        .map(|f| f.scenario)
+        .map_err(|e| e.to_string())
+}
+
+/// Lab-wide knobs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LabOptions {
+    /// Added to every DNS answer, TLS handshake and HTTP response (latency injection).
+    pub rtt: Duration,
+}
+
+/// A running lab; dropping it stops everything.
+pub struct Lab {
+    /// The DNS server (UDP and TCP).
+    pub dns: SocketAddr,
+    /// The lab CA's root, PEM.
+    pub ca_pem: String,
+    ca_der: rustls::pki_types::CertificateDer<'static>,
+    /// Where each logical address really listens.
+    pub connect_to: Vec<ConnectTo>,
+    _dns_server: dns::DnsServer,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Lab {
+    /// Starts the zone and hosts of a scenario (ephemeral ports only; no root needed).
+    pub async fn start(s: &Scenario, opts: LabOptions) -> Result<Lab, String> {
+        Lab::start_parts(&s.dns, &s.hosts, opts).await
+    }
+
+    /// Starts a lab from zone lines and hosts.
+    pub async fn start_parts(
+        dns_lines: &[String],
+        hosts: &[https::HostSpec],
+        opts: LabOptions,
+    ) -> Result<Lab, String> {
+        let mut zone = dns::Zone {
+            delay: opts.rtt,
+            ..Default::default()
+        };
+        for l in dns_lines {
+            zone.add_line(l)?;
+        }
+        let pki = pki::Pki::new().map_err(|e| format!("lab CA: {e}"))?;
+        let dns_server = dns::start(zone)
+            .await
+            .map_err(|e| format!("lab DNS: {e}"))?;
+        let mut connect_to = Vec::new();
+        let mut tasks = Vec::new();
+        for h in hosts {
+            let (pairs, t) = https::start(h.clone(), &pki, opts.rtt).await?;
+            for (logical, real) in pairs {
+                connect_to.push(ConnectTo {
+                    host: Some(logical.ip().to_string()),
+                    port: Some(logical.port()),
+                    to: real,
+                });
+            }
+            tasks.extend(t);
+        }
+        Ok(Lab {
+            dns: dns_server.addr,
+            ca_pem: pki.root_pem().to_owned(),
+            ca_der: pki.root_der(),
+            connect_to,
+            _dns_server: dns_server,
+            tasks,
+        })
+    }
+
+    /// A network configuration that reaches this lab only: its resolver, its CA (and no
+    /// system roots), its listeners; short timeouts.
+    pub fn config(&self) -> Config {
+        Config {
+            resolver: Some(self.dns),
+            extra_roots: vec![self.ca_der.clone()],
+            system_roots: false,
+            connect_to: self.connect_to.clone(),
+            timeout: Duration::from_secs(4),
+            step_timeout: Duration::from_millis(1500),
+            loopback_only: true,
+            ..Config::default()
+        }
+    }
+}
+
+/// Runs one scenario end to end: starts its lab, checks its server name through the real
+/// pipeline with the lab's network configuration, and stops the lab.
+pub async fn run(
+    s: &Scenario,
+    opts: LabOptions,
+    tune: impl FnOnce(&mut Config),
+) -> Result<crate::Report, String> {
+    let lab = Lab::start(s, opts).await?;
+    let mut config = lab.config();
+    tune(&mut config);
+    crate::check(&s.server_name, &config)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+impl Expect {
+    /// Where `report` departs from this expectation, one line per difference (empty: as
+    /// expected).
+    pub fn mismatches(&self, r: &crate::Report) -> Vec<String> {
+        use crate::findings::Severity;
+        let mut out = Vec::new();
+        if r.ok != self.ok {
+            out.push(format!("ok: expected {}, got {}", self.ok, r.ok));
+        }
+        if self.step.is_some() && r.discovery.step != self.step {
+            out.push(format!(
+                "step: expected {:?}, got {:?}",
+                self.step, r.discovery.step
+            ));
+        }
+        let mut got: Vec<&str> = r
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+            .map(|f| f.code.as_str())
+            .collect();
+        got.sort_unstable();
+        got.dedup();
+        let mut want: Vec<&str> = self.codes.iter().map(String::as_str).collect();
+        want.sort_unstable();
+        want.dedup();
+        if got != want {
+            out.push(format!("codes: expected {want:?}, got {got:?}"));
+        }
+        for i in &self.info {
+            if !r.findings.iter().any(|f| f.code.as_str() == i) {
+                out.push(format!("info: {i} missing"));
+            }
+        }
+        if let Some(targets) = &self.targets {
+            let got: Vec<String> = r.discovery.targets.iter().map(target_line).collect();
+            if &got != targets {
+                out.push(format!("targets: expected {targets:#?}, got {got:#?}"));
+            }
+        }
+        for line in &self.checks {
+            let mut parts = line.split_whitespace();
+            let addr = parts.next().unwrap_or_default();
+            let Some(t) = r.targets.iter().find(|t| t.address == addr) else {
+                out.push(format!("checks: no target {addr}"));
+                continue;
+            };
+            for kv in parts {
+                let (name, want) = kv.split_once('=').unwrap_or((kv, ""));
+                let got = t
+                    .checks
+                    .iter()
+                    .find(|c| c.name.as_str() == name)
+                    .map(|c| format!("{:?}", c.status).to_ascii_lowercase());
+                if got.as_deref() != Some(want) {
+                    out.push(format!(
+                        "checks: {addr} {name}: expected {want}, got {got:?}"
+                    ));
+                }
+            }
+        }
+        if let Some(compat) = &self.compat {
+            for kv in compat.split_whitespace() {
+                let (name, want) = kv.split_once('=').unwrap_or((kv, ""));
+                let got = r
+                    .compatibility
+                    .iter()
+                    .find(|c| format!("{:?}", c.implementation).eq_ignore_ascii_case(name))
+                    .map(|c| match c.reachable {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "unknown",
+                    });
+                if got != Some(want) {
+                    out.push(format!("compat: {name}: expected {want}, got {got:?}"));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A target as scenario expectations write it: `ADDR host=H tls=T sni=S` (`sni=-` for none).
+pub fn target_line(t: &crate::report::Target) -> String {
+    format!(
+        "{} host={} tls={} sni={}",
+        t.address(),
+        t.host_header,
+        t.tls_server_name,
+        t.sni.as_deref().unwrap_or("-")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_scenarios_parse_and_are_unique() {
+        let all = scenarios();
+        assert!(all.len() >= 40, "{} scenarios", all.len());
+        let mut names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all.len(), "duplicate scenario names");
+        for s in &all {
+            let mut z = dns::Zone::default();
+            for l in &s.dns {
+                z.add_line(l).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+            }
+            for c in s.expect.codes.iter().chain(&s.expect.info) {
+                assert!(
+                    crate::findings::Code::from_name(c).is_some(),
+                    "{}: unknown code {c}",
+                    s.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn zone_lines() {
+        let mut z = dns::Zone::default();
+        assert!(z.add_line("a.test A 127.0.0.1").is_ok());
+        assert!(
+            z.add_line("_matrix-fed._tcp.a.test SRV 10 0 8448 b.test.")
+                .is_ok()
+        );
+        assert!(z.add_line("c.test SERVFAIL").is_ok());
+        assert!(z.add_line("c.test DELAY 100").is_ok());
+        assert!(z.add_line("a.test A not-an-ip").is_err());
+        assert!(z.add_line("a.test SRV 1 2 3").is_err());
+        assert!(z.add_line("a.test MX 10 b.test").is_err());
+    }
+}

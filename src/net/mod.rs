@@ -124,6 +124,9 @@ pub struct Config {
     pub step_timeout: Duration,
     /// User-Agent sent with every request.
     pub user_agent: String,
+    /// Refuse to dial anything but loopback (the lab sets this, so tests, the demo and the
+    /// benchmarks can never send a packet off the machine, whatever a scenario's DNS says).
+    pub loopback_only: bool,
 }
 
 impl Default for Config {
@@ -137,6 +140,7 @@ impl Default for Config {
             timeout: Duration::from_secs(10),
             step_timeout: Duration::from_secs(5),
             user_agent: concat!("delegcheck/", env!("CARGO_PKG_VERSION")).to_owned(),
+            loopback_only: false,
         }
     }
 }
@@ -186,12 +190,22 @@ impl Deadline {
 #[derive(Debug, Clone, Default)]
 pub struct Dialer {
     rules: Vec<ConnectTo>,
+    loopback_only: bool,
 }
 
 impl Dialer {
     /// A dialer with these overrides.
     pub fn new(rules: Vec<ConnectTo>) -> Dialer {
-        Dialer { rules }
+        Dialer {
+            rules,
+            loopback_only: false,
+        }
+    }
+
+    /// A dialer that refuses every address off loopback (as "network unreachable").
+    pub fn loopback_only(mut self) -> Dialer {
+        self.loopback_only = true;
+        self
     }
 
     /// The override for a (host name, port), if one matches by name (used to skip DNS).
@@ -229,6 +243,9 @@ impl Dialer {
         timeout: Duration,
     ) -> Result<TcpStream, ConnectFailure> {
         let addr = self.route(host, ip, port);
+        if self.loopback_only && !addr.ip().is_loopback() {
+            return Err(ConnectFailure::Unreachable);
+        }
         match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
             Err(_) => Err(ConnectFailure::Timeout),
             Ok(Ok(s)) => {
@@ -275,7 +292,11 @@ impl Net {
         }
         let tls = tls::Tls::new(Arc::new(roots))?;
         Ok(Net {
-            dialer: Dialer::new(config.connect_to.clone()),
+            dialer: if config.loopback_only {
+                Dialer::new(config.connect_to.clone()).loopback_only()
+            } else {
+                Dialer::new(config.connect_to.clone())
+            },
             dns,
             tls,
             config,

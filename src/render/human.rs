@@ -11,7 +11,8 @@ use crate::sanitize::escape;
 /// Width text is wrapped to.
 pub const WIDTH: usize = 100;
 
-/// Wraps `text` to `width` columns; continuation lines get `indent` spaces.
+/// Wraps `text` to `width` columns, for printing after a prefix of `indent` columns:
+/// continuation lines get `indent` spaces.
 pub fn wrap(text: &str, width: usize, indent: usize) -> String {
     let mut out = String::new();
     let mut col = indent;
@@ -209,12 +210,23 @@ pub fn report(r: &Report, p: &Palette) -> String {
             p.bold.style("Who can reach you"),
             line.join("   ")
         );
-        for c in r.compatibility.iter().filter(|c| c.reason.is_some()) {
+        // One line per distinct reason, naming every implementation it applies to.
+        let mut reasons: Vec<(Vec<&str>, &str)> = Vec::new();
+        for c in &r.compatibility {
+            let Some(reason) = c.reason.as_deref() else {
+                continue;
+            };
+            match reasons.iter_mut().find(|(_, r)| *r == reason) {
+                Some((who, _)) => who.push(c.implementation.label()),
+                None => reasons.push((vec![c.implementation.label()], reason)),
+            }
+        }
+        for (who, reason) in reasons {
             let _ = writeln!(
                 o,
                 "  {}: {}",
-                c.implementation.label(),
-                wrap(&escape(c.reason.as_deref().unwrap_or("")), WIDTH, 4)
+                who.join(", "),
+                wrap(&escape(reason), WIDTH, 4)
             );
         }
     }
@@ -231,13 +243,19 @@ pub fn report(r: &Report, p: &Palette) -> String {
     o
 }
 
-/// The first error (or warning) of a report, for summaries.
+/// The finding that best says what is wrong, for summaries: for a server that federates,
+/// the first report-level warning (say, "IPv6 is broken") before any per-address detail; for
+/// one that does not, the first error (findings are sorted causes first).
 pub fn headline(r: &Report) -> String {
-    r.findings
-        .iter()
-        .find(|f| f.severity == Severity::Error)
-        .or_else(|| r.findings.iter().find(|f| f.severity == Severity::Warning))
-        .map(|f| f.code.as_str().to_owned())
+    let problems = || r.findings.iter().filter(|f| f.severity > Severity::Info);
+    let pick = if r.ok {
+        problems()
+            .find(|f| f.target.is_none())
+            .or_else(|| problems().next())
+    } else {
+        problems().next()
+    };
+    pick.map(|f| f.code.as_str().to_owned())
         .unwrap_or_else(|| "-".into())
 }
 
@@ -252,12 +270,22 @@ pub fn batch(reports: &[Report], p: &Palette, verbose: bool) -> String {
     o
 }
 
-/// The summary table.
+/// The summary table of a batch: one row per server name.
 pub fn summary(reports: &[Report], p: &Palette) -> String {
-    let mut o = String::new();
-    let w = reports
+    let rows: Vec<(String, &Report)> = reports
         .iter()
-        .map(|r| escape(&r.server_name).chars().count())
+        .map(|r| (escape(&r.server_name), r))
+        .collect();
+    summary_table("server", &rows, p)
+}
+
+/// A summary table: one row per labelled report (server, verdict, step, first problem),
+/// then a count. Labels must already be escaped.
+pub fn summary_table(label: &str, rows: &[(String, &Report)], p: &Palette) -> String {
+    let mut o = String::new();
+    let w = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
         .max()
         .unwrap_or(6)
         .clamp(6, 48);
@@ -266,16 +294,16 @@ pub fn summary(reports: &[Report], p: &Palette) -> String {
         "{}",
         p.bold.style(format!(
             "{:<w$}  {:<9} {:<5} {}",
-            "server", "verdict", "step", "first problem"
+            label, "verdict", "step", "first problem"
         ))
     );
-    for r in reports {
+    for (label, r) in rows {
         let v = match r.status {
             Status::Ok => p.ok.style(format!("{:<9}", "ok")).to_string(),
             Status::Warning => p.warn.style(format!("{:<9}", "warnings")).to_string(),
             Status::Error => p.err.style(format!("{:<9}", "broken")).to_string(),
         };
-        let name = crate::sanitize::clip(&escape(&r.server_name), w);
+        let name = crate::sanitize::clip(label, w);
         let _ = writeln!(
             o,
             "{:<w$}  {v} {:<5} {}",
@@ -284,8 +312,8 @@ pub fn summary(reports: &[Report], p: &Palette) -> String {
             headline(r)
         );
     }
-    let ok = reports.iter().filter(|r| r.ok).count();
-    let _ = writeln!(o, "{} of {} would federate", ok, reports.len());
+    let ok = rows.iter().filter(|(_, r)| r.ok).count();
+    let _ = writeln!(o, "{} of {} would federate", ok, rows.len());
     o
 }
 
@@ -295,7 +323,8 @@ mod tests {
 
     #[test]
     fn wraps_with_indent() {
-        assert_eq!(wrap("aaa bbb ccc", 8, 2), "aaa bbb\n  ccc");
+        assert_eq!(wrap("aaa bbb ccc", 10, 2), "aaa bbb\n  ccc");
+        assert_eq!(wrap("aaa bbb ccc", 8, 2), "aaa\n  bbb\n  ccc");
         assert_eq!(wrap("short", 80, 4), "short");
         assert_eq!(wrap("", 80, 4), "");
     }

@@ -1,0 +1,368 @@
+//! The lab's HTTPS hosts (hyper + tokio-rustls) on loopback: a certificate from the lab CA,
+//! routes, redirects, the federation endpoints with real ed25519-signed keys, and
+//! misbehaviours (black hole, reset, plain HTTP, garbage, old TLS, delays).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use ring::signature::{Ed25519KeyPair, KeyPair};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use super::pki::{CertKind, Pki};
+use crate::checks::keys::{b64_encode, canonical_json};
+
+/// How a host treats a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Behaviour {
+    /// TLS and HTTP.
+    #[default]
+    Normal,
+    /// Accept the connection, never answer.
+    Blackhole,
+    /// Accept, then reset.
+    Reset,
+    /// Answer the ClientHello with plain HTTP.
+    PlainHttp,
+    /// Answer with random bytes.
+    Garbage,
+    /// Answer the ClientHello with a protocol_version alert, as a TLS 1.0-only server does.
+    OldTls,
+}
+
+/// A fixed route.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Path (query ignored).
+    pub path: String,
+    /// Status.
+    #[serde(default = "ok200")]
+    pub status: u16,
+    /// Body.
+    #[serde(default)]
+    pub body: String,
+    /// Repeat the body this many times (for size tests).
+    #[serde(default)]
+    pub repeat: Option<usize>,
+    /// Prefix the body with a UTF-8 BOM.
+    #[serde(default)]
+    pub bom: bool,
+    /// Prefix the body with this many spaces (valid JSON padding, for size tests).
+    #[serde(default)]
+    pub pad: usize,
+    /// Headers.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+}
+
+fn ok200() -> u16 {
+    200
+}
+
+/// One lab host, as a scenario describes it.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HostSpec {
+    /// Addresses it answers on, as other servers would dial them (`127.0.0.2:443`, `[::1]:8448`).
+    pub listen: Vec<String>,
+    /// Certificate names (IP strings become IP SANs).
+    #[serde(default)]
+    pub cert: Vec<String>,
+    /// How the certificate is made.
+    #[serde(default)]
+    pub cert_kind: CertKind,
+    /// Body of a 200 `/.well-known/matrix/server` (application/json).
+    #[serde(default)]
+    pub well_known: Option<String>,
+    /// Content-Type of that well-known.
+    #[serde(default)]
+    pub well_known_content_type: Option<String>,
+    /// Cache-Control of that well-known.
+    #[serde(default)]
+    pub cache_control: Option<String>,
+    /// Serve the federation endpoints as this server name.
+    #[serde(default)]
+    pub matrix: Option<String>,
+    /// `Host` values the federation endpoints answer (exact match); empty: any.
+    #[serde(default)]
+    pub vhosts: Vec<String>,
+    /// `server_name` in the key response, when it should differ from `matrix`.
+    #[serde(default)]
+    pub keys_server_name: Option<String>,
+    /// Break the key signature.
+    #[serde(default)]
+    pub keys_bad_signature: bool,
+    /// `valid_until_ts` relative to now, in seconds (default one day).
+    #[serde(default)]
+    pub keys_valid_seconds: Option<i64>,
+    /// Key id suffix (`ed25519:<id>`).
+    #[serde(default)]
+    pub key_id: Option<String>,
+    /// Extra routes, checked first.
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    /// Connection behaviour.
+    #[serde(default)]
+    pub behaviour: Behaviour,
+    /// Delay before the TLS handshake, in ms.
+    #[serde(default)]
+    pub handshake_delay_ms: u64,
+    /// Delay before each response, in ms.
+    #[serde(default)]
+    pub response_delay_ms: u64,
+}
+
+struct HostState {
+    spec: HostSpec,
+    key: Ed25519KeyPair,
+    extra_delay: Duration,
+}
+
+fn resp(status: u16, ct: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("content-type", ct)
+        .body(Full::new(body.into()))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+fn json_resp(status: u16, v: serde_json::Value) -> Response<Full<Bytes>> {
+    resp(
+        status,
+        "application/json",
+        serde_json::to_vec(&v).unwrap_or_default(),
+    )
+}
+
+impl HostState {
+    fn keys(&self) -> serde_json::Value {
+        let server = self
+            .spec
+            .keys_server_name
+            .clone()
+            .or_else(|| self.spec.matrix.clone())
+            .unwrap_or_default();
+        let id = format!("ed25519:{}", self.spec.key_id.as_deref().unwrap_or("lab"));
+        let valid =
+            crate::time::now() * 1000 + self.spec.keys_valid_seconds.unwrap_or(86_400) * 1000;
+        let mut v = json!({
+            "server_name": server,
+            "valid_until_ts": valid,
+            "verify_keys": { id.clone(): { "key": b64_encode(self.key.public_key().as_ref()) } },
+            "old_verify_keys": {},
+        });
+        let sig = self.key.sign(canonical_json(&v).as_bytes());
+        v["signatures"] = json!({ server: { id: b64_encode(sig.as_ref()) } });
+        if self.spec.keys_bad_signature {
+            v["valid_until_ts"] = json!(valid + 1000);
+        }
+        v
+    }
+
+    fn respond(&self, req: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+        let path = req.uri().path();
+        for r in &self.spec.routes {
+            if r.path == path {
+                let mut body = if r.bom {
+                    vec![0xEF, 0xBB, 0xBF]
+                } else {
+                    vec![]
+                };
+                body.resize(body.len() + r.pad, b' ');
+                for _ in 0..r.repeat.unwrap_or(1) {
+                    body.extend_from_slice(r.body.as_bytes());
+                }
+                let mut b = Response::builder().status(r.status);
+                for (k, v) in &r.headers {
+                    b = b.header(k.as_str(), v.as_str());
+                }
+                return b
+                    .body(Full::new(Bytes::from(body)))
+                    .unwrap_or_else(|_| resp(500, "text/plain", "bad route"));
+            }
+        }
+        if path == "/.well-known/matrix/server" {
+            if let Some(wk) = &self.spec.well_known {
+                let ct = self
+                    .spec
+                    .well_known_content_type
+                    .as_deref()
+                    .unwrap_or("application/json");
+                let mut r = resp(200, ct, wk.clone());
+                if let Some(cc) = &self.spec.cache_control {
+                    if let Ok(v) = hyper::header::HeaderValue::from_str(cc) {
+                        r.headers_mut().insert("cache-control", v);
+                    }
+                }
+                return r;
+            }
+        }
+        let host = req
+            .headers()
+            .get(hyper::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        if let Some(server) = &self.spec.matrix {
+            if path.starts_with("/_matrix/") {
+                if !self.spec.vhosts.is_empty() && !self.spec.vhosts.iter().any(|v| v == host) {
+                    return resp(
+                        404,
+                        "text/html",
+                        "<html><body><h1>404 Not Found</h1>default server</body></html>",
+                    );
+                }
+                return match path {
+                    "/_matrix/federation/v1/version" => json_resp(
+                        200,
+                        json!({"server": {"name": "LabServer", "version": "1.0 (serving {server})".replace("{server}", server)}}),
+                    ),
+                    "/_matrix/key/v2/server" => json_resp(200, self.keys()),
+                    "/_matrix/client/versions" => {
+                        json_resp(200, json!({"versions": ["v1.11", "v1.12"]}))
+                    }
+                    p if p.starts_with("/_matrix/federation/") => json_resp(
+                        401,
+                        json!({"errcode": "M_UNAUTHORIZED", "error": "Missing Authorization headers"}),
+                    ),
+                    _ => json_resp(
+                        404,
+                        json!({"errcode": "M_UNRECOGNIZED", "error": "Unrecognized request"}),
+                    ),
+                };
+            }
+        }
+        resp(
+            404,
+            "text/html",
+            "<html><body><h1>404 Not Found</h1></body></html>",
+        )
+    }
+}
+
+/// Starts a host on every address of `spec.listen`; returns `(logical, real)` address pairs
+/// for the dialer and the tasks to abort.
+pub async fn start(
+    spec: HostSpec,
+    pki: &Pki,
+    extra_delay: Duration,
+) -> Result<(Vec<(SocketAddr, SocketAddr)>, Vec<JoinHandle<()>>), String> {
+    let issued = pki
+        .issue(&spec.cert, spec.cert_kind)
+        .map_err(|e| format!("certificate: {e}"))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(issued.chain, issued.key)
+        .map_err(|e| format!("server config: {e}"))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| "ed25519 key".to_owned())?;
+    let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| "ed25519 key".to_owned())?;
+    let listen = spec.listen.clone();
+    let state = Arc::new(HostState {
+        spec,
+        key,
+        extra_delay,
+    });
+    let mut pairs = Vec::new();
+    let mut tasks = Vec::new();
+    for l in &listen {
+        let logical: SocketAddr = l.parse().map_err(|_| format!("bad listen address `{l}`"))?;
+        let listener = TcpListener::bind(SocketAddr::new(logical.ip(), 0))
+            .await
+            .map_err(|e| format!("cannot bind {}: {e}", logical.ip()))?;
+        let real = listener.local_addr().map_err(|e| e.to_string())?;
+        pairs.push((logical, real));
+        let state = state.clone();
+        let acceptor = acceptor.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                let state = state.clone();
+                let acceptor = acceptor.clone();
+                tokio::spawn(serve(sock, state, acceptor));
+            }
+        }));
+    }
+    Ok((pairs, tasks))
+}
+
+async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor: TlsAcceptor) {
+    let _ = sock.set_nodelay(true);
+    match state.spec.behaviour {
+        Behaviour::Blackhole => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return;
+        }
+        Behaviour::Reset => {
+            // A zero linger closes with RST at once (it is a non-zero linger that blocks).
+            #[allow(deprecated)]
+            let _ = sock.set_linger(Some(Duration::ZERO));
+            return;
+        }
+        Behaviour::PlainHttp => {
+            let mut buf = [0u8; 1024];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>The plain HTTP request was sent to HTTPS port</html>")
+                .await;
+            return;
+        }
+        Behaviour::Garbage => {
+            let mut buf = [0u8; 1024];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock
+                .write_all(b"\x00\x1b[2J\xff\xfegarbage\x1b]0;pwned\x07")
+                .await;
+            return;
+        }
+        Behaviour::OldTls => {
+            let mut buf = [0u8; 1024];
+            let _ = sock.read(&mut buf).await;
+            // A fatal protocol_version alert, in a TLS 1.0 record.
+            let _ = sock
+                .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])
+                .await;
+            return;
+        }
+        Behaviour::Normal => {}
+    }
+    let delay = Duration::from_millis(state.spec.handshake_delay_ms) + state.extra_delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(sock)).await
+    else {
+        return;
+    };
+    let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+        let state = state.clone();
+        async move {
+            let delay = Duration::from_millis(state.spec.response_delay_ms) + state.extra_delay;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            Ok::<_, Infallible>(state.respond(&req))
+        }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(tls), svc)
+        .await;
+}

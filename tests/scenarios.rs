@@ -1,0 +1,146 @@
+//! Every shipped lab scenario, run through the real pipeline (real DNS packets, TCP, TLS and
+//! HTTP on loopback) against its own lab, asserting the outcome the scenario declares.
+
+use delegcheck::lab::{self, LabOptions};
+
+fn scenario(name: &str) -> lab::Scenario {
+    lab::scenarios()
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no scenario {name}"))
+}
+
+async fn assert_scenario(name: &str) {
+    let s = scenario(name);
+    let report = lab::run(&s, LabOptions::default(), |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{name}: lab failed: {e}"));
+    let diff = s.expect.mismatches(&report);
+    assert!(
+        diff.is_empty(),
+        "scenario {name} ({}):\n  {}\nreport:\n{}",
+        s.summary,
+        diff.join("\n  "),
+        serde_json::to_string_pretty(&report).unwrap_or_default()
+    );
+}
+
+macro_rules! scenarios {
+    ($($test:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $test() {
+                assert_scenario(&stringify!($test).replace('_', "-")).await;
+            }
+        )*
+
+        /// The list above names every shipped scenario, so none goes untested.
+        #[test]
+        fn every_scenario_has_a_test() {
+            let mut listed: Vec<String> = vec![$(stringify!($test).replace('_', "-")),*];
+            listed.sort();
+            let mut shipped: Vec<String> = lab::scenarios().into_iter().map(|s| s.name).collect();
+            shipped.sort();
+            assert_eq!(listed, shipped);
+        }
+    };
+}
+scenarios!(
+    well_known_port_443,
+    well_known_no_port,
+    synapse_serves_well_known,
+    srv_delegation,
+    direct_8448,
+    reverse_proxy_443,
+    dual_stack,
+    well_known_is_html,
+    well_known_client_file,
+    cert_for_server_name,
+    srv_cert_for_target,
+    ipv6_not_listening,
+    missing_intermediate,
+    expired_certificate,
+    proxy_not_routing,
+    vhost_without_port,
+    well_known_bom,
+    legacy_srv_only,
+    keys_wrong_server,
+    srv_target_cname,
+    well_known_redirect_http,
+    ip_literal,
+    ip_literal_port,
+    ipv6_literal,
+    ip_literal_without_ip_san,
+    explicit_port,
+    user_id_pasted,
+    url_pasted,
+    well_known_ip_literal,
+    well_known_ipv6_literal_port,
+    well_known_extra_keys,
+    well_known_text_plain,
+    well_known_redirect,
+    delegated_has_own_well_known,
+    well_known_and_srv,
+    well_known_then_srv,
+    well_known_then_srv_cert_for_target,
+    well_known_then_legacy_srv,
+    well_known_wildcard_cert,
+    well_known_404,
+    well_known_500,
+    well_known_204,
+    well_known_cert_expired,
+    well_known_cert_wrong_name,
+    well_known_self_signed,
+    well_known_no_intermediate,
+    well_known_not_object,
+    well_known_empty_object,
+    well_known_server_number,
+    well_known_server_empty,
+    well_known_server_scheme,
+    well_known_server_path,
+    well_known_server_whitespace,
+    well_known_server_port_range,
+    well_known_server_port_zero,
+    well_known_server_ipv6,
+    well_known_server_non_ascii,
+    well_known_trailing_data,
+    well_known_duplicate_key,
+    well_known_key_case,
+    well_known_too_large,
+    well_known_redirect_loop,
+    well_known_large,
+    well_known_redirect_five_hops,
+    well_known_blackhole,
+    well_known_cache_long,
+    well_known_split_brain,
+    srv_and_legacy_differ,
+    srv_down_no_legacy_fallback,
+    srv_priorities,
+    srv_target_dot,
+    srv_target_ip,
+    srv_port_zero,
+    srv_servfail,
+    srv_timeout,
+    srv_target_no_address,
+    srv_two_equal,
+    aaaa_only,
+    cname_host,
+    dns_truncated,
+    nxdomain,
+    dns_servfail,
+    tls_not_yet_valid,
+    tls_expiring,
+    tls_self_signed,
+    tls_untrusted_ca,
+    tls_plain_http,
+    tls_garbage,
+    tls_old_version,
+    tls_reset,
+    target_blackhole,
+    keys_bad_signature,
+    keys_expired,
+    keys_expiring,
+    version_html,
+    target_split_brain,
+    ipv4_broken
+);
