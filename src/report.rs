@@ -138,6 +138,18 @@ impl Target {
     pub fn address(&self) -> String {
         std::net::SocketAddr::new(self.ip, self.port).to_string()
     }
+
+    /// One line: `ADDR host=HOST tls=CERT-NAME sni=SNI` (`sni=-` when none is sent), as
+    /// the lab scenarios write expected targets.
+    pub fn line(&self) -> String {
+        format!(
+            "{} host={} tls={} sni={}",
+            self.address(),
+            self.host_header,
+            self.tls_server_name,
+            self.sni.as_deref().unwrap_or("-")
+        )
+    }
 }
 
 /// Details of the well-known fetch.

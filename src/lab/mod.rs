@@ -231,7 +231,12 @@ impl Expect {
             }
         }
         if let Some(targets) = &self.targets {
-            let got: Vec<String> = r.discovery.targets.iter().map(target_line).collect();
+            let got: Vec<String> = r
+                .discovery
+                .targets
+                .iter()
+                .map(crate::report::Target::line)
+                .collect();
             if &got != targets {
                 out.push(format!("targets: expected {targets:#?}, got {got:#?}"));
             }
@@ -276,17 +281,6 @@ impl Expect {
         }
         out
     }
-}
-
-/// A target as scenario expectations write it: `ADDR host=H tls=T sni=S` (`sni=-` for none).
-pub fn target_line(t: &crate::report::Target) -> String {
-    format!(
-        "{} host={} tls={} sni={}",
-        t.address(),
-        t.host_header,
-        t.tls_server_name,
-        t.sni.as_deref().unwrap_or("-")
-    )
 }
 
 #[cfg(test)]

@@ -70,7 +70,8 @@ pub async fn exchange(net: &Net, spec: &RequestSpec, deadline: &Deadline) -> Exc
         .tls
         .handshake(tcp, &spec.tls_name, deadline.step())
         .await;
-    let verdict = obs.verdict.clone();
+    // A certificate the verifier rejects still gets its request (so the endpoints behind it
+    // can be checked too); the verdict in `ex.tls` is judged by the caller.
     ex.tls = Some(obs);
     let stream = match stream {
         Ok(s) => s,
@@ -89,7 +90,6 @@ pub async fn exchange(net: &Net, spec: &RequestSpec, deadline: &Deadline) -> Exc
             return ex;
         }
     };
-    let _ = verdict; // The verdict is judged by the caller; the request is still made.
     ex.result = request(stream, spec, deadline.step()).await;
     ex
 }

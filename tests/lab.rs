@@ -1,0 +1,355 @@
+//! The lab's own tests: its DNS answers as configured, its hosts present the configured
+//! certificates and behaviours, and a lab configuration never leaves loopback.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use delegcheck::lab::https::{Behaviour, HostSpec};
+use delegcheck::lab::pki::CertKind;
+use delegcheck::lab::{Lab, LabOptions};
+use delegcheck::net::http::{self, RequestSpec};
+use delegcheck::net::obs::{CertVerdict, ConnectFailure, DnsStatus, RequestFailure};
+use delegcheck::net::{Deadline, Net};
+
+const T: Duration = Duration::from_millis(800);
+
+fn lines(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn host(listen: &str, cert: &[&str], kind: CertKind) -> HostSpec {
+    HostSpec {
+        listen: vec![listen.to_owned()],
+        cert: lines(cert),
+        cert_kind: kind,
+        matrix: Some("example.test".into()),
+        ..Default::default()
+    }
+}
+
+/// A raw DNS query over UDP (header, one question, class IN); returns the reply's bytes.
+async fn raw_udp_query(server: SocketAddr, name: &str, qtype: u16) -> Vec<u8> {
+    let mut q = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    for label in name.split('.') {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.push(0);
+    q.extend_from_slice(&qtype.to_be_bytes());
+    q.extend_from_slice(&1u16.to_be_bytes());
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    sock.send_to(&q, server).await.unwrap();
+    let mut buf = vec![0u8; 1500];
+    let (n, _) = tokio::time::timeout(T, sock.recv_from(&mut buf))
+        .await
+        .expect("a UDP answer")
+        .unwrap();
+    buf.truncate(n);
+    buf
+}
+
+#[tokio::test]
+async fn dns_answers_as_configured() {
+    let zone = lines(&[
+        "example.test A 127.0.0.2",
+        "example.test AAAA ::1",
+        "alias.example.test CNAME example.test.",
+        "_matrix-fed._tcp.example.test SRV 10 5 8448 matrix.example.test.",
+        "_matrix-fed._tcp.example.test SRV 20 0 443 backup.example.test.",
+        "matrix.example.test A 127.0.0.3",
+        "broken.test SERVFAIL",
+        "refused.test REFUSED",
+        "silent.test DROP",
+        "big.test A 127.0.0.4",
+        "big.test TRUNCATE",
+        "slow.test A 127.0.0.5",
+        "slow.test DELAY 300",
+    ]);
+    let lab = Lab::start_parts(&zone, &[], LabOptions::default())
+        .await
+        .unwrap();
+    let net = Net::new(lab.config()).unwrap();
+
+    let a = net.dns.addrs("example.test", T).await;
+    let ips: Vec<String> = a.addrs().iter().map(IpAddr::to_string).collect();
+    assert_eq!(ips, ["::1", "127.0.0.2"]);
+
+    let c = net.dns.addrs("alias.example.test", T).await;
+    assert_eq!(c.addrs().len(), 2);
+    assert!(!c.cnames.is_empty(), "the CNAME is reported: {c:?}");
+
+    let srv = net.dns.srv("_matrix-fed._tcp.example.test", T).await;
+    assert_eq!(srv.status, DnsStatus::Ok);
+    let mut got: Vec<(u16, u16, u16, String)> = srv
+        .records
+        .iter()
+        .map(|r| (r.priority, r.weight, r.port, r.target.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (10, 5, 8448, "matrix.example.test".to_owned()),
+            (20, 0, 443, "backup.example.test".to_owned())
+        ]
+    );
+
+    // NXDOMAIN (no such name) and NODATA (the name exists, not this type) differ.
+    assert_eq!(
+        net.dns.srv("_matrix._tcp.nothing.test", T).await.status,
+        DnsStatus::NxDomain
+    );
+    let nodata = net.dns.addrs("matrix.example.test", T).await;
+    assert_eq!(nodata.aaaa.as_ref().map(|x| &x.0), Some(&DnsStatus::NoData));
+
+    assert_eq!(
+        net.dns.srv("broken.test", T).await.status,
+        DnsStatus::ServFail
+    );
+    assert_eq!(
+        net.dns.srv("refused.test", T).await.status,
+        DnsStatus::Refused
+    );
+    assert_eq!(
+        net.dns
+            .srv("silent.test", Duration::from_millis(300))
+            .await
+            .status,
+        DnsStatus::Timeout
+    );
+
+    // A truncated UDP answer: TC set and no records over UDP, the full answer over TCP.
+    let reply = raw_udp_query(lab.dns, "big.test", 1).await;
+    assert_eq!(reply[2] & 0x02, 0x02, "TC bit set");
+    assert_eq!(
+        u16::from_be_bytes([reply[6], reply[7]]),
+        0,
+        "no answers over UDP"
+    );
+    let big = net.dns.addrs("big.test", T).await;
+    assert_eq!(big.addrs(), ["127.0.0.4".parse::<IpAddr>().unwrap()]);
+
+    // A delay is a delay, not a failure.
+    let start = std::time::Instant::now();
+    let slow = net.dns.addrs("slow.test", T).await;
+    assert!(start.elapsed() >= Duration::from_millis(300));
+    assert_eq!(slow.addrs().len(), 1);
+}
+
+async fn get(net: &Net, addr: &str, tls_name: &str, path: &str) -> delegcheck::net::obs::Exchange {
+    let sa: SocketAddr = addr.parse().unwrap();
+    let spec = RequestSpec {
+        dial_host: None,
+        ip: sa.ip(),
+        port: sa.port(),
+        tls_name: tls_name.to_owned(),
+        host_header: tls_name.to_owned(),
+        path: path.to_owned(),
+        body_cap: 65536,
+    };
+    http::exchange(net, &spec, &Deadline::new(Duration::from_secs(3), T)).await
+}
+
+#[tokio::test]
+async fn hosts_present_the_configured_certificates() {
+    let hosts = vec![
+        host("127.0.0.2:8448", &["example.test"], CertKind::Valid),
+        host("127.0.0.3:8448", &["example.test"], CertKind::Expired),
+        host("127.0.0.4:8448", &["example.test"], CertKind::NotYetValid),
+        host("127.0.0.5:8448", &["example.test"], CertKind::SelfSigned),
+        host(
+            "127.0.0.6:8448",
+            &["example.test"],
+            CertKind::NoIntermediate,
+        ),
+        host("127.0.0.7:8448", &["example.test"], CertKind::UntrustedCa),
+        host("127.0.0.8:8448", &["*.example.test"], CertKind::Valid),
+        host("127.0.0.9:8448", &["127.0.0.9"], CertKind::Valid),
+        host("127.0.0.10:8448", &["example.test"], CertKind::Expiring),
+    ];
+    let lab = Lab::start_parts(&[], &hosts, LabOptions::default())
+        .await
+        .unwrap();
+    let net = Net::new(lab.config()).unwrap();
+    let verdict =
+        |e: &delegcheck::net::obs::Exchange| e.tls.as_ref().and_then(|t| t.verdict.clone());
+    let chain_len =
+        |e: &delegcheck::net::obs::Exchange| e.tls.as_ref().map_or(0, |t| t.chain.len());
+
+    let ok = get(
+        &net,
+        "127.0.0.2:8448",
+        "example.test",
+        "/_matrix/federation/v1/version",
+    )
+    .await;
+    assert_eq!(verdict(&ok), Some(CertVerdict::Valid));
+    assert_eq!(chain_len(&ok), 2, "leaf and intermediate");
+    assert_eq!(ok.result.as_ref().map(|r| r.status).ok(), Some(200));
+
+    let wrong = get(&net, "127.0.0.2:8448", "matrix.example.test", "/").await;
+    assert_eq!(verdict(&wrong), Some(CertVerdict::NameMismatch));
+    // The request is still made (so the endpoints behind a bad certificate can be checked
+    // too); the verdict is judged by the caller.
+    assert_eq!(wrong.result.as_ref().map(|r| r.status).ok(), Some(404));
+
+    for (addr, want) in [
+        ("127.0.0.3:8448", CertVerdict::Expired),
+        ("127.0.0.4:8448", CertVerdict::NotYetValid),
+        ("127.0.0.5:8448", CertVerdict::UnknownIssuer),
+        ("127.0.0.6:8448", CertVerdict::UnknownIssuer),
+        ("127.0.0.7:8448", CertVerdict::UnknownIssuer),
+    ] {
+        let e = get(&net, addr, "example.test", "/").await;
+        assert_eq!(verdict(&e), Some(want), "{addr}");
+        assert!(
+            chain_len(&e) >= 1,
+            "{addr}: the chain is captured even when invalid"
+        );
+    }
+    assert_eq!(
+        chain_len(&get(&net, "127.0.0.6:8448", "example.test", "/").await),
+        1,
+        "leaf only"
+    );
+    assert_eq!(
+        chain_len(&get(&net, "127.0.0.7:8448", "example.test", "/").await),
+        2,
+        "leaf and its CA"
+    );
+
+    let wild = get(&net, "127.0.0.8:8448", "matrix.example.test", "/").await;
+    assert_eq!(verdict(&wild), Some(CertVerdict::Valid));
+    let ip = get(&net, "127.0.0.9:8448", "127.0.0.9", "/").await;
+    assert_eq!(verdict(&ip), Some(CertVerdict::Valid), "IP SAN, no SNI");
+    let expiring = get(&net, "127.0.0.10:8448", "example.test", "/").await;
+    assert_eq!(verdict(&expiring), Some(CertVerdict::Valid));
+}
+
+#[tokio::test]
+async fn hosts_misbehave_as_configured() {
+    let with = |listen: &str, b: Behaviour| HostSpec {
+        behaviour: b,
+        ..host(listen, &["example.test"], CertKind::Valid)
+    };
+    let hosts = vec![
+        with("127.0.0.2:8448", Behaviour::Blackhole),
+        with("127.0.0.3:8448", Behaviour::Reset),
+        with("127.0.0.4:8448", Behaviour::PlainHttp),
+        with("127.0.0.5:8448", Behaviour::Garbage),
+        with("127.0.0.6:8448", Behaviour::OldTls),
+        HostSpec {
+            response_delay_ms: 250,
+            ..host("127.0.0.7:8448", &["example.test"], CertKind::Valid)
+        },
+    ];
+    let lab = Lab::start_parts(&[], &hosts, LabOptions::default())
+        .await
+        .unwrap();
+    let net = Net::new(lab.config()).unwrap();
+
+    let hole = get(&net, "127.0.0.2:8448", "example.test", "/").await;
+    assert!(hole.connect.is_some(), "a black hole accepts");
+    assert_eq!(hole.result.unwrap_err(), RequestFailure::TlsTimeout);
+
+    for addr in [
+        "127.0.0.3:8448",
+        "127.0.0.4:8448",
+        "127.0.0.5:8448",
+        "127.0.0.6:8448",
+    ] {
+        let e = get(&net, addr, "example.test", "/").await;
+        assert!(e.connect.is_some(), "{addr}");
+        assert!(
+            matches!(e.result, Err(RequestFailure::Tls(_))),
+            "{addr}: {:?}",
+            e.result
+        );
+    }
+
+    let start = std::time::Instant::now();
+    let slow = get(
+        &net,
+        "127.0.0.7:8448",
+        "example.test",
+        "/_matrix/federation/v1/version",
+    )
+    .await;
+    assert!(start.elapsed() >= Duration::from_millis(250));
+    assert_eq!(slow.result.map(|r| r.status).ok(), Some(200));
+
+    // Nothing listens here: refused, quickly.
+    let none = get(&net, "127.0.0.99:8448", "example.test", "/").await;
+    assert_eq!(
+        none.result.unwrap_err(),
+        RequestFailure::Connect(ConnectFailure::Refused)
+    );
+}
+
+#[tokio::test]
+async fn hosts_serve_the_federation_endpoints() {
+    let mut h = host("127.0.0.2:8448", &["example.test"], CertKind::Valid);
+    h.vhosts = vec!["example.test".into()];
+    let lab = Lab::start_parts(&[], &[h], LabOptions::default())
+        .await
+        .unwrap();
+    let net = Net::new(lab.config()).unwrap();
+
+    let keys = get(
+        &net,
+        "127.0.0.2:8448",
+        "example.test",
+        "/_matrix/key/v2/server",
+    )
+    .await;
+    let body = keys.result.unwrap().body;
+    let now_ms = delegcheck::time::now() * 1000;
+    let (info, problems) = delegcheck::checks::keys::judge(&body, "example.test", now_ms);
+    assert!(problems.is_empty(), "{problems:?}");
+    let info = info.unwrap();
+    assert_eq!(info.server_name.as_deref(), Some("example.test"));
+    assert_eq!(
+        info.verified_key_ids,
+        ["ed25519:lab"],
+        "real ed25519 signatures over canonical JSON"
+    );
+
+    let unauth = get(
+        &net,
+        "127.0.0.2:8448",
+        "example.test",
+        "/_matrix/federation/v1/query/profile",
+    )
+    .await;
+    let r = unauth.result.unwrap();
+    assert_eq!(r.status, 401);
+    assert!(String::from_utf8_lossy(&r.body).contains("M_UNAUTHORIZED"));
+
+    // Another Host: the proxy's default vhost, an HTML 404.
+    let sa: SocketAddr = "127.0.0.2:8448".parse().unwrap();
+    let spec = RequestSpec {
+        dial_host: None,
+        ip: sa.ip(),
+        port: sa.port(),
+        tls_name: "example.test".into(),
+        host_header: "example.test:8448".into(),
+        path: "/_matrix/federation/v1/version".into(),
+        body_cap: 4096,
+    };
+    let other = http::exchange(&net, &spec, &Deadline::new(Duration::from_secs(3), T)).await;
+    let r = other.result.unwrap();
+    assert_eq!(r.status, 404);
+    assert!(r.header("content-type").is_some_and(|c| c.contains("html")));
+}
+
+#[tokio::test]
+async fn a_lab_configuration_never_leaves_loopback() {
+    let lab = Lab::start_parts(&[], &[], LabOptions::default())
+        .await
+        .unwrap();
+    let net = Net::new(lab.config()).unwrap();
+    for ip in ["192.0.2.1", "10.0.0.1", "2001:db8::1"] {
+        let r = net.dialer.connect(None, ip.parse().unwrap(), 8448, T).await;
+        assert_eq!(r.err(), Some(ConnectFailure::Unreachable), "{ip}");
+    }
+}
