@@ -152,6 +152,47 @@ pub enum Generate {
     CompleteElvish,
     /// PowerShell completion.
     CompletePowershell,
+    /// The JSON Schema of the report.
+    Schema,
+}
+
+impl Generate {
+    /// Every kind, with the path its output is committed at.
+    pub const FILES: [(Generate, &'static str); 7] = [
+        (Generate::Man, "man/delegcheck.1"),
+        (Generate::CompleteBash, "completions/delegcheck.bash"),
+        (Generate::CompleteZsh, "completions/_delegcheck"),
+        (Generate::CompleteFish, "completions/delegcheck.fish"),
+        (Generate::CompleteElvish, "completions/delegcheck.elv"),
+        (Generate::CompletePowershell, "completions/_delegcheck.ps1"),
+        (Generate::Schema, "schema/report.schema.json"),
+    ];
+}
+
+/// The text of a generated file: the man page, a completion script, or the report's JSON
+/// Schema; all from the definitions in this crate, so they cannot drift (a test compares the
+/// committed copies).
+pub fn generate(kind: Generate) -> String {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let mut cmd = Cli::command();
+    let mut buf: Vec<u8> = Vec::new();
+    let shell = match kind {
+        Generate::Man => {
+            let _ = clap_mangen::Man::new(cmd).render(&mut buf);
+            let mut page = String::from_utf8_lossy(&buf).into_owned();
+            page.push_str(&man_extra());
+            return page;
+        }
+        Generate::Schema => return crate::report::json_schema(),
+        Generate::CompleteBash => Shell::Bash,
+        Generate::CompleteZsh => Shell::Zsh,
+        Generate::CompleteFish => Shell::Fish,
+        Generate::CompleteElvish => Shell::Elvish,
+        Generate::CompletePowershell => Shell::PowerShell,
+    };
+    clap_complete::generate(shell, &mut cmd, "delegcheck", &mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
 }
 
 /// Parses `10s`, `1500ms`, `1m`, `2.5s` (a bare number is seconds).

@@ -33,14 +33,21 @@ pub async fn check(name: &str, config: &Config) -> Result<Report, SetupError> {
 
 /// Checks many server names, at most `jobs` at once, calling `done(index, report)` as each
 /// completes (completion order).
-pub async fn check_all<F: FnMut(usize, Report)>(
-    net: &Net,
-    names: &[String],
-    jobs: usize,
-    mut done: F,
-) {
+pub async fn check_all<F: FnMut(usize, Report)>(net: &Net, names: &[String], jobs: usize, done: F) {
+    run_bounded(names, jobs, |n| engine::check(net, n), done).await
+}
+
+/// Runs `check` on every name with at most `jobs` in flight, calling `done(index, result)`
+/// in completion order.
+pub async fn run_bounded<'a, T, Fut, C, F>(names: &'a [String], jobs: usize, check: C, mut done: F)
+where
+    C: Fn(&'a str) -> Fut,
+    Fut: std::future::Future<Output = T>,
+    F: FnMut(usize, T),
+{
+    let check = &check;
     let mut stream = futures_util::stream::iter(names.iter().enumerate())
-        .map(|(i, n)| async move { (i, engine::check(net, n).await) })
+        .map(|(i, n)| async move { (i, check(n).await) })
         .buffer_unordered(jobs.max(1));
     while let Some((i, r)) = stream.next().await {
         done(i, r);
@@ -58,6 +65,47 @@ pub fn parse_name_list(text: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn jobs_bound_the_checks_in_flight() {
+        let names: Vec<String> = (0..50).map(|i| format!("s{i}.test")).collect();
+        for jobs in [1, 4, 16] {
+            let now = AtomicUsize::new(0);
+            let max = AtomicUsize::new(0);
+            let mut seen = vec![false; names.len()];
+            super::run_bounded(
+                &names,
+                jobs,
+                |n| {
+                    let (now, max) = (&now, &max);
+                    async move {
+                        let in_flight = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        max.fetch_max(in_flight, Ordering::SeqCst);
+                        // Yield a few times so that other checks can start if allowed to.
+                        for _ in 0..3 {
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                        }
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        n.len()
+                    }
+                },
+                |i, len| {
+                    assert_eq!(len, names[i].len());
+                    seen[i] = true;
+                },
+            )
+            .await;
+            assert!(seen.iter().all(|s| *s), "every name is checked once");
+            assert_eq!(
+                max.load(Ordering::SeqCst),
+                jobs,
+                "never more than {jobs} in flight, and the bound is used"
+            );
+        }
+    }
+
     #[test]
     fn name_lists() {
         let t = "# servers\nexample.org\n  matrix.org  # comment\n\n#x\nexample.com:8448\n";

@@ -4,9 +4,9 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
-use delegcheck::cli::{Cli, Format, Generate};
+use delegcheck::cli::{Cli, Format};
 use delegcheck::findings::Code;
 use delegcheck::net::{Config, ConnectTo, IpFamilies, Net};
 use delegcheck::render::{self, ColorEnv, Palette};
@@ -73,7 +73,7 @@ fn main() -> ExitCode {
     };
 
     if let Some(kind) = cli.generate {
-        return emit(&generate(kind), exits::OK);
+        return emit(&delegcheck::cli::generate(kind), exits::OK);
     }
     if let Some(code) = &cli.explain {
         return match explain(code) {
@@ -382,25 +382,4 @@ fn explain(code: &str) -> Result<String, String> {
         render::human::wrap(c.explanation(), 80, 0),
         render::human::wrap(c.hint(), 80, 5)
     ))
-}
-
-fn generate(kind: Generate) -> String {
-    use clap_complete::Shell;
-    let mut cmd = Cli::command();
-    let mut buf: Vec<u8> = Vec::new();
-    let shell = match kind {
-        Generate::Man => {
-            let _ = clap_mangen::Man::new(cmd).render(&mut buf);
-            let mut page = String::from_utf8_lossy(&buf).into_owned();
-            page.push_str(&delegcheck::cli::man_extra());
-            return page;
-        }
-        Generate::CompleteBash => Shell::Bash,
-        Generate::CompleteZsh => Shell::Zsh,
-        Generate::CompleteFish => Shell::Fish,
-        Generate::CompleteElvish => Shell::Elvish,
-        Generate::CompletePowershell => Shell::PowerShell,
-    };
-    clap_complete::generate(shell, &mut cmd, "delegcheck", &mut buf);
-    String::from_utf8_lossy(&buf).into_owned()
 }

@@ -12,6 +12,25 @@ use crate::findings::{Code, Severity};
 /// Version of the JSON report format. Minor: additive; major: breaking.
 pub const SCHEMA_VERSION: &str = "1.0";
 
+/// The JSON Schema of [`Report`] (draft 2020-12), pretty-printed with a final newline. Its
+/// `$id` carries the schema version.
+pub fn json_schema() -> String {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default();
+    if let Some(obj) = schema.as_object_mut() {
+        obj.insert(
+            "$id".into(),
+            format!("urn:delegcheck:report:{SCHEMA_VERSION}").into(),
+        );
+        obj.insert(
+            "description".into(),
+            format!("A delegcheck report (schema_version {SCHEMA_VERSION}): everything found out about one server name.").into(),
+        );
+    }
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
 /// Everything delegcheck found out about one server name.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Report {

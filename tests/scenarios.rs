@@ -10,11 +10,32 @@ fn scenario(name: &str) -> lab::Scenario {
         .unwrap_or_else(|| panic!("no scenario {name}"))
 }
 
+/// The committed JSON Schema (kept fresh by tests/generated.rs), compiled once.
+fn schema() -> &'static jsonschema::Validator {
+    static V: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        jsonschema::validator_for(&schema).expect("a valid JSON Schema")
+    })
+}
+
 async fn assert_scenario(name: &str) {
     let s = scenario(name);
     let report = lab::run(&s, LabOptions::default(), |_| {})
         .await
         .unwrap_or_else(|e| panic!("{name}: lab failed: {e}"));
+    let json = serde_json::to_value(&report).unwrap();
+    let errors: Vec<String> = schema()
+        .iter_errors(&json)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name}: the report breaks the published schema: {errors:#?}"
+    );
     let diff = s.expect.mismatches(&report);
     assert!(
         diff.is_empty(),

@@ -682,7 +682,9 @@ fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
         if let Some(legacy) = legacy {
             let fed_found = fed.is_some_and(|f| !f.records.is_empty() || f.status.is_failure());
             let used = res.srv.as_ref().is_some_and(|s| s.name == legacy.name);
-            let meaning = if fed_found {
+            let meaning = if fed.is_some_and(|f| f.status.is_failure()) {
+                "not consulted: the _matrix-fed._tcp lookup already decided".to_owned()
+            } else if fed_found {
                 "not consulted: _matrix-fed._tcp answered first".to_owned()
             } else if used {
                 format!("use these records (step {}, deprecated)", labels[1])

@@ -165,6 +165,23 @@ impl Lab {
         })
     }
 
+    /// The command-line flags that point delegcheck at this lab (`--resolver`, `--ca-file`,
+    /// `--no-system-roots`, `--connect-to`), given where the CA's PEM was written.
+    pub fn cli_args(&self, ca_file: &std::path::Path) -> Vec<String> {
+        let mut v = vec![
+            "--resolver".to_owned(),
+            self.dns.to_string(),
+            "--ca-file".to_owned(),
+            ca_file.display().to_string(),
+            "--no-system-roots".to_owned(),
+        ];
+        for c in &self.connect_to {
+            v.push("--connect-to".to_owned());
+            v.push(c.to_string());
+        }
+        v
+    }
+
     /// A network configuration that reaches this lab only: its resolver, its CA (and no
     /// system roots), its listeners; short timeouts.
     pub fn config(&self) -> Config {

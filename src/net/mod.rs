@@ -54,6 +54,19 @@ pub struct ConnectTo {
     pub to: SocketAddr,
 }
 
+impl std::fmt::Display for ConnectTo {
+    /// The `--connect-to` syntax (IPv6 in brackets); parses back to the same rule.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let host = match &self.host {
+            Some(h) if h.contains(':') => format!("[{h}]"),
+            Some(h) => h.clone(),
+            None => String::new(),
+        };
+        let port = self.port.map(|p| p.to_string()).unwrap_or_default();
+        write!(f, "{host}:{port}:{}", self.to)
+    }
+}
+
 impl std::str::FromStr for ConnectTo {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -334,6 +347,14 @@ mod tests {
         assert!("a:1:host.example:2".parse::<ConnectTo>().is_err());
         assert!("a:1:127.0.0.1:".parse::<ConnectTo>().is_err());
         assert!("a:99999:127.0.0.1:1".parse::<ConnectTo>().is_err());
+        for rule in [
+            "example.com:443:127.0.0.1:8443",
+            "::[::1]:9000",
+            "[2001:db8::1]:8448:[::1]:1",
+        ] {
+            let c: ConnectTo = rule.parse().unwrap();
+            assert_eq!(c.to_string(), rule);
+        }
     }
 
     #[test]

@@ -222,12 +222,8 @@ pub fn report(r: &Report, p: &Palette) -> String {
             }
         }
         for (who, reason) in reasons {
-            let _ = writeln!(
-                o,
-                "  {}: {}",
-                who.join(", "),
-                wrap(&escape(reason), WIDTH, 4)
-            );
+            let line = format!("{}: {}", who.join(", "), escape(reason));
+            let _ = writeln!(o, "  {}", wrap(&line, WIDTH, 4));
         }
     }
     let first_problem = r.findings.iter().find(|f| f.severity > Severity::Info);

@@ -70,21 +70,28 @@ pub fn render(reports: &[Report]) -> (String, State) {
             }
         }
         _ => {
-            let bad: Vec<String> = reports
-                .iter()
-                .filter(|r| state_of(r) >= State::Warning)
-                .map(|r| format!("{} ({})", clean(&r.server_name), super::human::headline(r)))
-                .collect();
-            let broken = reports.iter().filter(|r| !r.ok).count();
-            if bad.is_empty() {
-                format!("{} server names would federate", reports.len())
+            let list = |status: Status| -> Vec<String> {
+                reports
+                    .iter()
+                    .filter(|r| r.status == status)
+                    .map(|r| format!("{} ({})", clean(&r.server_name), super::human::headline(r)))
+                    .collect()
+            };
+            let (broken, warned) = (list(Status::Error), list(Status::Warning));
+            let n = reports.len();
+            let mut t = if broken.is_empty() {
+                format!("all {n} server names would federate")
             } else {
                 format!(
-                    "{broken} of {} would not federate; {}",
-                    reports.len(),
-                    bad.join(", ")
+                    "{} of {n} would not federate: {}",
+                    broken.len(),
+                    broken.join(", ")
                 )
+            };
+            if !warned.is_empty() {
+                t.push_str(&format!("; with warnings: {}", warned.join(", ")));
             }
+            t
         }
     };
     text = clean(&text);

@@ -1,0 +1,50 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[delegcheck] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'delegcheck'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'delegcheck'= {
+            cand -f 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin)'
+            cand --file 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin)'
+            cand --format 'Output format'
+            cand --color 'When to colour the human report (overrides NO_COLOR, CLICOLOR and CLICOLOR_FORCE)'
+            cand -o 'Write the output to PATH (atomically: a temporary file, then a rename)'
+            cand --output 'Write the output to PATH (atomically: a temporary file, then a rename)'
+            cand --resolver 'Ask this DNS server instead of the system''s resolver'
+            cand --ca-file 'Trust the certificates in this PEM file too (repeatable)'
+            cand --connect-to 'Connect to ADDR2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl''s meaning; empty HOST1 or PORT1 match any; repeatable)'
+            cand --timeout 'Overall deadline per server name (e.g. 10s, 1500ms, 1m)'
+            cand --step-timeout 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout'
+            cand -j 'Check at most N server names at once'
+            cand --jobs 'Check at most N server names at once'
+            cand --explain 'Print the long explanation of a finding code (`list` lists them all)'
+            cand --demo 'Run the built-in offline lab: every scenario, or one by name (`list` lists them)'
+            cand --generate 'Print a generated file: the man page or a shell completion script'
+            cand -v 'Show full reports for every server name in a batch, not only for failures'
+            cand --verbose 'Show full reports for every server name in a batch, not only for failures'
+            cand --no-system-roots 'Trust only the --ca-file certificates, not the system''s roots'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand --strict 'Fail (exit 1) on warnings too'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+    ]
+    $completions[$command]
+}

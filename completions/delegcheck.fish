@@ -1,0 +1,32 @@
+complete -c delegcheck -s f -l file -d 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin)' -r -F
+complete -c delegcheck -l format -d 'Output format' -r -f -a "human\t'A coloured report for a person'
+json\t'One pretty JSON document (an array for several names)'
+jsonl\t'One compact JSON report per line, streamed as each check completes'
+prometheus\t'Prometheus textfile-collector metrics'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c delegcheck -l color -d 'When to colour the human report (overrides NO_COLOR, CLICOLOR and CLICOLOR_FORCE)' -r -f -a "auto\t'Colour when stdout is a terminal, honouring NO_COLOR, CLICOLOR and CLICOLOR_FORCE'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c delegcheck -s o -l output -d 'Write the output to PATH (atomically: a temporary file, then a rename)' -r -F
+complete -c delegcheck -l resolver -d 'Ask this DNS server instead of the system\'s resolver' -r
+complete -c delegcheck -l ca-file -d 'Trust the certificates in this PEM file too (repeatable)' -r -F
+complete -c delegcheck -l connect-to -d 'Connect to ADDR2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl\'s meaning; empty HOST1 or PORT1 match any; repeatable)' -r
+complete -c delegcheck -l timeout -d 'Overall deadline per server name (e.g. 10s, 1500ms, 1m)' -r
+complete -c delegcheck -l step-timeout -d 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout' -r
+complete -c delegcheck -s j -l jobs -d 'Check at most N server names at once' -r
+complete -c delegcheck -l explain -d 'Print the long explanation of a finding code (`list` lists them all)' -r
+complete -c delegcheck -l demo -d 'Run the built-in offline lab: every scenario, or one by name (`list` lists them)' -r
+complete -c delegcheck -l generate -d 'Print a generated file: the man page or a shell completion script' -r -f -a "man\t'The man page (roff)'
+complete-bash\t'Bash completion'
+complete-zsh\t'Zsh completion'
+complete-fish\t'Fish completion'
+complete-elvish\t'Elvish completion'
+complete-powershell\t'PowerShell completion'
+schema\t'The JSON Schema of the report'"
+complete -c delegcheck -s v -l verbose -d 'Show full reports for every server name in a batch, not only for failures'
+complete -c delegcheck -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'
+complete -c delegcheck -s 4 -d 'Use IPv4 only'
+complete -c delegcheck -s 6 -d 'Use IPv6 only'
+complete -c delegcheck -l strict -d 'Fail (exit 1) on warnings too'
+complete -c delegcheck -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c delegcheck -s V -l version -d 'Print version'

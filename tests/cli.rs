@@ -1,0 +1,485 @@
+//! The binary as users and scripts meet it: exit codes in every format, input from arguments,
+//! a file and stdin, every output format, colour rules. Network checks run against a lab
+//! started here, reached through the real flags (`--resolver`, `--ca-file`,
+//! `--no-system-roots`, `--connect-to`).
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use delegcheck::lab::https::HostSpec;
+use delegcheck::lab::pki::CertKind;
+use delegcheck::lab::{Lab, LabOptions};
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("delegcheck").unwrap();
+    for v in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+        c.env_remove(v);
+    }
+    c
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(c: &mut Command) -> Out {
+    let o = c.output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+// ---- without network ------------------------------------------------------------------------
+
+#[test]
+fn a_pasted_url_or_user_id_is_a_finding_not_a_crash() {
+    // A resolver nobody answers on: any lookup would show up as a DNS failure.
+    for (input, code, hint) in [
+        ("https://example.com/", "name-has-scheme", "example.com"),
+        ("@alice:example.com", "name-is-user-id", "example.com"),
+        ("example.com/matrix", "name-has-path", "example.com"),
+        ("2001:db8::1", "name-unbracketed-ipv6", "[2001:db8::1]"),
+        ("bücher.example", "name-non-ascii", "xn--bcher-kva.example"),
+        ("example.com:99999", "name-port-invalid", "65535"),
+    ] {
+        let o = run(bin().args(["--resolver", "127.0.0.1:9", "--format", "json", input]));
+        assert_eq!(o.code, 1, "{input}: {}", o.stderr);
+        let r = json(&o.stdout);
+        assert_eq!(r["ok"], false);
+        assert!(
+            r["discovery"]["steps"].as_array().unwrap().is_empty(),
+            "{input}: no lookups"
+        );
+        assert!(r["targets"].as_array().unwrap().is_empty());
+        let f = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code)
+            .unwrap_or_else(|| panic!("{input}: no {code} in {}", o.stdout));
+        assert_eq!(f["severity"], "error");
+        let text = format!("{} {}", f["message"], f["hint"]);
+        assert!(text.contains(hint), "{input}: {text}");
+
+        let human = run(bin().args(["--resolver", "127.0.0.1:9", input]));
+        assert_eq!(human.code, 1);
+        assert!(human.stdout.contains(code), "{}", human.stdout);
+        assert!(human.stdout.contains("fix:"), "every finding has its hint");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_and_3_under_nagios() {
+    let o = run(bin().args(["--format", "bogus", "example.com"]));
+    assert_eq!(o.code, 2);
+    let o = run(bin().arg("--no-such-flag"));
+    assert_eq!(o.code, 2);
+    let o = run(&mut bin());
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("no server name"), "{}", o.stderr);
+    let o = run(bin().args(["-f", "/nonexistent/names.txt"]));
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("/nonexistent/names.txt"));
+    let o = run(bin().args(["--ca-file", "/nonexistent/ca.pem", "example.com"]));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let o = run(bin().args(["--timeout", "soon", "example.com"]));
+    assert_eq!(o.code, 2);
+    let o = run(bin().args(["--connect-to", "nonsense", "example.com"]));
+    assert_eq!(o.code, 2);
+
+    let o = run(bin().args(["--format", "nagios", "--no-such-flag"]));
+    assert_eq!(o.code, 3);
+    assert!(
+        o.stdout.starts_with("DELEGCHECK UNKNOWN - "),
+        "{}",
+        o.stdout
+    );
+    let o = run(bin().args([
+        "--format",
+        "nagios",
+        "--ca-file",
+        "/nonexistent/ca.pem",
+        "x.test",
+    ]));
+    assert_eq!(o.code, 3);
+    assert!(
+        o.stdout.starts_with("DELEGCHECK UNKNOWN - "),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn explain_and_generate() {
+    let o = run(bin().args(["--explain", "srv-target-dot"]));
+    assert_eq!(o.code, 0);
+    assert!(
+        o.stdout.contains("srv-target-dot") && o.stdout.len() > 100,
+        "{}",
+        o.stdout
+    );
+    let o = run(bin().args(["--explain", "list"]));
+    assert_eq!(o.code, 0);
+    for c in delegcheck::findings::Code::ALL {
+        assert!(o.stdout.contains(c.as_str()));
+    }
+    let o = run(bin().args(["--explain", "no-such-code"]));
+    assert_eq!(o.code, 2);
+    let o = run(bin().args(["--generate", "man"]));
+    assert_eq!(o.code, 0);
+    assert!(
+        o.stdout.starts_with(".ie") || o.stdout.contains(".TH"),
+        "roff"
+    );
+}
+
+#[test]
+fn demo_runs_offline_and_lists_its_scenarios() {
+    let o = run(bin().arg("--demo"));
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("Every scenario came out as it declares"),
+        "{}",
+        o.stdout
+    );
+    for s in delegcheck::lab::demo::demo_scenarios() {
+        assert!(o.stdout.contains(&s.name));
+    }
+    let o = run(bin().args(["--demo", "list"]));
+    assert_eq!(o.code, 0);
+    assert!(
+        o.stdout.contains("srv-target-dot"),
+        "test-only scenarios are listed too"
+    );
+    let o = run(bin().args(["--demo", "no-such-scenario"]));
+    assert_eq!(o.code, 2);
+
+    // One scenario, any format, with the exit code of its report.
+    let o = run(bin().args(["--demo", "well-known-port-443", "--format", "json"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        json(&o.stdout)["discovery"]["step"],
+        "3.2",
+        "one name: one object"
+    );
+    let o = run(bin().args(["--demo", "expired-certificate"]));
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains("tls-expired"));
+    let o = run(bin().args(["--demo", "legacy-srv-only"]));
+    assert_eq!(o.code, 0);
+    let o = run(bin().args(["--demo", "legacy-srv-only", "--strict"]));
+    assert_eq!(o.code, 1, "--strict fails on warnings");
+    let o = run(bin().args(["--demo", "expired-certificate", "--format", "nagios"]));
+    assert_eq!(o.code, 2);
+    assert!(o.stdout.starts_with("DELEGCHECK CRITICAL"));
+}
+
+// ---- against a lab, through the real flags ----------------------------------------------------
+
+fn fed_host(listen: &str, name: &str, kind: CertKind) -> HostSpec {
+    HostSpec {
+        listen: vec![listen.to_owned()],
+        cert: vec![name.to_owned()],
+        cert_kind: kind,
+        matrix: Some(name.to_owned()),
+        ..Default::default()
+    }
+}
+
+/// A lab with three servers: good.test (healthy), warn.test (certificate expiring in 5 days),
+/// bad.test (expired certificate); gone.test does not exist.
+async fn three_servers() -> (Lab, tempfile_path::TempDir) {
+    let zone: Vec<String> = [
+        "good.test A 127.0.0.2",
+        "warn.test A 127.0.0.3",
+        "bad.test A 127.0.0.4",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let hosts = vec![
+        fed_host("127.0.0.2:8448", "good.test", CertKind::Valid),
+        fed_host("127.0.0.3:8448", "warn.test", CertKind::Expiring),
+        fed_host("127.0.0.4:8448", "bad.test", CertKind::Expired),
+    ];
+    let lab = Lab::start_parts(&zone, &hosts, LabOptions::default())
+        .await
+        .unwrap();
+    let dir = tempfile_path::TempDir::new();
+    std::fs::write(dir.path.join("ca.pem"), &lab.ca_pem).unwrap();
+    (lab, dir)
+}
+
+mod tempfile_path {
+    /// A scratch directory under the target dir, removed on drop.
+    pub struct TempDir {
+        pub path: std::path::PathBuf,
+    }
+    impl TempDir {
+        pub fn new() -> TempDir {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "delegcheck-cli-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst)
+            ));
+            std::fs::create_dir_all(&path).unwrap();
+            TempDir { path }
+        }
+    }
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Runs the binary with the lab's flags plus `args` (off the async runtime, which keeps
+/// serving the lab meanwhile).
+async fn run_lab(lab: &Lab, ca: PathBuf, args: &[&str], stdin: Option<&str>) -> Out {
+    let mut c = bin();
+    c.args(lab.cli_args(&ca))
+        .args(["--timeout", "5s"])
+        .args(args);
+    if let Some(s) = stdin {
+        c.write_stdin(s.to_owned());
+    }
+    tokio::task::spawn_blocking(move || run(&mut c))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_codes_hold_in_every_format() {
+    let (lab, dir) = three_servers().await;
+    let ca = dir.path.join("ca.pem");
+    // (name, human/json/jsonl/prometheus exit, strict exit, nagios exit and state)
+    for (name, code, strict, nagios, state) in [
+        ("good.test", 0, 0, 0, "OK"),
+        ("warn.test", 0, 1, 1, "WARNING"),
+        ("bad.test", 1, 1, 2, "CRITICAL"),
+        ("gone.test", 1, 1, 2, "CRITICAL"),
+    ] {
+        for format in ["human", "json", "jsonl", "prometheus"] {
+            let o = run_lab(&lab, ca.clone(), &["--format", format, name], None).await;
+            assert_eq!(o.code, code, "{name} {format}: {}{}", o.stdout, o.stderr);
+            let o = run_lab(
+                &lab,
+                ca.clone(),
+                &["--format", format, "--strict", name],
+                None,
+            )
+            .await;
+            assert_eq!(o.code, strict, "{name} {format} --strict");
+        }
+        let o = run_lab(&lab, ca.clone(), &["--format", "nagios", name], None).await;
+        assert_eq!(o.code, nagios, "{name} nagios: {}", o.stdout);
+        assert!(
+            o.stdout.starts_with(&format!("DELEGCHECK {state} - ")),
+            "{}",
+            o.stdout
+        );
+        assert!(o.stdout.contains('|'), "perfdata: {}", o.stdout);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_from_arguments_file_and_stdin() {
+    let (lab, dir) = three_servers().await;
+    let ca = dir.path.join("ca.pem");
+    let list = "# servers\ngood.test\n\nwarn.test   # expiring\nbad.test\n";
+    let file = dir.path.join("names.txt");
+    std::fs::write(&file, list).unwrap();
+
+    // json keeps input order, whatever the completion order.
+    let o = run_lab(
+        &lab,
+        ca.clone(),
+        &["--format", "json", "-f", file.to_str().unwrap()],
+        None,
+    )
+    .await;
+    assert_eq!(o.code, 1);
+    let names: Vec<String> = json(&o.stdout)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["server_name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["good.test", "warn.test", "bad.test"]);
+
+    // jsonl from stdin: one self-contained report per line.
+    let o = run_lab(
+        &lab,
+        ca.clone(),
+        &["--format", "jsonl", "-f", "-"],
+        Some(list),
+    )
+    .await;
+    assert_eq!(o.code, 1);
+    let mut names: Vec<String> = o
+        .stdout
+        .lines()
+        .map(|l| json(l)["server_name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["bad.test", "good.test", "warn.test"]);
+
+    // Arguments and a file together; human: the failure in full, then the summary table.
+    let o = run_lab(
+        &lab,
+        ca.clone(),
+        &["-f", file.to_str().unwrap(), "gone.test"],
+        None,
+    )
+    .await;
+    assert_eq!(o.code, 1);
+    let full_reports = |o: &Out| {
+        o.stdout.matches("\nDiscovery\n").count() + usize::from(o.stdout.starts_with("Discovery"))
+    };
+    assert!(
+        o.stdout.contains("tls-expired"),
+        "the failing report in full: {}",
+        o.stdout
+    );
+    assert_eq!(
+        full_reports(&o),
+        2,
+        "full reports for bad.test and gone.test only: {}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("2 of 4 would federate"), "{}", o.stdout);
+    let o = run_lab(
+        &lab,
+        ca.clone(),
+        &["--verbose", "-f", file.to_str().unwrap()],
+        None,
+    )
+    .await;
+    assert_eq!(full_reports(&o), 3, "--verbose shows every report");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_output_and_atomic_output_file() {
+    let (lab, dir) = three_servers().await;
+    let ca = dir.path.join("ca.pem");
+    let out = dir.path.join("delegcheck.prom");
+    let o = run_lab(
+        &lab,
+        ca.clone(),
+        &[
+            "--format",
+            "prometheus",
+            "--output",
+            out.to_str().unwrap(),
+            "good.test",
+            "bad.test",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.is_empty(), "written to the file, not stdout");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("# HELP delegcheck_federation_ok"), "{text}");
+    assert!(text.contains("# TYPE delegcheck_federation_ok gauge"));
+    assert!(
+        text.contains("delegcheck_federation_ok{server_name=\"good.test\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("delegcheck_federation_ok{server_name=\"bad.test\"} 0"),
+        "{text}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir.path)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file left behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn colour_follows_flag_then_environment() {
+    let (lab, dir) = three_servers().await;
+    let ca = dir.path.join("ca.pem");
+    let esc = |o: &Out| o.stdout.contains('\x1b');
+    assert!(
+        !esc(&run_lab(&lab, ca.clone(), &["good.test"], None).await),
+        "not a tty: no colour"
+    );
+    assert!(esc(&run_lab(
+        &lab,
+        ca.clone(),
+        &["--color", "always", "good.test"],
+        None
+    )
+    .await));
+    let mut c = bin();
+    c.args(lab.cli_args(&ca))
+        .arg("good.test")
+        .env("CLICOLOR_FORCE", "1");
+    let o = tokio::task::spawn_blocking(move || run(&mut c))
+        .await
+        .unwrap();
+    assert!(esc(&o), "CLICOLOR_FORCE forces colour");
+    let mut c = bin();
+    c.args(lab.cli_args(&ca))
+        .args(["--color", "never", "good.test"])
+        .env("CLICOLOR_FORCE", "1");
+    let o = tokio::task::spawn_blocking(move || run(&mut c))
+        .await
+        .unwrap();
+    assert!(!esc(&o), "the flag wins over the environment");
+    let mut c = bin();
+    c.args(lab.cli_args(&ca))
+        .arg("good.test")
+        .env("NO_COLOR", "1")
+        .env("CLICOLOR_FORCE", "1");
+    let o = tokio::task::spawn_blocking(move || run(&mut c))
+        .await
+        .unwrap();
+    assert!(!esc(&o), "NO_COLOR wins over CLICOLOR_FORCE");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ip_family_flags_restrict_targets() {
+    let zone: Vec<String> = vec!["dual.test A 127.0.0.2".into(), "dual.test AAAA ::1".into()];
+    let mut h = fed_host("127.0.0.2:8448", "dual.test", CertKind::Valid);
+    h.listen.push("[::1]:8448".into());
+    let lab = Lab::start_parts(&zone, &[h], LabOptions::default())
+        .await
+        .unwrap();
+    let dir = tempfile_path::TempDir::new();
+    let ca = dir.path.join("ca.pem");
+    std::fs::write(&ca, &lab.ca_pem).unwrap();
+    for (flag, want) in [
+        (None, vec!["[::1]:8448", "127.0.0.2:8448"]),
+        (Some("-4"), vec!["127.0.0.2:8448"]),
+        (Some("-6"), vec!["[::1]:8448"]),
+    ] {
+        let mut args = vec!["--format", "json", "dual.test"];
+        if let Some(f) = flag {
+            args.insert(0, f);
+        }
+        let o = run_lab(&lab, ca.clone(), &args, None).await;
+        assert_eq!(o.code, 0, "{flag:?}: {}", o.stdout);
+        let r = json(&o.stdout);
+        let addrs: Vec<&str> = r["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["address"].as_str().unwrap())
+            .collect();
+        assert_eq!(addrs, want, "{flag:?}");
+    }
+}

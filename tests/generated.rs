@@ -1,0 +1,91 @@
+//! The committed generated files (man page, shell completions, JSON Schema) are exactly what
+//! `delegcheck --generate KIND` prints now. After changing the CLI or the report types, run
+//! `DELEGCHECK_BLESS=1 cargo test --test generated` to rewrite them.
+
+use delegcheck::cli::{Generate, generate};
+
+#[test]
+fn generated_files_are_fresh() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bless = std::env::var_os("DELEGCHECK_BLESS").is_some();
+    let mut stale = Vec::new();
+    for (kind, rel) in Generate::FILES {
+        let path = root.join(rel);
+        let want = generate(kind);
+        assert!(
+            want.len() > 200,
+            "{rel}: generated output is suspiciously small"
+        );
+        if bless {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &want).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(have) if have == want => {}
+            Ok(_) => stale.push(format!("{rel} is stale")),
+            Err(e) => stale.push(format!("{rel}: {e}")),
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{}\nregenerate with: DELEGCHECK_BLESS=1 cargo test --test generated",
+        stale.join("\n")
+    );
+}
+
+#[test]
+fn the_man_page_documents_exit_codes_and_every_finding_code() {
+    let man = generate(Generate::Man);
+    assert!(man.contains("EXIT STATUS"));
+    for code in delegcheck::findings::Code::ALL {
+        assert!(
+            man.contains(&code.as_str().replace('-', "\\-")),
+            "{code:?} missing from the man page"
+        );
+    }
+}
+
+#[test]
+fn completions_know_the_flags() {
+    for kind in [
+        Generate::CompleteBash,
+        Generate::CompleteZsh,
+        Generate::CompleteFish,
+    ] {
+        let text = generate(kind);
+        for flag in ["--format", "--connect-to", "--demo", "--strict"] {
+            assert!(
+                text.contains(flag.trim_start_matches('-')),
+                "{kind:?} lacks {flag}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_schema_accepts_real_reports_and_rejects_broken_ones() {
+    use delegcheck::lab::{self, LabOptions};
+    let schema: serde_json::Value = serde_json::from_str(&generate(Generate::Schema)).unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let s = lab::scenarios()
+        .into_iter()
+        .find(|s| s.name == "well-known-port-443")
+        .unwrap();
+    let report =
+        serde_json::to_value(lab::run(&s, LabOptions::default(), |_| {}).await.unwrap()).unwrap();
+    assert!(v.is_valid(&report));
+    for (path, bad) in [
+        ("/ok", serde_json::json!("yes")),
+        ("/status", serde_json::json!("fine")),
+        ("/findings/0/severity", serde_json::json!("fatal")),
+        ("/targets/0/checks/0/status", serde_json::json!(true)),
+    ] {
+        let mut broken = report.clone();
+        *broken.pointer_mut(path).unwrap_or_else(|| panic!("{path}")) = bad;
+        assert!(!v.is_valid(&broken), "{path} should be rejected");
+    }
+    let mut missing = report.clone();
+    missing.as_object_mut().unwrap().remove("server_name");
+    assert!(!v.is_valid(&missing));
+}

@@ -1,0 +1,91 @@
+//! Snapshots of every renderer on real lab reports (run with `cargo insta review` or
+//! `INSTA_UPDATE=always` after an intended change). Values that change from run to run
+//! (durations, certificate dates and fingerprints, key expiry) are scrubbed first.
+
+use delegcheck::Report;
+use delegcheck::lab::{self, LabOptions};
+use delegcheck::render::{self, Palette};
+
+fn scrub(r: &mut Report) {
+    r.timings = Default::default();
+    for s in &mut r.discovery.steps {
+        s.duration_ms = None;
+    }
+    for t in &mut r.targets {
+        for c in &mut t.checks {
+            c.duration_ms = None;
+        }
+        if let Some(c) = &mut t.certificate {
+            c.not_before = "<not_before>".into();
+            c.not_after = "<not_after>".into();
+            c.not_after_unix = 0;
+            c.sha256 = "<sha256>".into();
+        }
+        if let Some(k) = &mut t.keys {
+            k.valid_until_ts = Some(0);
+        }
+    }
+}
+
+async fn report(name: &str) -> Report {
+    let s = lab::scenarios()
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap();
+    let mut r = lab::run(&s, LabOptions::default(), |_| {}).await.unwrap();
+    scrub(&mut r);
+    r
+}
+
+const NAMES: [&str; 5] = [
+    "well-known-port-443",
+    "proxy-not-routing",
+    "ipv6-not-listening",
+    "srv-servfail",
+    "well-known-is-html",
+];
+
+#[tokio::test]
+async fn human_reports() {
+    for name in NAMES {
+        let r = report(name).await;
+        let text = render::human::report(&r, &Palette::plain());
+        assert!(!text.contains('\x1b'), "the plain palette has no escapes");
+        insta::assert_snapshot!(format!("human-{name}"), text);
+    }
+}
+
+#[tokio::test]
+async fn json_reports() {
+    for name in ["well-known-port-443", "proxy-not-routing"] {
+        let r = report(name).await;
+        insta::assert_snapshot!(
+            format!("json-{name}"),
+            render::json(std::slice::from_ref(&r))
+        );
+    }
+}
+
+#[tokio::test]
+async fn batch_formats() {
+    let mut reports = Vec::new();
+    for name in NAMES {
+        reports.push(report(name).await);
+    }
+    // The lab names every server example.test; make them distinct as a batch would be.
+    for (r, name) in reports.iter_mut().zip(NAMES) {
+        r.server_name = format!("{name}.test");
+    }
+    insta::assert_snapshot!(
+        "summary",
+        render::human::batch(&reports, &Palette::plain(), false)
+    );
+    insta::assert_snapshot!(
+        "prometheus",
+        render::prometheus::render(&reports, 1_800_000_000)
+    );
+    let (nagios, state) = render::nagios::render(&reports);
+    insta::assert_snapshot!("nagios", format!("exit {}\n{nagios}", state as u8));
+    let one = render::nagios::render(&reports[..1]);
+    insta::assert_snapshot!("nagios-ok", format!("exit {}\n{}", one.1 as u8, one.0));
+}
