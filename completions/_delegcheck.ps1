@@ -36,7 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'delegcheck' -ScriptBlock {
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Check at most N server names at once')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Print the long explanation of a finding code (`list` lists them all)')
             [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Run the built-in offline lab: every scenario, or one by name (`list` lists them)')
-            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Print a generated file: the man page or a shell completion script')
+            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Print a generated file: the man page, a shell completion script or the report''s JSON Schema')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show full reports for every server name in a batch, not only for failures')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show full reports for every server name in a batch, not only for failures')
             [CompletionResult]::new('--no-system-roots', '--no-system-roots', [CompletionResultType]::ParameterName, 'Trust only the --ca-file certificates, not the system''s roots')

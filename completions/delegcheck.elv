@@ -33,7 +33,7 @@ set edit:completion:arg-completer[delegcheck] = {|@words|
             cand --jobs 'Check at most N server names at once'
             cand --explain 'Print the long explanation of a finding code (`list` lists them all)'
             cand --demo 'Run the built-in offline lab: every scenario, or one by name (`list` lists them)'
-            cand --generate 'Print a generated file: the man page or a shell completion script'
+            cand --generate 'Print a generated file: the man page, a shell completion script or the report''s JSON Schema'
             cand -v 'Show full reports for every server name in a batch, not only for failures'
             cand --verbose 'Show full reports for every server name in a batch, not only for failures'
             cand --no-system-roots 'Trust only the --ca-file certificates, not the system''s roots'

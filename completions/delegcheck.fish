@@ -16,7 +16,7 @@ complete -c delegcheck -l step-timeout -d 'Longest any one network step may take
 complete -c delegcheck -s j -l jobs -d 'Check at most N server names at once' -r
 complete -c delegcheck -l explain -d 'Print the long explanation of a finding code (`list` lists them all)' -r
 complete -c delegcheck -l demo -d 'Run the built-in offline lab: every scenario, or one by name (`list` lists them)' -r
-complete -c delegcheck -l generate -d 'Print a generated file: the man page or a shell completion script' -r -f -a "man\t'The man page (roff)'
+complete -c delegcheck -l generate -d 'Print a generated file: the man page, a shell completion script or the report\'s JSON Schema' -r -f -a "man\t'The man page (roff)'
 complete-bash\t'Bash completion'
 complete-zsh\t'Zsh completion'
 complete-fish\t'Fish completion'

@@ -106,7 +106,7 @@ pub struct Cli {
     #[arg(long, value_name = "SCENARIO", num_args = 0..=1, default_missing_value = "", help_heading = "Information")]
     pub demo: Option<String>,
 
-    /// Print a generated file: the man page or a shell completion script.
+    /// Print a generated file: the man page, a shell completion script or the report's JSON Schema.
     #[arg(long, value_enum, value_name = "KIND", help_heading = "Information")]
     pub generate: Option<Generate>,
 }

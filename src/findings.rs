@@ -65,6 +65,20 @@ impl Code {
         }
     }
 
+    /// The catalogue as a Markdown table (code, severity, title), for the README.
+    pub fn markdown_table() -> String {
+        let mut s = String::from("| code | severity | meaning |\n| --- | --- | --- |\n");
+        for c in Code::ALL {
+            s.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                c.as_str(),
+                c.severity().as_str(),
+                c.title()
+            ));
+        }
+        s
+    }
+
     /// Looks a code up by its kebab-case name.
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == name)

@@ -89,3 +89,60 @@ async fn the_schema_accepts_real_reports_and_rejects_broken_ones() {
     missing.as_object_mut().unwrap().remove("server_name");
     assert!(!v.is_valid(&missing));
 }
+
+/// The README's findings table is the catalogue (rewritten with DELEGCHECK_BLESS=1), and it
+/// documents every metric and the two set-up commands.
+#[test]
+fn readme_is_in_sync() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = ("<!-- codes:start -->\n", "<!-- codes:end -->");
+    let i = readme.find(start).expect("codes:start marker") + start.len();
+    let j = readme.find(end).expect("codes:end marker");
+    let table = delegcheck::findings::Code::markdown_table();
+    if std::env::var_os("DELEGCHECK_BLESS").is_some() {
+        std::fs::write(&path, format!("{}{table}{}", &readme[..i], &readme[j..])).unwrap();
+    } else {
+        assert_eq!(
+            &readme[i..j],
+            table,
+            "README findings table is stale: DELEGCHECK_BLESS=1 cargo test --test generated"
+        );
+    }
+    for cmd in ["cargo run --release -- --demo", "cargo test --locked"] {
+        assert!(readme.contains(cmd), "README lacks `{cmd}`");
+    }
+    let ci =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/run"))
+            .unwrap();
+    assert!(
+        ci.contains("cargo test --locked"),
+        ".ci/run runs the README's test command"
+    );
+}
+
+#[tokio::test]
+async fn readme_documents_every_metric() {
+    use delegcheck::lab::{self, LabOptions};
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let s = lab::scenarios()
+        .into_iter()
+        .find(|s| s.name == "well-known-port-443")
+        .unwrap();
+    let r = lab::run(&s, LabOptions::default(), |_| {}).await.unwrap();
+    let text = delegcheck::render::prometheus::render(&[r], 0);
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# HELP "))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    assert!(names.len() >= 8);
+    for n in names {
+        assert!(
+            readme.contains(&format!("`{n}`")),
+            "README does not document {n}"
+        );
+    }
+}

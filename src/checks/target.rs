@@ -288,11 +288,20 @@ pub fn judge_one(
         Some(c) if cert_findings.is_empty() => {
             format!("valid for {}, {} days left", t.tls_server_name, c.days_left)
         }
-        Some(_) => cert_findings
-            .iter()
-            .map(|f| f.code.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        Some(c) => {
+            let codes: Vec<&str> = cert_findings.iter().map(|f| f.code.as_str()).collect();
+            let days = if c.days_left < 0 {
+                format!("expired {} days ago", -c.days_left)
+            } else {
+                format!("{} days left", c.days_left)
+            };
+            format!(
+                "{} (covers {}; must cover {}; {days})",
+                codes.join(", "),
+                escape(&clip(&c.names.join(", "), 80)),
+                t.tls_server_name
+            )
+        }
         None => "no certificate".into(),
     };
     checks.push(check(
