@@ -1,1 +1,229 @@
-fn main() {}
+//! Benchmarks against the lab (loopback only). Run all with `cargo bench --bench lab`, or one
+//! group with `cargo bench --bench lab -- latency|batch|faults`. Results and method:
+//! BENCHMARKS.md.
+//!
+//! - latency: healthy servers with L ms injected into every DNS answer, TLS handshake and HTTP
+//!   response; wall time / L against the critical path's count of dependent round trips.
+//! - batch: 1,000 server names delegating (SRV) to one shared multi-tenant host, checked by the
+//!   release binary through its real flags with `--jobs 64`: wall time, checks per second,
+//!   and the binary's peak RSS (getrusage of the child).
+//! - faults: a black-holed well-known host: wall time against `--step-timeout` and `--timeout`.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use delegcheck::lab::https::HostSpec;
+use delegcheck::lab::{self, Lab, LabOptions, Scenario};
+
+fn scenario(name: &str) -> Scenario {
+    lab::scenarios()
+        .into_iter()
+        .find(|s| s.name == name)
+        .expect("scenario")
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+async fn latency() {
+    println!("## latency\n");
+    println!(
+        "| scenario | critical path (round trips) | L | wall (median of 5) | wall / L | ratio to critical path |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    // Dependent round trips on the critical path (each DNS answer, TLS handshake and HTTP
+    // response costs one L; TCP connects on loopback cost none):
+    // - well-known-port-443: A/AAAA(example.test) → TLS → well-known response; then
+    //   A/AAAA(matrix.example.test); then each target request's TLS → response (in parallel):
+    //   3 + 1 + 2 = 6.
+    // - srv-delegation: the well-known (3: lookup, TLS, 404) runs alongside SRV → A/AAAA of the
+    //   SRV target (2), so it dominates; then TLS → response: 3 + 2 = 5.
+    // - direct-8448: the well-known lookup (1; port 443 refuses at once) alongside SRV (1);
+    //   step 6 reuses the well-known's A/AAAA; then TLS → response: 1 + 2 = 3.
+    for (name, path) in [
+        ("well-known-port-443", 6.0),
+        ("srv-delegation", 5.0),
+        ("direct-8448", 3.0),
+    ] {
+        let s = scenario(name);
+        for l in [25u64, 50, 100] {
+            let rtt = Duration::from_millis(l);
+            let lab = Lab::start(&s, LabOptions { rtt }).await.expect("lab");
+            let mut config = lab.config();
+            config.timeout = Duration::from_secs(30);
+            config.step_timeout = Duration::from_secs(10);
+            let net = delegcheck::Net::new(config).expect("net");
+            let mut walls = Vec::new();
+            for _ in 0..5 {
+                let start = Instant::now();
+                let r = delegcheck::engine::check(&net, &s.server_name).await;
+                walls.push(start.elapsed().as_secs_f64() * 1000.0);
+                assert!(r.ok, "{name} must stay healthy under latency");
+            }
+            let wall = median(walls);
+            let per = wall / l as f64;
+            println!(
+                "| {name} | {path} | {l} ms | {wall:.0} ms | {per:.2} | {:.3} |",
+                per / path
+            );
+        }
+    }
+    println!();
+}
+
+fn peak_rss_of_children_kib() -> i64 {
+    // SAFETY: getrusage writes into the struct we pass and has no other effect.
+    #[allow(unsafe_code)]
+    unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
+        u.ru_maxrss
+    }
+}
+
+async fn batch() {
+    println!("## batch\n");
+    let n = 1000;
+    let mut zone = vec!["hs.provider.test A 127.0.0.3".to_owned()];
+    for i in 0..n {
+        zone.push(format!("s{i}.customers.test A 127.0.0.2"));
+        zone.push(format!(
+            "_matrix-fed._tcp.s{i}.customers.test SRV 10 0 8448 hs.provider.test."
+        ));
+    }
+    let hosts = vec![
+        // Each name's website: no well-known (404).
+        HostSpec {
+            listen: vec!["127.0.0.2:443".into()],
+            cert: vec!["*.customers.test".into()],
+            ..Default::default()
+        },
+        // The provider's homeserver, serving every name.
+        HostSpec {
+            listen: vec!["127.0.0.3:8448".into()],
+            cert: vec!["*.customers.test".into()],
+            matrix: Some("*".into()),
+            ..Default::default()
+        },
+    ];
+    let lab = Lab::start_parts(&zone, &hosts, LabOptions::default())
+        .await
+        .expect("lab");
+    let dir = std::env::temp_dir().join(format!("delegcheck-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &lab.ca_pem).unwrap();
+    let names: String = (0..n).map(|i| format!("s{i}.customers.test\n")).collect();
+    let args = lab.cli_args(&ca);
+    println!("| names | --jobs | wall | checks/s | ok | peak RSS (delegcheck process) |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for jobs in ["64"] {
+        let args = args.clone();
+        let names = names.clone();
+        let (wall, ok, rss) = tokio::task::spawn_blocking(move || {
+            let start = Instant::now();
+            let mut child = Command::new(env!("CARGO_BIN_EXE_delegcheck"))
+                .args(&args)
+                .args([
+                    "--format",
+                    "jsonl",
+                    "--jobs",
+                    jobs,
+                    "--timeout",
+                    "10s",
+                    "-f",
+                    "-",
+                ])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("the release binary");
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(names.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            let wall = start.elapsed();
+            let text = String::from_utf8_lossy(&out.stdout);
+            let ok = text.lines().filter(|l| l.contains("\"ok\":true")).count();
+            if let Some(bad) = text.lines().find(|l| !l.contains("\"ok\":true")) {
+                let v: serde_json::Value = serde_json::from_str(bad).unwrap_or_default();
+                let codes: Vec<String> = v["findings"]
+                    .as_array()
+                    .map(|f| {
+                        f.iter()
+                            .map(|f| format!("{}: {}", f["code"], f["message"]))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                eprintln!(
+                    "first report that does not federate: {} {codes:#?}",
+                    v["server_name"]
+                );
+            }
+            (wall, ok, peak_rss_of_children_kib())
+        })
+        .await
+        .unwrap();
+        println!(
+            "| {n} | {jobs} | {:.2} s | {:.0} | {ok}/{n} | {:.1} MiB |",
+            wall.as_secs_f64(),
+            n as f64 / wall.as_secs_f64(),
+            rss as f64 / 1024.0
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    println!();
+}
+
+async fn faults() {
+    println!("## faults\n");
+    println!("| scenario | --step-timeout | --timeout | wall | wall / step timeout |");
+    println!("| --- | --- | --- | --- | --- |");
+    let s = scenario("well-known-blackhole");
+    let lab = Lab::start(&s, LabOptions::default()).await.expect("lab");
+    for (step, total) in [(1u64, 10u64), (2, 10), (4, 10)] {
+        let mut config = lab.config();
+        config.step_timeout = Duration::from_secs(step);
+        config.timeout = Duration::from_secs(total);
+        let net = delegcheck::Net::new(config).expect("net");
+        let start = Instant::now();
+        let r = delegcheck::engine::check(&net, &s.server_name).await;
+        let wall = start.elapsed().as_secs_f64();
+        assert!(r.ok, "the black hole costs a warning, not the verdict");
+        println!(
+            "| well-known-blackhole | {step} s | {total} s | {wall:.2} s | {:.2} |",
+            wall / step as f64
+        );
+    }
+    println!();
+}
+
+fn main() {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let want = |g: &str| filter.is_empty() || filter.iter().any(|f| g.contains(f.as_str()));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        if want("latency") {
+            latency().await;
+        }
+        if want("batch") {
+            batch().await;
+        }
+        if want("faults") {
+            faults().await;
+        }
+    });
+}

@@ -163,5 +163,6 @@ scenarios!(
     keys_expiring,
     version_html,
     target_split_brain,
-    ipv4_broken
+    ipv4_broken,
+    hosting_provider
 );

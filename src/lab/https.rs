@@ -92,7 +92,9 @@ pub struct HostSpec {
     /// Cache-Control of that well-known.
     #[serde(default)]
     pub cache_control: Option<String>,
-    /// Serve the federation endpoints as this server name.
+    /// Serve the federation endpoints as this server name; `*` serves as whatever server
+    /// name the `Host` header names (without its port), like a hosting provider's
+    /// multi-tenant homeserver.
     #[serde(default)]
     pub matrix: Option<String>,
     /// `Host` values the federation endpoints answer (exact match); empty: any.
@@ -147,13 +149,12 @@ fn json_resp(status: u16, v: serde_json::Value) -> Response<Full<Bytes>> {
 }
 
 impl HostState {
-    fn keys(&self) -> serde_json::Value {
+    fn keys(&self, served: &str) -> serde_json::Value {
         let server = self
             .spec
             .keys_server_name
             .clone()
-            .or_else(|| self.spec.matrix.clone())
-            .unwrap_or_default();
+            .unwrap_or_else(|| served.to_owned());
         let id = format!("ed25519:{}", self.spec.key_id.as_deref().unwrap_or("lab"));
         let valid =
             crate::time::now() * 1000 + self.spec.keys_valid_seconds.unwrap_or(86_400) * 1000;
@@ -214,7 +215,12 @@ impl HostState {
             .get(hyper::header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("");
-        if let Some(server) = &self.spec.matrix {
+        if let Some(matrix) = &self.spec.matrix {
+            let server = if matrix == "*" {
+                host_without_port(host)
+            } else {
+                matrix.as_str()
+            };
             if path.starts_with("/_matrix/") {
                 if !self.spec.vhosts.is_empty() && !self.spec.vhosts.iter().any(|v| v == host) {
                     return resp(
@@ -228,7 +234,7 @@ impl HostState {
                         200,
                         json!({"server": {"name": "LabServer", "version": "1.0 (serving {server})".replace("{server}", server)}}),
                     ),
-                    "/_matrix/key/v2/server" => json_resp(200, self.keys()),
+                    "/_matrix/key/v2/server" => json_resp(200, self.keys(server)),
                     "/_matrix/client/versions" => {
                         json_resp(200, json!({"versions": ["v1.11", "v1.12"]}))
                     }
@@ -248,6 +254,18 @@ impl HostState {
             "text/html",
             "<html><body><h1>404 Not Found</h1></body></html>",
         )
+    }
+}
+
+/// `name:port` → `name`, `[v6]:port` → `[v6]`.
+fn host_without_port(host: &str) -> &str {
+    match host.rfind(':') {
+        Some(i)
+            if !host[i..].contains(']') && (host.starts_with('[') || !host[..i].contains(':')) =>
+        {
+            &host[..i]
+        }
+        _ => host,
     }
 }
 
@@ -365,4 +383,19 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
     let _ = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(tls), svc)
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn host_header_without_port() {
+        assert_eq!(
+            super::host_without_port("example.test:8448"),
+            "example.test"
+        );
+        assert_eq!(super::host_without_port("example.test"), "example.test");
+        assert_eq!(super::host_without_port("[::1]:8448"), "[::1]");
+        assert_eq!(super::host_without_port("[::1]"), "[::1]");
+        assert_eq!(super::host_without_port("127.0.0.1:80"), "127.0.0.1");
+    }
 }
