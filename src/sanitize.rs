@@ -18,6 +18,28 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// Serialised JSON with every character that could act on a terminal (C1 controls, DEL, bidi
+/// overrides, zero-width characters; serde_json already escapes C0 controls) written as a
+/// `\uXXXX` escape. Such characters can only occur inside JSON strings, so the document means
+/// exactly the same.
+pub fn json_safe(json: String) -> String {
+    // Pretty output has newlines between tokens; anything else only occurs inside strings.
+    let escape_it = |c: char| c != '\n' && is_dangerous(c);
+    if !json.chars().any(escape_it) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if escape_it(c) {
+            // Every dangerous character is in the Basic Multilingual Plane.
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn is_dangerous(c: char) -> bool {
     c.is_control()
         || matches!(c as u32,
@@ -47,6 +69,23 @@ pub fn excerpt(bytes: &[u8], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_stays_json_and_loses_terminal_controls() {
+        let v = serde_json::json!({"a": "x\u{202e}y\u{9b}z\u{1b}", "b": ["\n"]});
+        for text in [
+            serde_json::to_string(&v).unwrap(),
+            serde_json::to_string_pretty(&v).unwrap(),
+        ] {
+            let safe = json_safe(text);
+            assert!(
+                !safe.chars().any(|c| c != '\n' && is_dangerous(c)),
+                "{safe}"
+            );
+            let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+            assert_eq!(back, v);
+        }
+    }
 
     #[test]
     fn escapes_terminal_controls() {

@@ -164,5 +164,6 @@ scenarios!(
     version_html,
     target_split_brain,
     ipv4_broken,
-    hosting_provider
+    hosting_provider,
+    hostile_strings
 );

@@ -109,14 +109,14 @@ pub fn json(reports: &[Report]) -> String {
     }
     .unwrap_or_default();
     s.push('\n');
-    s
+    crate::sanitize::json_safe(s)
 }
 
 /// One compact line.
 pub fn jsonl(report: &Report) -> String {
     let mut s = serde_json::to_string(report).unwrap_or_default();
     s.push('\n');
-    s
+    crate::sanitize::json_safe(s)
 }
 
 #[cfg(test)]

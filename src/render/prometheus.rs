@@ -6,7 +6,8 @@ use crate::findings::Severity;
 use crate::report::Report;
 
 fn label(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    crate::sanitize::escape(s)
+        .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
 }
