@@ -116,6 +116,7 @@ fn empty_resolution() -> discovery::Resolution {
         srv_unavailable: false,
         hosts: vec![],
         targets: vec![],
+        fallback: vec![],
         trace: vec![],
     }
 }
@@ -149,15 +150,23 @@ pub async fn check(net: &Net, input: &str) -> Report {
     let (obs, res) = discover(net, &name, deadline).await;
     report.timings.discovery_ms = ms_since(start);
     let targets_start = Instant::now();
-    let target_obs = checks::target::probe_all(net, &name, &res, deadline).await;
+    // The spec's targets and, after a failed SRV lookup, the fallback some implementations
+    // take, all at once.
+    let all: Vec<_> = res.targets.iter().chain(&res.fallback).cloned().collect();
+    let mut target_obs = checks::target::probe_all(net, &all, deadline).await;
+    let fallback_obs = target_obs.split_off(res.targets.len());
     report.timings.targets_ms = ms_since(targets_start);
 
     report
         .findings
         .extend(checks::discovery::judge(&name, &obs, &res));
-    let (target_reports, target_findings) = checks::target::judge_all(&name, &res, &target_obs);
-    report.targets = target_reports;
+    let (mut target_reports, target_findings) = checks::target::judge_all(&name, &res, &target_obs);
     report.findings.extend(target_findings);
+    let (fallback_reports, fallback_findings) =
+        checks::target::judge_fallback(&name, &res, &fallback_obs);
+    target_reports.extend(fallback_reports);
+    report.targets = target_reports;
+    report.findings.extend(fallback_findings);
     if deadline.passed() {
         report.findings.push(crate::report::Finding::plain(
             crate::findings::Code::DeadlineExceeded,
@@ -174,6 +183,7 @@ pub async fn check(net: &Net, input: &str) -> Report {
         delegated_server: res.delegated.as_ref().map(|d| d.to_string()),
         steps: res.trace.clone(),
         targets: res.targets.clone(),
+        fallback_targets: res.fallback.clone(),
         well_known: checks::discovery::well_known_info(&name, &obs),
     };
     report.timings.total_ms = ms_since(start);

@@ -78,6 +78,11 @@ pub struct Discovery {
     pub steps: Vec<Step>,
     /// Where other servers would connect, in the order they would try.
     pub targets: Vec<Target>,
+    /// After a failed SRV lookup (SERVFAIL, timeout), where the implementations that do not
+    /// give up (Dendrite, tuwunel, continuwuity) connect instead: the host on port 8448.
+    /// Their checks are in `targets` with `fallback: true`.
+    #[serde(default)]
+    pub fallback_targets: Vec<Target>,
     /// Details of the well-known fetch, when one was made.
     pub well_known: Option<WellKnownInfo>,
 }
@@ -259,6 +264,10 @@ pub struct TargetReport {
     pub address: String,
     /// `ipv4` or `ipv6`.
     pub family: Family,
+    /// A fallback target (`discovery.fallback_targets`): only some implementations connect
+    /// here, and it takes no part in `ok`.
+    #[serde(default)]
+    pub fallback: bool,
     /// Passed every error-level check.
     pub ok: bool,
     /// The checks, in order.
@@ -548,7 +557,7 @@ impl Report {
             .findings
             .iter()
             .any(|f| f.severity >= Severity::Warning);
-        self.ok = !error_elsewhere && self.targets.iter().any(|t| t.ok);
+        self.ok = !error_elsewhere && self.targets.iter().any(|t| t.ok && !t.fallback);
         self.status = if !self.ok {
             Status::Error
         } else if any_problem {

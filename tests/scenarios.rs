@@ -165,5 +165,6 @@ scenarios!(
     target_split_brain,
     ipv4_broken,
     hosting_provider,
-    hostile_strings
+    hostile_strings,
+    srv_servfail_no_fallback
 );

@@ -37,7 +37,14 @@ pub fn verdicts(
     targets: &[TargetReport],
     target_obs: &[TargetObs],
 ) -> Vec<Compat> {
-    let any_ok = targets.iter().any(|t| t.ok);
+    let any_ok = targets.iter().any(|t| t.ok && !t.fallback);
+    let fallback: Vec<&TargetReport> = targets.iter().filter(|t| t.fallback).collect();
+    let fallback_ok = fallback.iter().any(|t| t.ok);
+    let fallback_text = match (fallback.is_empty(), fallback_ok) {
+        (true, _) => "port 8448, but the host has no address",
+        (false, true) => "port 8448, which works",
+        (false, false) => "port 8448, which does not work either",
+    };
     let base = |why_not: &str| {
         if any_ok {
             (Some(true), None)
@@ -118,9 +125,9 @@ pub fn verdicts(
         )
     } else if let Some((n, _)) = &res.srv_failure {
         (
-            None,
+            Some(fallback_ok),
             Some(format!(
-                "falls back to port 8448 when the SRV lookup of {n} fails, a path delegcheck did not check"
+                "when the SRV lookup of {n} fails, falls back to {fallback_text}"
             )),
         )
     } else if res.srv_unavailable {
@@ -153,12 +160,13 @@ pub fn verdicts(
             .any(|(t, _)| t.ok);
         (answer.records.len() > 1 && !ok_here).then(|| first.target.clone())
     });
-    let host_port_broken = targets.iter().any(|t| {
+    let main = || targets.iter().filter(|t| !t.fallback);
+    let host_port_broken = main().any(|t| {
         t.ok && t
             .checks
             .iter()
             .any(|c| c.name == CheckName::HostPort && c.status != CheckStatus::Pass)
-    }) && !targets.iter().any(|t| {
+    }) && !main().any(|t| {
         t.ok && !t
             .checks
             .iter()
@@ -213,9 +221,10 @@ pub fn verdicts(
         (Some(false), Some("sends the port in the Host header (`name:port`), which the reverse proxy does not route".to_owned()))
     } else if let Some((n, _)) = &res.srv_failure {
         (
-            None,
+            // conduwuit itself gives up; tuwunel and continuwuity fall back.
+            if fallback_ok { None } else { Some(false) },
             Some(format!(
-                "ignores a failed SRV lookup of {n} (tuwunel, continuwuity) or fails (conduwuit)"
+                "conduwuit gives up when the SRV lookup of {n} fails; tuwunel and continuwuity fall back to {fallback_text}"
             )),
         )
     } else if grammar_invalid {

@@ -57,14 +57,9 @@ pub fn conduwuit_host(t: &Target) -> Option<String> {
 
 /// Probes every target, concurrently (at most [`TARGET_CONCURRENCY`] at once); at each
 /// target the requests run in parallel on their own connections.
-pub async fn probe_all(
-    net: &Net,
-    _name: &ServerName,
-    res: &Resolution,
-    deadline: Deadline,
-) -> Vec<TargetObs> {
+pub async fn probe_all(net: &Net, targets: &[Target], deadline: Deadline) -> Vec<TargetObs> {
     let sem = Arc::new(Semaphore::new(TARGET_CONCURRENCY));
-    let futs = res.targets.iter().map(|t| {
+    let futs = targets.iter().map(|t| {
         let sem = sem.clone();
         async move {
             let _permit = sem.acquire().await;
@@ -163,6 +158,7 @@ pub fn judge_one(
     let mut report = TargetReport {
         address: at.clone(),
         family: Family::of(t.ip),
+        fallback: false,
         ok: false,
         checks: vec![],
         tls: None,
@@ -534,14 +530,7 @@ pub fn judge_all(
     res: &Resolution,
     obs: &[TargetObs],
 ) -> (Vec<TargetReport>, Vec<Finding>) {
-    let now = crate::time::now();
-    let mut reports = Vec::new();
-    let mut findings = Vec::new();
-    for o in obs {
-        let (r, f) = judge_one(name, res, o, now);
-        reports.push(r);
-        findings.extend(f);
-    }
+    let (reports, mut findings) = judge_each(name, res, obs, false);
     consistency(&reports, &mut findings);
     if !reports.is_empty() && !reports.iter().any(|r| r.ok) {
         let all_tcp_failed = reports.iter().all(|r| {
@@ -566,6 +555,35 @@ pub fn judge_all(
             ),
             hint,
         ));
+    }
+    (reports, findings)
+}
+
+/// Judges the fallback targets (see [`Resolution::fallback`]) one by one: their problems are
+/// reported at their address, and they take no part in the verdict, which a failed SRV
+/// lookup has already decided.
+pub fn judge_fallback(
+    name: &ServerName,
+    res: &Resolution,
+    obs: &[TargetObs],
+) -> (Vec<TargetReport>, Vec<Finding>) {
+    judge_each(name, res, obs, true)
+}
+
+fn judge_each(
+    name: &ServerName,
+    res: &Resolution,
+    obs: &[TargetObs],
+    fallback: bool,
+) -> (Vec<TargetReport>, Vec<Finding>) {
+    let now = crate::time::now();
+    let mut reports = Vec::new();
+    let mut findings = Vec::new();
+    for o in obs {
+        let (mut r, f) = judge_one(name, res, o, now);
+        r.fallback = fallback;
+        reports.push(r);
+        findings.extend(f);
     }
     (reports, findings)
 }

@@ -130,6 +130,10 @@ pub struct Resolution {
     pub hosts: Vec<HostUse>,
     /// Targets, in order.
     pub targets: Vec<Target>,
+    /// Where the implementations that do not give up on a failed SRV lookup (Dendrite,
+    /// tuwunel, continuwuity) connect instead: the host on port 8448. Empty unless
+    /// `srv_failure` is set.
+    pub fallback: Vec<Target>,
     /// The trace for the report.
     pub trace: Vec<Step>,
 }
@@ -258,6 +262,7 @@ pub fn resolve(name: &ServerName, obs: &Observations) -> Plan {
         srv_unavailable: false,
         hosts: Vec::new(),
         targets: Vec::new(),
+        fallback: Vec::new(),
         trace: Vec::new(),
     };
     run(name, &mut cx, &mut res);
@@ -372,15 +377,20 @@ fn srv_path(cx: &mut Cx, res: &mut Resolution, host: &str, labels: [&'static str
         cx.speculate_addrs(host);
         return;
     };
+    let failed = |res: &mut Resolution, cx: &mut Cx, answer: &SrvAnswer, step| {
+        res.step = Some(step);
+        res.srv_failure = Some((answer.name.clone(), answer.status.clone()));
+        if let Some(a) = cx.addrs(host) {
+            res.fallback = host_targets(a, DEFAULT_PORT, labels[2], name, name);
+        }
+    };
     let chosen = if fed.status.is_failure() {
-        res.step = Some(labels[0]);
-        res.srv_failure = Some((fed.name.clone(), fed.status.clone()));
+        failed(res, cx, fed, labels[0]);
         return;
     } else if !fed.records.is_empty() {
         (fed, false, labels[0])
     } else if legacy.status.is_failure() {
-        res.step = Some(labels[1]);
-        res.srv_failure = Some((legacy.name.clone(), legacy.status.clone()));
+        failed(res, cx, legacy, labels[1]);
         return;
     } else if !legacy.records.is_empty() {
         (legacy, true, labels[1])
@@ -428,20 +438,33 @@ fn add_host(
         srv_target,
     });
     let Some(a) = cx.addrs(host) else { return };
-    for ip in a.addrs() {
-        let t = Target {
-            ip,
-            port,
-            hostname: host.to_owned(),
-            host_header: host_header.to_owned(),
-            tls_server_name: tls_name.to_owned(),
-            sni: Some(tls_name.to_owned()),
-            step: step.into(),
-        };
+    for t in host_targets(a, port, step, host_header, tls_name) {
         if !res.targets.contains(&t) {
             res.targets.push(t);
         }
     }
+}
+
+/// One target per address of a host name (AAAA first, then A).
+fn host_targets(
+    a: &AddrAnswer,
+    port: u16,
+    step: &str,
+    host_header: &str,
+    tls_name: &str,
+) -> Vec<Target> {
+    a.addrs()
+        .into_iter()
+        .map(|ip| Target {
+            ip,
+            port,
+            hostname: a.host.clone(),
+            host_header: host_header.to_owned(),
+            tls_server_name: tls_name.to_owned(),
+            sni: Some(tls_name.to_owned()),
+            step: step.into(),
+        })
+        .collect()
 }
 
 // ---- the trace ---------------------------------------------------------------------------------

@@ -434,13 +434,34 @@ fn srv_failure_is_not_absence() {
         assert_eq!(r.step, Some("4"), "{st:?}");
         assert!(r.targets.is_empty(), "{st:?}");
         assert_eq!(r.srv_failure.as_ref().map(|f| &f.1), Some(&st));
+        // What the implementations that do not give up would try instead.
+        let fallback: Vec<String> = r.fallback.iter().map(Target::line).collect();
+        assert_eq!(
+            fallback,
+            ["192.0.2.1:8448 host=example.com tls=example.com sni=example.com"]
+        );
     }
+    // Behind a delegation, the fallback is the delegated host on 8448 (step 3.5).
+    let (r, _) = World::default()
+        .a("example.com", "192.0.2.1")
+        .a("m.example.com", "192.0.2.2")
+        .wk("example.com", 200, r#"{"m.server":"m.example.com"}"#)
+        .srv_status("_matrix-fed._tcp.m.example.com", DnsStatus::ServFail)
+        .resolve("example.com");
+    assert_eq!(r.step, Some("3.3"));
+    let fallback: Vec<String> = r.fallback.iter().map(Target::line).collect();
+    assert_eq!(
+        fallback,
+        ["192.0.2.2:8448 host=m.example.com tls=m.example.com sni=m.example.com"]
+    );
+    assert_eq!(r.fallback[0].step, "3.5");
     for st in [DnsStatus::NxDomain, DnsStatus::NoData] {
         let (r, _) = World::default()
             .a("example.com", "192.0.2.1")
             .srv_status("_matrix-fed._tcp.example.com", st.clone())
             .resolve("example.com");
         assert_eq!(r.step, Some("6"), "{st:?}");
+        assert!(r.fallback.is_empty());
     }
 }
 

@@ -110,9 +110,12 @@ pub fn report(r: &Report, p: &Palette) -> String {
                 .unwrap_or_default();
             let _ = writeln!(o, "  decided by step {step}{deleg}");
         }
-        if !r.discovery.targets.is_empty() {
-            let _ = writeln!(o, "  targets, in the order servers try them:");
-            for t in &r.discovery.targets {
+        let target_lines = |o: &mut String, title: &str, targets: &[crate::report::Target]| {
+            if targets.is_empty() {
+                return;
+            }
+            let _ = writeln!(o, "  {title}");
+            for t in targets {
                 let sni = t
                     .sni
                     .as_deref()
@@ -129,7 +132,17 @@ pub fn report(r: &Report, p: &Palette) -> String {
                     sni
                 );
             }
-        }
+        };
+        target_lines(
+            &mut o,
+            "targets, in the order servers try them:",
+            &r.discovery.targets,
+        );
+        target_lines(
+            &mut o,
+            "fallback after the failed SRV lookup (Dendrite, tuwunel and continuwuity only):",
+            &r.discovery.fallback_targets,
+        );
     }
 
     // Targets.
@@ -141,7 +154,12 @@ pub fn report(r: &Report, p: &Palette) -> String {
             } else {
                 p.err.style("fails").to_string()
             };
-            let _ = writeln!(o, "  {}  {status}", p.bold.style(&t.address));
+            let role = if t.fallback {
+                p.dim.style(" (fallback)").to_string()
+            } else {
+                String::new()
+            };
+            let _ = writeln!(o, "  {}  {status}{role}", p.bold.style(&t.address));
             for c in &t.checks {
                 let ms = c
                     .duration_ms
