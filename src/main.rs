@@ -143,10 +143,15 @@ fn main() -> ExitCode {
 /// out as it declares), or their reports in the other formats, or one scenario's report.
 #[cfg(feature = "lab")]
 fn demo(cli: &Cli, arg: &str) -> ExitCode {
-    use delegcheck::lab::{LabOptions, demo};
+    use delegcheck::lab::{self, LabOptions, demo};
+    let mut skipped = Vec::new();
     let scenarios = match demo::Request::parse(arg) {
         demo::Request::List => return emit(&demo::list(), exits::OK),
-        demo::Request::All => demo::demo_scenarios(),
+        demo::Request::All => {
+            let (run, skip) = demo::runnable(demo::demo_scenarios(), lab::ipv6_loopback());
+            skipped = skip;
+            run
+        }
         demo::Request::One(name) => match demo::find(&name) {
             Ok(s) => vec![s],
             Err(msg) => {
@@ -168,7 +173,7 @@ fn demo(cli: &Cli, arg: &str) -> ExitCode {
     };
     let results = runtime.block_on(demo::run_all(&scenarios, LabOptions::default()));
     if arg.is_empty() && cli.format == Format::Human {
-        let (text, all_as_declared) = demo::table(&scenarios, &results, &palette(cli));
+        let (text, all_as_declared) = demo::table(&scenarios, &results, &skipped, &palette(cli));
         return emit(
             &text,
             if all_as_declared {

@@ -166,5 +166,6 @@ scenarios!(
     ipv4_broken,
     hosting_provider,
     hostile_strings,
-    srv_servfail_no_fallback
+    srv_servfail_no_fallback,
+    well_known_ipv4_only
 );

@@ -432,6 +432,14 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
 }
 
 fn split_brain(host: &str, fetches: &[Fetch], out: &mut Vec<Finding>) {
+    // Only addresses that answer can disagree: a peer that cannot connect to one address
+    // tries the next (a latency problem, reported by itself), it is not delegated elsewhere.
+    let fetches: Vec<Fetch> = fetches
+        .iter()
+        .filter(|f| f.last.connect.is_some() || !f.hops.is_empty())
+        .cloned()
+        .collect();
+    let fetches = fetches.as_slice();
     if fetches.len() < 2 {
         return;
     }

@@ -80,6 +80,14 @@ pub fn demo_scenarios() -> Vec<Scenario> {
     super::scenarios().into_iter().filter(|s| s.demo).collect()
 }
 
+/// Splits scenarios into those this machine can run and the names of those it cannot (IPv6
+/// scenarios where loopback has no `::1`, as in some containers).
+pub fn runnable(scenarios: Vec<Scenario>, ipv6: bool) -> (Vec<Scenario>, Vec<String>) {
+    let (run, skip): (Vec<Scenario>, Vec<Scenario>) =
+        scenarios.into_iter().partition(|s| ipv6 || !s.needs_ipv6());
+    (run, skip.into_iter().map(|s| s.name).collect())
+}
+
 /// Runs scenarios concurrently, each in its own lab; results in input order. A lab that
 /// cannot start (no loopback address, say) is an error for that scenario only.
 pub async fn run_all(scenarios: &[Scenario], opts: LabOptions) -> Vec<Result<Report, String>> {
@@ -99,6 +107,7 @@ pub async fn run_all(scenarios: &[Scenario], opts: LabOptions) -> Vec<Result<Rep
 pub fn table(
     scenarios: &[Scenario],
     results: &[Result<Report, String>],
+    skipped: &[String],
     p: &Palette,
 ) -> (String, bool) {
     let mut rows = Vec::new();
@@ -135,6 +144,13 @@ pub fn table(
         );
     }
     o.push('\n');
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            o,
+            "Skipped (this machine has no IPv6 on loopback): {}",
+            skipped.join(", ")
+        );
+    }
     if problems.is_empty() {
         let _ = writeln!(
             o,
@@ -169,6 +185,19 @@ mod tests {
         assert!(find("srv-delegation").is_ok());
         let e = find("\x1b[31mx").unwrap_err();
         assert!(!e.contains('\x1b'), "{e}");
+    }
+
+    #[test]
+    fn ipv6_scenarios_are_skipped_without_ipv6() {
+        let all = demo_scenarios();
+        let (run, skipped) = runnable(all.clone(), false);
+        assert!(skipped.contains(&"dual-stack".to_owned()), "{skipped:?}");
+        assert!(skipped.contains(&"ipv6-not-listening".to_owned()));
+        assert!(run.iter().all(|s| !s.needs_ipv6()));
+        assert_eq!(run.len() + skipped.len(), all.len());
+        let (run, skipped) = runnable(all.clone(), true);
+        assert!(skipped.is_empty());
+        assert_eq!(run.len(), all.len());
     }
 
     #[test]

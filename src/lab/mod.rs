@@ -70,6 +70,27 @@ pub struct Scenario {
     pub expect: Expect,
 }
 
+impl Scenario {
+    /// Whether it needs IPv6 on loopback (a host on `[::1]`, an AAAA record, an IPv6 name).
+    pub fn needs_ipv6(&self) -> bool {
+        self.hosts
+            .iter()
+            .flat_map(|h| &h.listen)
+            .any(|l| l.starts_with('['))
+            || self.dns.iter().any(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("AAAA"))
+            })
+            || self.server_name.starts_with('[')
+    }
+}
+
+/// Whether this machine has IPv6 on loopback (`::1`), which some scenarios need.
+pub fn ipv6_loopback() -> bool {
+    std::net::TcpListener::bind("[::1]:0").is_ok()
+}
+
 fn yes() -> bool {
     true
 }
