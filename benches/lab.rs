@@ -51,7 +51,15 @@ async fn latency() {
         let s = scenario(name);
         for l in [25u64, 50, 100] {
             let rtt = Duration::from_millis(l);
-            let lab = Lab::start(&s, LabOptions { rtt }).await.expect("lab");
+            let lab = Lab::start(
+                &s,
+                LabOptions {
+                    rtt,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("lab");
             let mut config = lab.config();
             config.timeout = Duration::from_secs(30);
             config.step_timeout = Duration::from_secs(10);

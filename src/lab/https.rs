@@ -275,6 +275,7 @@ pub async fn start(
     spec: HostSpec,
     pki: &Pki,
     extra_delay: Duration,
+    real_ports: bool,
 ) -> Result<(Vec<(SocketAddr, SocketAddr)>, Vec<JoinHandle<()>>), String> {
     let issued = pki
         .issue(&spec.cert, spec.cert_kind)
@@ -301,9 +302,14 @@ pub async fn start(
     let mut tasks = Vec::new();
     for l in &listen {
         let logical: SocketAddr = l.parse().map_err(|_| format!("bad listen address `{l}`"))?;
-        let listener = TcpListener::bind(SocketAddr::new(logical.ip(), 0))
+        let bind = if real_ports {
+            logical
+        } else {
+            SocketAddr::new(logical.ip(), 0)
+        };
+        let listener = TcpListener::bind(bind)
             .await
-            .map_err(|e| format!("cannot bind {}: {e}", logical.ip()))?;
+            .map_err(|e| format!("cannot bind {bind}: {e}"))?;
         let real = listener.local_addr().map_err(|e| e.to_string())?;
         pairs.push((logical, real));
         let state = state.clone();

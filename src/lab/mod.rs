@@ -117,6 +117,9 @@ pub fn parse_scenarios(text: &str) -> Result<Vec<Scenario>, String> {
 pub struct LabOptions {
     /// Added to every DNS answer, TLS handshake and HTTP response (latency injection).
     pub rtt: Duration,
+    /// Listen on the scenario's real addresses and ports (443, 8448…) instead of ephemeral
+    /// ports, so no `--connect-to` is needed (binding ports below 1024 needs root).
+    pub real_ports: bool,
 }
 
 /// A running lab; dropping it stops everything.
@@ -166,8 +169,8 @@ impl Lab {
         let mut connect_to = Vec::new();
         let mut tasks = Vec::new();
         for h in hosts {
-            let (pairs, t) = https::start(h.clone(), &pki, opts.rtt).await?;
-            for (logical, real) in pairs {
+            let (pairs, t) = https::start(h.clone(), &pki, opts.rtt, opts.real_ports).await?;
+            for (logical, real) in pairs.into_iter().filter(|(l, r)| l != r) {
                 connect_to.push(ConnectTo {
                     host: Some(logical.ip().to_string()),
                     port: Some(logical.port()),
