@@ -155,6 +155,7 @@ pub async fn check(net: &Net, input: &str) -> Report {
     let all: Vec<_> = res.targets.iter().chain(&res.fallback).cloned().collect();
     let mut target_obs = checks::target::probe_all(net, &all, deadline).await;
     let fallback_obs = target_obs.split_off(res.targets.len());
+    let port_443 = checks::target::probe_port_443(net, &res, &target_obs, deadline).await;
     report.timings.targets_ms = ms_since(targets_start);
 
     report
@@ -167,6 +168,9 @@ pub async fn check(net: &Net, input: &str) -> Report {
     target_reports.extend(fallback_reports);
     report.targets = target_reports;
     report.findings.extend(fallback_findings);
+    report
+        .findings
+        .extend(checks::target::judge_port_443(&name, &res, &port_443));
     if deadline.passed() {
         report.findings.push(crate::report::Finding::plain(
             crate::findings::Code::DeadlineExceeded,

@@ -53,15 +53,17 @@ macro_rules! catalogue {
 }
 
 impl Code {
-    /// Where a finding sorts among those of its severity: 0 for causes, 1 for symptoms of
-    /// another finding, 2 for verdict summaries.
+    /// Where a finding sorts among those of its severity: 0 for a diagnosis that explains
+    /// other findings, 1 for causes, 2 for symptoms of another finding, 3 for verdict
+    /// summaries.
     pub fn consequence_rank(self) -> u8 {
         match self {
+            Code::FederationOn443 => 0,
             // What a broken route or listener also breaks.
-            Code::FederationVersionFailed | Code::KeysFailed => 1,
+            Code::FederationVersionFailed | Code::KeysFailed => 2,
             // Verdicts that sum up the findings before them.
-            Code::NoWorkingTarget | Code::NoTargets => 2,
-            _ => 0,
+            Code::NoWorkingTarget | Code::NoTargets => 3,
+            _ => 1,
         }
     }
 
@@ -365,6 +367,10 @@ catalogue! {
         "The host has no AAAA record",
         "Add an AAAA record if your server has IPv6.",
         "Not a problem: IPv6-only peers are rare. Worth adding if you have IPv6 connectivity.";
+    DnsPrivateAddress = "dns-private-address", Warning,
+        "A target address is private",
+        "Publish the server's public address in DNS (fine as it is for a federation inside one network).",
+        "Servers outside your network cannot connect to private (RFC 1918, CGNAT, unique-local, link-local) addresses. A check from inside the network succeeds while the rest of the federation fails, typically with split-horizon DNS or a record copied from an internal zone.";
     DnsCname = "dns-cname", Info,
         "The host is a CNAME",
         "Nothing to do: CNAMEs are allowed for host names.",
@@ -429,6 +435,10 @@ catalogue! {
         "GET /_matrix/federation/v1/version did not answer as a homeserver",
         "Route /_matrix/ on this host and port to your homeserver.",
         "Every homeserver answers `/_matrix/federation/v1/version` with JSON `{\"server\": {\"name\", \"version\"}}`. Anything else means the request reached something that is not a homeserver: a default vhost, a website, a proxy error page.";
+    FederationOn443 = "federation-on-443", Error,
+        "Federation answers on 443, but servers connect to 8448",
+        "Add the port to the delegation: `{\"m.server\": \"host:443\"}` in the well-known.",
+        "Without a port (in `m.server`, or with no delegation at all) servers connect to port 8448. delegcheck found 8448 closed and the homeserver answering federation on 443 of the same host: the usual reverse-proxy setup with the port left off the well-known. Either write the port (`host:443`) or open 8448.";
     FederationNotRouted = "federation-not-routed", Error,
         "Federation requests do not reach the homeserver",
         "Proxy the whole /_matrix prefix to the homeserver (no trailing slash in nginx `proxy_pass`).",

@@ -167,5 +167,8 @@ scenarios!(
     hosting_provider,
     hostile_strings,
     srv_servfail_no_fallback,
-    well_known_ipv4_only
+    well_known_ipv4_only,
+    private_address,
+    well_known_missing_port,
+    no_delegation_on_443
 );

@@ -617,6 +617,21 @@ fn srv_findings(name: &ServerName, obs: &Observations, res: &Resolution, out: &m
     }
 }
 
+/// Private, shared or link-local: unreachable from the public internet. (Loopback is left
+/// out: it is what the lab uses, and no real zone publishes it by accident.)
+fn is_private(ip: &std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private() || v4.is_link_local() || (o[0] == 100 && (64..128).contains(&o[1]))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
 fn address_findings(obs: &Observations, res: &Resolution, out: &mut Vec<Finding>) {
     let any_addresses = !res.targets.is_empty();
     let mut seen: Vec<&str> = Vec::new();
@@ -669,6 +684,24 @@ fn address_findings(obs: &Observations, res: &Resolution, out: &mut Vec<Finding>
                     format!(
                         "one of the address lookups of {host} failed ({})",
                         f.describe()
+                    ),
+                )
+                .at_step(h.step),
+            );
+        }
+        let private: Vec<String> = a
+            .addrs()
+            .into_iter()
+            .filter(is_private)
+            .map(|ip| ip.to_string())
+            .collect();
+        if !private.is_empty() {
+            out.push(
+                Finding::plain(
+                    Code::DnsPrivateAddress,
+                    format!(
+                        "{host} resolves to the private address(es) {}: servers outside your network cannot connect there",
+                        private.join(", ")
                     ),
                 )
                 .at_step(h.step),
@@ -763,6 +796,31 @@ fn fetch_info(f: &Fetch) -> WellKnownFetch {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn private_addresses() {
+        for ip in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "100.64.0.1",
+            "169.254.1.1",
+            "fd12::1",
+            "fe80::1",
+        ] {
+            assert!(super::is_private(&ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "203.0.113.7",
+            "100.128.0.1",
+            "172.32.0.1",
+            "2001:db8::1",
+            "127.0.0.1",
+            "::1",
+        ] {
+            assert!(!super::is_private(&ip.parse().unwrap()), "{ip}");
+        }
+    }
+
     use super::*;
 
     #[test]

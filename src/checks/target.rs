@@ -559,6 +559,84 @@ pub fn judge_all(
     (reports, findings)
 }
 
+/// When every target of step 3.5 or 6 (port 8448 by default) fails at TCP, asks port 443 of
+/// the same addresses for the version endpoint, with the same names: the usual reverse-proxy
+/// setup with the port left off. Costs nothing when the targets answer.
+pub async fn probe_port_443(
+    net: &Net,
+    res: &Resolution,
+    obs: &[TargetObs],
+    deadline: Deadline,
+) -> Vec<Exchange> {
+    let default_port_step = matches!(res.step, Some("3.5") | Some("6"));
+    let none_connected = obs.iter().all(|o| {
+        [&o.version, &o.keys, &o.routing]
+            .iter()
+            .all(|e| e.connect.is_none())
+    });
+    if !default_port_step || obs.is_empty() || !none_connected {
+        return Vec::new();
+    }
+    let futs = res.targets.iter().take(TARGET_CONCURRENCY).map(|t| {
+        let spec = RequestSpec {
+            dial_host: Some(t.hostname.clone()),
+            ip: t.ip,
+            port: 443,
+            tls_name: t.tls_server_name.clone(),
+            host_header: t.host_header.clone(),
+            path: VERSION_PATH.to_owned(),
+            body_cap: 16 * 1024,
+        };
+        async move { http::exchange(net, &spec, &deadline).await }
+    });
+    futures_util::future::join_all(futs).await
+}
+
+/// The diagnosis of [`probe_port_443`]: a homeserver answered on 443.
+pub fn judge_port_443(
+    name: &ServerName,
+    res: &Resolution,
+    exchanges: &[Exchange],
+) -> Option<Finding> {
+    let hit = exchanges.iter().find_map(|e| {
+        let r = e.result.as_ref().ok().filter(|r| r.status == 200)?;
+        let v: Value = serde_json::from_slice(&r.body).ok()?;
+        let server = v.get("server")?;
+        let software = [server.get("name"), server.get("version")]
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Some((e, software))
+    })?;
+    let (e, software) = hit;
+    let addr = std::net::SocketAddr::new(e.ip, 443);
+    let software = escape(&clip(&software, 60));
+    let (message, hint) = match (&res.delegated, res.step) {
+        (Some(d), Some("3.5")) => {
+            let host = d.host_string();
+            (
+                format!(
+                    "{host} answers federation on port 443 ({addr}: {software}), but `m.server` ({d}) has no port, so servers connect to port 8448, which does not answer"
+                ),
+                format!(
+                    "Write {{\"m.server\": \"{host}:443\"}} in https://{name}/.well-known/matrix/server (or open port 8448)."
+                ),
+            )
+        }
+        _ => (
+            format!(
+                "{name} answers federation on port 443 ({addr}: {software}), but without delegation servers connect to port 8448, which does not answer"
+            ),
+            format!(
+                "Serve https://{name}/.well-known/matrix/server with {{\"m.server\": \"{name}:443\"}} (or open port 8448)."
+            ),
+        ),
+    };
+    Some(Finding::new(Code::FederationOn443, message, hint).at_step(res.step.unwrap_or("6")))
+}
+
 /// Judges the fallback targets (see [`Resolution::fallback`]) one by one: their problems are
 /// reported at their address, and they take no part in the verdict, which a failed SRV
 /// lookup has already decided.
