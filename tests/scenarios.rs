@@ -170,5 +170,8 @@ scenarios!(
     well_known_ipv4_only,
     private_address,
     well_known_missing_port,
-    no_delegation_on_443
+    no_delegation_on_443,
+    srv_vhost_for_target,
+    well_known_exact_host,
+    server_name_is_delegated_host
 );

@@ -44,6 +44,10 @@ pub struct TargetObs {
     pub routing: Exchange,
     /// The same with `Host: name:port` (only where conduwuit-family peers send that).
     pub host_port: Option<Exchange>,
+    /// When routing fails with the spec's Host: the same request with `Host: <hostname>`
+    /// (the name the target was resolved from, without port), to tell a proxy that routes
+    /// on another name from one that does not route `/_matrix` at all.
+    pub routing_by_hostname: Option<Exchange>,
 }
 
 /// The Host header conduwuit-family servers send: with the port unless it is 443.
@@ -97,12 +101,37 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
             }
         }
     );
+    let alt = (t.hostname != t.host_header && routed(&routing.result).is_err())
+        .then(|| spec(ROUTING_PATH, &t.hostname, 16 * 1024));
+    let routing_by_hostname = match &alt {
+        Some(a) => Some(http::exchange(net, a, &deadline).await),
+        None => None,
+    };
     TargetObs {
         target: t.clone(),
         version,
         keys,
         routing,
         host_port,
+        routing_by_hostname,
+    }
+}
+
+/// Did a federation request reach a homeserver? `Ok` with a short description when it came
+/// back as a Matrix error (401 `M_UNAUTHORIZED`, or another 4xx Matrix error), `Err` with what
+/// came back instead.
+fn routed(r: &Result<HttpResponse, RequestFailure>) -> Result<String, String> {
+    match r {
+        Ok(r) => match matrix_error(r) {
+            Some(code) if r.status == 401 && code == "M_UNAUTHORIZED" => {
+                Ok("401 M_UNAUTHORIZED".into())
+            }
+            Some(code) if (400..500).contains(&r.status) => {
+                Ok(format!("{} {}", r.status, escape(&clip(&code, 40))))
+            }
+            _ => Err(describe_response(r)),
+        },
+        Err(e) => Err(escape(&e.describe())),
     }
 }
 
@@ -380,13 +409,20 @@ pub fn judge_one(
                 let mut f = Finding::plain(p.code, format!("{at}: {}", p.message)).at_target(&at);
                 if p.code == Code::KeysServerNameMismatch {
                     if let Some(other) = info.as_ref().and_then(|i| i.server_name.clone()) {
-                        if res
+                        let delegated_host = res
                             .delegated
                             .as_ref()
-                            .is_some_and(|d| d.host.to_string() == other)
-                        {
+                            .is_some_and(|d| d.host.to_string() == other);
+                        if delegated_host || other.eq_ignore_ascii_case(&t.hostname) {
+                            let role = if delegated_host {
+                                "the delegated host"
+                            } else {
+                                "the host it runs on"
+                            };
                             f.hint = format!(
-                                "This homeserver calls itself {other}, the delegated host. Its `server_name` must be {name} (the name in your user IDs); the well-known only says where to connect."
+                                "This homeserver calls itself {}, {role}. Its `server_name` must be {name} (the name in your user IDs; it cannot change after the first start), or you meant to check {} instead; delegation only says where to connect.",
+                                escape(&other),
+                                escape(&other)
                             );
                         }
                     }
@@ -446,31 +482,30 @@ pub fn judge_one(
     findings.extend(key_findings);
 
     // Routing.
-    let routed = |r: &Result<HttpResponse, RequestFailure>| -> Result<String, String> {
-        match r {
-            Ok(r) => match matrix_error(r) {
-                Some(code) if r.status == 401 && code == "M_UNAUTHORIZED" => {
-                    Ok("401 M_UNAUTHORIZED".into())
-                }
-                Some(code) if (400..500).contains(&r.status) => {
-                    Ok(format!("{} {}", r.status, escape(&clip(&code, 40))))
-                }
-                _ => Err(describe_response(r)),
-            },
-            Err(e) => Err(escape(&e.describe())),
-        }
-    };
     let mut routing_findings = Vec::new();
     let routing_detail = match routed(&o.routing.result) {
         Ok(d) => d,
         Err(d) => {
-            routing_findings.push(
-                Finding::plain(
-                    Code::FederationNotRouted,
-                    format!("an unauthenticated federation request to {at} (Host {}) answered {d}, not 401 M_UNAUTHORIZED from the homeserver", t.host_header),
-                )
-                .at_target(&at),
+            let message = format!(
+                "an unauthenticated federation request to {at} (Host {}) answered {d}, not 401 M_UNAUTHORIZED from the homeserver",
+                escape(&t.host_header)
             );
+            let by_hostname = o.routing_by_hostname.as_ref().map(|e| routed(&e.result));
+            let finding = match by_hostname {
+                Some(Ok(_)) => Finding::new(
+                    Code::FederationNotRouted,
+                    format!(
+                        "{message}; with Host {} the homeserver answers, so the reverse proxy routes on that name only",
+                        escape(&t.hostname)
+                    ),
+                    format!(
+                        "Make the federation vhost answer Host {} too (nginx: add it to server_name; haproxy: match hdr_dom(host), not the exact header).",
+                        escape(&t.host_header)
+                    ),
+                ),
+                _ => Finding::plain(Code::FederationNotRouted, message),
+            };
+            routing_findings.push(finding.at_target(&at));
             d
         }
     };

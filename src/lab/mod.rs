@@ -45,6 +45,9 @@ pub struct Expect {
     /// Per-implementation verdicts: `synapse=yes dendrite=no conduwuit=unknown`.
     #[serde(default)]
     pub compat: Option<String>,
+    /// Text that some finding's message or hint must contain.
+    #[serde(default)]
+    pub says: Vec<String>,
 }
 
 /// A named setup: zone, hosts, and the expected outcome.
@@ -301,6 +304,15 @@ impl Expect {
                         "checks: {addr} {name}: expected {want}, got {got:?}"
                     ));
                 }
+            }
+        }
+        for text in &self.says {
+            if !r
+                .findings
+                .iter()
+                .any(|f| f.message.contains(text.as_str()) || f.hint.contains(text.as_str()))
+            {
+                out.push(format!("says: no finding mentions {text:?}"));
             }
         }
         if let Some(compat) = &self.compat {
