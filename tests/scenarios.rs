@@ -173,5 +173,6 @@ scenarios!(
     no_delegation_on_443,
     srv_vhost_for_target,
     well_known_exact_host,
-    server_name_is_delegated_host
+    server_name_is_delegated_host,
+    well_known_redirect_from_bad_certificate
 );

@@ -304,7 +304,23 @@ pub fn judge(
                 .at_target(&at),
             );
         }
-        // Name and dates are judged above from the certificate itself.
+        // Name and dates are judged above from the leaf itself; if that found nothing, the
+        // verifier objected to something else (an expired intermediate, a name form our
+        // matcher reads differently): peers reject the chain all the same.
+        Some(v @ (CertVerdict::NameMismatch | CertVerdict::Expired | CertVerdict::NotYetValid))
+            if out.is_empty() =>
+        {
+            out.push(
+                Finding::plain(
+                    Code::TlsInvalid,
+                    format!(
+                        "the certificate chain on {at} was rejected ({}), although its leaf looks right: check the intermediates' dates and the chain order",
+                        crate::discovery::verdict_text(v)
+                    ),
+                )
+                .at_target(&at),
+            );
+        }
         _ => {}
     }
     out
@@ -346,5 +362,49 @@ mod tests {
             "no wildcard on a single label"
         );
         assert!(covers(&leaf(&[], &["::1"]), "[::1]"));
+    }
+
+    /// The verifier's verdict is never dropped: a chain it rejects while the leaf looks fine
+    /// (an expired intermediate, say) is still a finding.
+    #[cfg(feature = "lab")]
+    #[test]
+    fn a_rejected_chain_with_a_fine_leaf_is_still_a_finding() {
+        use crate::lab::pki::{CertKind, Pki};
+        let pki = Pki::new().unwrap();
+        let issued = pki
+            .issue(&["example.test".to_owned()], CertKind::Valid)
+            .unwrap();
+        let target = Target {
+            ip: "127.0.0.1".parse().unwrap(),
+            port: 8448,
+            hostname: "example.test".into(),
+            host_header: "example.test".into(),
+            tls_server_name: "example.test".into(),
+            sni: Some("example.test".into()),
+            step: "6".into(),
+        };
+        let tls = |verdict| TlsObs {
+            version: None,
+            cipher_suite: None,
+            alpn: None,
+            chain: issued.chain.iter().map(|c| c.to_vec()).collect(),
+            verdict: Some(verdict),
+            expected_name: "example.test".into(),
+            duration: std::time::Duration::ZERO,
+        };
+        let now = crate::time::now();
+        assert!(judge(&target, &tls(CertVerdict::Valid), None, "example.test", now).is_empty());
+        for v in [
+            CertVerdict::Expired,
+            CertVerdict::NotYetValid,
+            CertVerdict::NameMismatch,
+        ] {
+            let f = judge(&target, &tls(v.clone()), None, "example.test", now);
+            assert_eq!(
+                f.iter().map(|f| f.code).collect::<Vec<_>>(),
+                [Code::TlsInvalid],
+                "{v:?}"
+            );
+        }
     }
 }

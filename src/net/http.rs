@@ -298,7 +298,13 @@ pub async fn fetch(
         let Ok(resp) = &ex.result else {
             return done(None, ex, hops, &current);
         };
-        if !is_redirect(resp.status) {
+        // A homeserver's client rejects a bad certificate at this hop and never sees the
+        // redirect: stop here too (the verdict is in `last.tls`).
+        let bad_cert = ex
+            .tls
+            .as_ref()
+            .is_some_and(|t| !matches!(t.verdict, Some(CertVerdict::Valid) | None));
+        if !is_redirect(resp.status) || bad_cert {
             return done(None, ex, hops, &current);
         }
         let location = resp.header("location").and_then(|l| current.join(l).ok());
