@@ -182,6 +182,7 @@ pub async fn check(net: &Net, input: &str) -> Report {
     }
     report.compatibility =
         checks::compat::verdicts(&name, &obs, &res, &report.targets, &target_obs);
+    checks::discovery::downgrade_harmless(&mut report);
     report.discovery = Discovery {
         step: res.step.map(str::to_owned),
         delegated_server: res.delegated.as_ref().map(|d| d.to_string()),

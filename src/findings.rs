@@ -67,6 +67,20 @@ impl Code {
         }
     }
 
+    /// Well-known problems after which every implementation falls back (resolution-spec §5):
+    /// harmless, and reported as [`Code::WellKnownIgnored`], when that fallback works for all.
+    pub fn every_implementation_falls_back(self) -> bool {
+        matches!(
+            self,
+            Code::WellKnownNotJson
+                | Code::WellKnownBom
+                | Code::WellKnownTrailingData
+                | Code::WellKnownMissingServer
+                | Code::WellKnownTlsInvalid
+                | Code::WellKnownRedirectLoop
+        )
+    }
+
     /// The catalogue as a Markdown table (code, severity, title), for the README.
     pub fn markdown_table() -> String {
         let mut s = String::from("| code | severity | meaning |\n| --- | --- | --- |\n");
@@ -222,7 +236,7 @@ catalogue! {
     WellKnownRedirectInsecure = "well-known-redirect-insecure", Error,
         "The well-known redirects to plain http://",
         "Never redirect the well-known to http://; serve it over https.",
-        "The well-known must be fetched over HTTPS. A redirect to http:// lets anyone on the path rewrite your delegation; delegcheck does not follow it, and well-behaved servers should not either.";
+        "The well-known must be fetched over HTTPS. Synapse, Dendrite and the conduwuit family nevertheless follow a redirect to http:// (so does delegcheck, to see what they see), which lets anyone on the path rewrite your delegation.";
     WellKnownTooLarge = "well-known-too-large", Error,
         "The well-known is larger than 50 KiB",
         "Serve a small file: `{\"m.server\": \"host:port\"}` is all it needs.",
@@ -295,6 +309,10 @@ catalogue! {
         "The well-known has data after the JSON object",
         "Serve exactly one JSON object and nothing after it.",
         "Extra bytes after the JSON value make every strict parser reject the body.";
+    WellKnownIgnored = "well-known-ignored", Warning,
+        "The well-known is broken, but every server falls back to a path that works",
+        "Fix /.well-known/matrix/server (or remove it) so that it says what you mean; the message names the problem.",
+        "Every implementation treats this kind of broken well-known (not JSON, a byte-order mark, no `m.server`, an invalid certificate, a redirect loop) as no delegation and goes on to SRV and port 8448. Here that path works for all of them, so federation is unaffected; it costs every peer a failed fetch (which Synapse caches for about an hour), and if you meant to delegate, your delegation is not in effect. When the fallback does not work, the same problem is an error under its own code.";
     WellKnownCache = "well-known-cache", Info,
         "How long other servers cache this well-known",
         "During a migration, lower `max-age` a couple of days ahead.",

@@ -534,6 +534,13 @@ impl Report {
         self.findings.iter().map(|f| f.severity).max()
     }
 
+    /// Whether every implementation would reach this server (all compatibility verdicts
+    /// `true`), whatever else the findings say.
+    pub fn everyone_reaches(&self) -> bool {
+        !self.compatibility.is_empty()
+            && self.compatibility.iter().all(|c| c.reachable == Some(true))
+    }
+
     /// Findings with a given code.
     pub fn has(&self, code: Code) -> bool {
         self.findings.iter().any(|f| f.code == code)

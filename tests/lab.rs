@@ -146,6 +146,7 @@ async fn get(net: &Net, addr: &str, tls_name: &str, path: &str) -> delegcheck::n
         host_header: tls_name.to_owned(),
         path: path.to_owned(),
         body_cap: 65536,
+        plain_http: false,
     };
     http::exchange(net, &spec, &Deadline::new(Duration::from_secs(3), T)).await
 }
@@ -335,6 +336,7 @@ async fn hosts_serve_the_federation_endpoints() {
         host_header: "example.test:8448".into(),
         path: "/_matrix/federation/v1/version".into(),
         body_cap: 4096,
+        plain_http: false,
     };
     let other = http::exchange(&net, &spec, &Deadline::new(Duration::from_secs(3), T)).await;
     let r = other.result.unwrap();

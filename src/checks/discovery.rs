@@ -86,6 +86,24 @@ fn well_known_findings(host: &str, obs: &Observations, res: &Resolution, out: &m
             }
         }
     }
+    let decisive = match &res.well_known {
+        WellKnownState::Valid { index, .. }
+        | WellKnownState::Invalid { index, .. }
+        | WellKnownState::Failed { index } => wk.fetches.get(*index),
+        _ => None,
+    };
+    if let Some(to) = decisive.and_then(|f| f.insecure.as_ref()) {
+        out.push(
+            Finding::plain(
+                Code::WellKnownRedirectInsecure,
+                format!(
+                    "the well-known redirects to plain HTTP ({}): homeservers follow it, so anyone on the path can rewrite your delegation",
+                    q(to)
+                ),
+            )
+            .at_step("3"),
+        );
+    }
     split_brain(host, &wk.fetches, out);
 }
 
@@ -101,9 +119,9 @@ fn failed_fetch(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding>) {
                 Code::WellKnownRedirectLoop,
                 format!("{url} redirects more than {} times", f.hops.len()),
             ),
-            RedirectStop::Insecure(to) => (
-                Code::WellKnownRedirectInsecure,
-                format!("{url} redirects to {}", q(to)),
+            RedirectStop::Unsupported(to) => (
+                Code::WellKnownStatus,
+                format!("{url} redirects to {}, which is not an HTTP(S) URL", q(to)),
             ),
             RedirectStop::NoLocation => (
                 Code::WellKnownStatus,
@@ -327,6 +345,7 @@ fn extra_fetch_findings(host: &str, f: &Fetch, out: &mut Vec<Finding>, valid: bo
             Finding::plain(code, format!("{} redirect(s): {chain}", f.hops.len())).at_step("3"),
         );
     }
+
     let Ok(resp) = &f.last.result else { return };
     if valid {
         if resp.body.len() >= CONDUWUIT_MAX_BODY {
@@ -613,6 +632,26 @@ fn srv_findings(name: &ServerName, obs: &Observations, res: &Resolution, out: &m
                     }
                 }
             }
+        }
+    }
+}
+
+/// A broken well-known that every implementation treats as no delegation, when the
+/// fallback works for every implementation, does not break federation: it becomes the
+/// warning `well-known-ignored`, keeping its message (naming the original problem) and hint.
+pub fn downgrade_harmless(report: &mut crate::Report) {
+    if !report.everyone_reaches() {
+        return;
+    }
+    for f in &mut report.findings {
+        if f.code.every_implementation_falls_back() {
+            f.message = format!(
+                "{} ({}). Every implementation falls back, and that path works: federation is unaffected, but each peer pays a failed fetch first, and any delegation you meant is not in effect.",
+                f.message.trim_end_matches('.'),
+                f.code.as_str()
+            );
+            f.code = Code::WellKnownIgnored;
+            f.severity = Code::WellKnownIgnored.severity();
         }
     }
 }

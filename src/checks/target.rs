@@ -82,6 +82,7 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
         host_header: host.to_owned(),
         path: path.to_owned(),
         body_cap: cap,
+        plain_http: false,
     };
     let hp = conduwuit_host(t);
     let (v, k, r) = (
@@ -621,6 +622,7 @@ pub async fn probe_port_443(
             host_header: t.host_header.clone(),
             path: VERSION_PATH.to_owned(),
             body_cap: 16 * 1024,
+            plain_http: false,
         };
         async move { http::exchange(net, &spec, &deadline).await }
     });

@@ -487,7 +487,7 @@ pub fn fetch_summary(f: &Fetch) -> String {
         s.push_str(&match stop {
             RedirectStop::Loop => "redirect loop".to_owned(),
             RedirectStop::TooMany => "too many redirects".to_owned(),
-            RedirectStop::Insecure(u) => format!("redirect to {}", clip(u, 80)),
+            RedirectStop::Unsupported(u) => format!("redirect to {}", clip(u, 80)),
             RedirectStop::NoLocation => "redirect without Location".to_owned(),
             RedirectStop::Dns(h, st) => format!("{}: {}", clip(h, 60), st.describe()),
         });

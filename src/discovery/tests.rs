@@ -120,6 +120,7 @@ impl World {
                 result,
             },
             stop,
+            insecure: None,
             url: well_known_url(host),
             duration: Duration::ZERO,
         }

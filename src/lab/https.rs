@@ -39,6 +39,8 @@ pub enum Behaviour {
     Garbage,
     /// Answer the ClientHello with a protocol_version alert, as a TLS 1.0-only server does.
     OldTls,
+    /// Plain HTTP with the normal routes (a port-80 web server).
+    Http,
 }
 
 /// A fixed route.
@@ -366,16 +368,13 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
                 .await;
             return;
         }
-        Behaviour::Normal => {}
+        Behaviour::Normal | Behaviour::Http => {}
     }
     let delay = Duration::from_millis(state.spec.handshake_delay_ms) + state.extra_delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(sock)).await
-    else {
-        return;
-    };
+    let plain = state.spec.behaviour == Behaviour::Http;
     let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
         let state = state.clone();
         async move {
@@ -386,6 +385,16 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
             Ok::<_, Infallible>(state.respond(&req))
         }
     });
+    if plain {
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(sock), svc)
+            .await;
+        return;
+    }
+    let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(sock)).await
+    else {
+        return;
+    };
     let _ = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(tls), svc)
         .await;

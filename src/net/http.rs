@@ -37,6 +37,8 @@ pub struct RequestSpec {
     pub path: String,
     /// Most body bytes read.
     pub body_cap: usize,
+    /// Plain HTTP, no TLS (only ever for an `http://` redirect hop, which homeservers follow).
+    pub plain_http: bool,
 }
 
 /// Performs one request on a fresh connection. Every phase has the deadline's step timeout.
@@ -66,6 +68,10 @@ pub async fn exchange(net: &Net, spec: &RequestSpec, deadline: &Deadline) -> Exc
         }
     };
     ex.connect = Some(start.elapsed());
+    if spec.plain_http {
+        ex.result = request(tcp, spec, deadline.step()).await;
+        return ex;
+    }
     let (stream, obs) = net
         .tls
         .handshake(tcp, &spec.tls_name, deadline.step())
@@ -186,8 +192,8 @@ pub enum RedirectStop {
     Loop,
     /// More than [`MAX_REDIRECTS`] hops.
     TooMany,
-    /// A hop to `http://` (not followed).
-    Insecure(String),
+    /// A hop to a scheme other than `https` or `http`.
+    Unsupported(String),
     /// A 3xx without a usable Location.
     NoLocation,
     /// The Location's host did not resolve.
@@ -216,6 +222,9 @@ pub struct Fetch {
     pub last: Exchange,
     /// Why following stopped early, if it did.
     pub stop: Option<RedirectStop>,
+    /// The first `http://` URL the chain was redirected to, if any (followed, as homeservers
+    /// do, but insecure).
+    pub insecure: Option<String>,
     /// The final URL.
     pub url: String,
     /// Total time.
@@ -260,6 +269,8 @@ pub async fn fetch(
     let mut seen: Vec<String> = vec![url.to_string()];
     let mut current = url.clone();
     let mut current_ip = ip;
+    // Set while the `done` closure (which reads it) is alive, hence the RefCell.
+    let insecure: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
     loop {
         let host = current.host_str().unwrap_or("").to_owned();
         let port = current.port_or_known_default().unwrap_or(443);
@@ -284,6 +295,7 @@ pub async fn fetch(
             host_header,
             path,
             body_cap,
+            plain_http: current.scheme() == "http",
         };
         let ex = exchange(net, &spec, deadline).await;
         let done =
@@ -292,9 +304,14 @@ pub async fn fetch(
                 hops,
                 last: ex,
                 stop,
+                insecure: None,
                 url: url.to_string(),
                 duration: start.elapsed(),
             };
+        let done = |stop, ex, hops, url: &url::Url| Fetch {
+            insecure: insecure.borrow().clone(),
+            ..done(stop, ex, hops, url)
+        };
         let Ok(resp) = &ex.result else {
             return done(None, ex, hops, &current);
         };
@@ -316,13 +333,23 @@ pub async fn fetch(
         let Some(next) = location else {
             return done(Some(RedirectStop::NoLocation), ex, hops, &current);
         };
-        if next.scheme() != "https" {
-            return done(
-                Some(RedirectStop::Insecure(next.to_string())),
-                ex,
-                hops,
-                &current,
-            );
+        match next.scheme() {
+            "https" => {}
+            // Homeservers follow a redirect to plain HTTP (resolution-spec §5, D5); so do
+            // we, and the hop is reported as insecure.
+            "http" => {
+                insecure
+                    .borrow_mut()
+                    .get_or_insert_with(|| next.to_string());
+            }
+            _ => {
+                return done(
+                    Some(RedirectStop::Unsupported(next.to_string())),
+                    ex,
+                    hops,
+                    &current,
+                );
+            }
         }
         if seen.contains(&next.to_string()) {
             return done(Some(RedirectStop::Loop), ex, hops, &current);

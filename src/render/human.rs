@@ -50,6 +50,10 @@ fn verdict(p: &Palette, r: &Report) -> String {
             .warn
             .style("✓ federation works, with warnings")
             .to_string(),
+        // Every implementation gets through, yet an error stands (an insecure redirect, say).
+        Status::Error if r.everyone_reaches() => {
+            p.err.style("✗ federates, but with errors").to_string()
+        }
         Status::Error => p.err.style("✗ federation broken").to_string(),
     }
 }
@@ -315,6 +319,9 @@ pub fn summary_table(label: &str, rows: &[(String, &Report)], p: &Palette) -> St
         let v = match r.status {
             Status::Ok => p.ok.style(format!("{:<9}", "ok")).to_string(),
             Status::Warning => p.warn.style(format!("{:<9}", "warnings")).to_string(),
+            Status::Error if r.everyone_reaches() => {
+                p.err.style(format!("{:<9}", "errors")).to_string()
+            }
             Status::Error => p.err.style(format!("{:<9}", "broken")).to_string(),
         };
         let name = crate::sanitize::clip(label, w);
