@@ -32,25 +32,31 @@ pub async fn check(name: &str, config: &Config) -> Result<Report, SetupError> {
 }
 
 /// Checks many server names, at most `jobs` at once, calling `done(index, report)` as each
-/// completes (completion order).
-pub async fn check_all<F: FnMut(usize, Report)>(net: &Net, names: &[String], jobs: usize, done: F) {
+/// completes (completion order); `done` returning `Break` stops the run (nothing new starts,
+/// checks in flight are dropped).
+pub async fn check_all<F>(net: &Net, names: &[String], jobs: usize, done: F)
+where
+    F: FnMut(usize, Report) -> std::ops::ControlFlow<()>,
+{
     run_bounded(names, jobs, |n| engine::check(net, n), done).await
 }
 
 /// Runs `check` on every name with at most `jobs` in flight, calling `done(index, result)`
-/// in completion order.
+/// in completion order, until `done` returns `Break`.
 pub async fn run_bounded<'a, T, Fut, C, F>(names: &'a [String], jobs: usize, check: C, mut done: F)
 where
     C: Fn(&'a str) -> Fut,
     Fut: std::future::Future<Output = T>,
-    F: FnMut(usize, T),
+    F: FnMut(usize, T) -> std::ops::ControlFlow<()>,
 {
     let check = &check;
     let mut stream = futures_util::stream::iter(names.iter().enumerate())
         .map(|(i, n)| async move { (i, check(n).await) })
         .buffer_unordered(jobs.max(1));
     while let Some((i, r)) = stream.next().await {
-        done(i, r);
+        if done(i, r).is_break() {
+            return;
+        }
     }
 }
 
@@ -67,6 +73,35 @@ pub fn parse_name_list(text: &str) -> Vec<String> {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
+
+    #[tokio::test]
+    async fn break_stops_the_run() {
+        let names: Vec<String> = (0..100).map(|i| format!("s{i}.test")).collect();
+        let started = AtomicUsize::new(0);
+        let mut done = 0;
+        super::run_bounded(
+            &names,
+            4,
+            |_| {
+                started.fetch_add(1, Ordering::SeqCst);
+                async { tokio::task::yield_now().await }
+            },
+            |_, ()| {
+                done += 1;
+                if done == 3 {
+                    std::ops::ControlFlow::Break(())
+                } else {
+                    std::ops::ControlFlow::Continue(())
+                }
+            },
+        )
+        .await;
+        assert_eq!(done, 3);
+        assert!(
+            started.load(Ordering::SeqCst) < 10,
+            "nothing new starts after Break"
+        );
+    }
 
     #[tokio::test]
     async fn jobs_bound_the_checks_in_flight() {
@@ -94,6 +129,7 @@ mod tests {
                 |i, len| {
                     assert_eq!(len, names[i].len());
                     seen[i] = true;
+                    std::ops::ControlFlow::Continue(())
                 },
             )
             .await;

@@ -48,10 +48,10 @@ fn main() -> ExitCode {
                     .next()
                     .unwrap_or("usage error")
                     .to_owned();
-                println!(
-                    "DELEGCHECK UNKNOWN - {}",
+                out_text(&format!(
+                    "DELEGCHECK UNKNOWN - {}\n",
                     first.trim_start_matches("error: ")
-                );
+                ));
                 return ExitCode::from(3);
             }
             let _ = e.print();
@@ -65,9 +65,9 @@ fn main() -> ExitCode {
     };
     let usage = |msg: String| -> ExitCode {
         if cli.format == Format::Nagios {
-            println!("DELEGCHECK UNKNOWN - {msg}");
+            out_text(&format!("DELEGCHECK UNKNOWN - {msg}\n"));
         } else {
-            eprintln!("delegcheck: error: {msg}");
+            err_text(&format!("delegcheck: error: {msg}\n"));
         }
         ExitCode::from(usage_code)
     };
@@ -132,10 +132,11 @@ fn main() -> ExitCode {
         Ok(n) => n,
         Err(e) => return cannot_run(&cli, e.to_string()),
     };
-    let reports = runtime.block_on(run(&cli, &net, &names));
-    let Some(reports) = reports else {
-        return ExitCode::from(exits::OK); // stdout closed: end quietly
-    };
+    let (reports, closed) = runtime.block_on(run(&cli, &net, &names));
+    if closed {
+        // stdout went away (`| head`): end quietly, with the verdict on what was checked.
+        return ExitCode::from(exit_code(&cli, &reports));
+    }
     finish(&cli, &reports)
 }
 
@@ -156,10 +157,10 @@ fn demo(cli: &Cli, arg: &str) -> ExitCode {
             Ok(s) => vec![s],
             Err(msg) => {
                 if cli.format == Format::Nagios {
-                    println!("DELEGCHECK UNKNOWN - {msg}");
+                    out_text(&format!("DELEGCHECK UNKNOWN - {msg}\n"));
                     return ExitCode::from(3);
                 }
-                eprintln!("delegcheck: error: {msg}");
+                err_text(&format!("delegcheck: error: {msg}\n"));
                 return ExitCode::from(exits::USAGE);
             }
         },
@@ -210,51 +211,67 @@ fn palette(cli: &Cli) -> Palette {
     }
 }
 
-/// Checks every name; streams JSON Lines as they complete; returns the reports in input
-/// order (`None` when stdout was closed under us).
-async fn run(cli: &Cli, net: &Net, names: &[String]) -> Option<Vec<Report>> {
+/// Checks every name; streams JSON Lines as they complete. Returns the reports in input
+/// order, and whether stdout was closed under us (then the run stopped early and the reports
+/// are those finished by then).
+async fn run(cli: &Cli, net: &Net, names: &[String]) -> (Vec<Report>, bool) {
     let stream_lines = cli.format == Format::Jsonl && cli.output.is_none();
-    let progress =
-        cli.format == Format::Human && names.len() > 5 && std::io::stderr().is_terminal();
+    let progress = names.len() > 5 && std::io::stderr().is_terminal();
     let mut slots: Vec<Option<Report>> = vec![None; names.len()];
     let mut done = 0usize;
     let mut closed = false;
     let mut stdout = std::io::stdout().lock();
     delegcheck::check_all(net, names, cli.jobs as usize, |i, r| {
         done += 1;
-        if stream_lines && !closed {
+        if stream_lines {
             let line = render::jsonl(&r);
-            if stdout
+            closed = stdout
                 .write_all(line.as_bytes())
                 .and_then(|_| stdout.flush())
-                .is_err()
-            {
-                closed = true;
-            }
+                .is_err();
         }
         if progress {
-            eprint!("\r\x1b[2Kchecked {done}/{}", names.len());
+            err_text(&format!("\r\x1b[2Kchecked {done}/{}", names.len()));
         }
         slots[i] = Some(r);
+        if closed {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
     })
     .await;
     if progress {
-        eprint!("\r\x1b[2K");
+        err_text("\r\x1b[2K");
     }
-    if closed {
-        return None;
-    }
-    Some(slots.into_iter().flatten().collect())
+    (slots.into_iter().flatten().collect(), closed)
 }
 
-fn finish(cli: &Cli, reports: &[Report]) -> ExitCode {
+/// Writes to stdout, ignoring a closed pipe (never panics, unlike `println!`).
+fn out_text(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+/// Writes to stderr, ignoring errors (never panics, unlike `eprintln!`).
+fn err_text(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
+}
+
+/// 1 when a server would not federate (or has warnings, under `--strict`), else 0.
+fn exit_code(cli: &Cli, reports: &[Report]) -> u8 {
     let any_broken = reports.iter().any(|r| !r.ok);
     let any_warning = reports.iter().any(|r| r.status == Status::Warning);
-    let mut code = if any_broken || (cli.strict && any_warning) {
+    if any_broken || (cli.strict && any_warning) {
         exits::FINDINGS
     } else {
         exits::OK
-    };
+    }
+}
+
+fn finish(cli: &Cli, reports: &[Report]) -> ExitCode {
+    let mut code = exit_code(cli, reports);
     let text = match cli.format {
         Format::Human => {
             let palette = palette(cli);
@@ -315,9 +332,9 @@ fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 
 fn cannot_run(cli: &Cli, msg: String) -> ExitCode {
     if cli.format == Format::Nagios {
-        println!("DELEGCHECK UNKNOWN - {msg}");
+        out_text(&format!("DELEGCHECK UNKNOWN - {msg}\n"));
     } else {
-        eprintln!("delegcheck: cannot run: {msg}");
+        err_text(&format!("delegcheck: cannot run: {msg}\n"));
     }
     ExitCode::from(exits::CANNOT_RUN)
 }

@@ -483,3 +483,48 @@ async fn ip_family_flags_restrict_targets() {
         assert_eq!(addrs, want, "{flag:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_ends_the_run_quietly() {
+    let (lab, dir) = three_servers().await;
+    let ca = dir.path.join("ca.pem");
+    let mut args = lab.cli_args(&ca);
+    args.extend(["--format", "jsonl", "--jobs", "2", "-f", "-"].map(String::from));
+    let names = "good.test\n".repeat(500);
+    let (code, stderr) = tokio::task::spawn_blocking(move || {
+        use std::io::{BufRead, Write};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_delegcheck"))
+            .args(&args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(names.as_bytes())
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.contains("\"server_name\":\"good.test\""), "{first}");
+        // The reader is dropped here: stdout is closed under the program.
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        code,
+        Some(0),
+        "the verdict on what was checked; stderr: {stderr}"
+    );
+    assert!(stderr.is_empty(), "quietly, no panic: {stderr}");
+    // That the run stops once stdout is gone is tested on the runner (break_stops_the_run).
+}

@@ -80,10 +80,18 @@ async fn batch_formats() {
         "summary",
         render::human::batch(&reports, &Palette::plain(), false)
     );
-    insta::assert_snapshot!(
-        "prometheus",
-        render::prometheus::render(&reports, 1_800_000_000)
-    );
+    let prom = render::prometheus::render(&reports, 1_800_000_000);
+    insta::assert_snapshot!("prometheus", prom);
+    // The textfile collector rejects a file with a duplicate series: a name given twice and
+    // a fallback target (srv-servfail has one) must not produce one.
+    let mut twice = reports.clone();
+    twice.push(reports[0].clone());
+    let text = render::prometheus::render(&twice, 1_800_000_000);
+    let mut series = std::collections::HashSet::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let key = line.rsplit_once(' ').map(|(k, _)| k).unwrap_or(line);
+        assert!(series.insert(key.to_owned()), "duplicate series {key}");
+    }
     let (nagios, state) = render::nagios::render(&reports);
     insta::assert_snapshot!("nagios", format!("exit {}\n{nagios}", state as u8));
     let one = render::nagios::render(&reports[..1]);

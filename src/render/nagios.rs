@@ -112,7 +112,7 @@ pub fn render(reports: &[Report]) -> (String, State) {
             .filter_map(|t| t.certificate.as_ref().map(|c| c.days_left))
             .min()
         {
-            perf.push(format!("'{prefix}cert_days_left'={days};14;0"));
+            perf.push(format!("'{prefix}cert_days_left'={days};14:;1:"));
         }
     }
     let mut o = String::new();

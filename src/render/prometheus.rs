@@ -54,13 +54,29 @@ pub const METRICS: &[(&str, &str)] = &[
 ];
 
 /// Renders every report.
+///
+/// Every series is unique, as the textfile collector requires (it rejects a file with a
+/// duplicate): a server name given twice is rendered once, and per-address series cover the
+/// spec's targets once per address (fallback targets, which only some implementations use,
+/// are left out).
 pub fn render(reports: &[Report], now: i64) -> String {
     let mut o = String::new();
+    let mut seen = std::collections::HashSet::new();
+    let reports: Vec<&Report> = reports
+        .iter()
+        .filter(|r| seen.insert(r.server_name.as_str()))
+        .collect();
     for (name, help) in METRICS {
         let _ = writeln!(o, "# HELP {name} {help}");
         let _ = writeln!(o, "# TYPE {name} gauge");
-        for r in reports {
+        for r in reports.iter().copied() {
             let sn = label(&r.server_name);
+            let mut addresses = std::collections::HashSet::new();
+            let targets: Vec<&crate::report::TargetReport> = r
+                .targets
+                .iter()
+                .filter(|t| !t.fallback && addresses.insert(t.address.as_str()))
+                .collect();
             match *name {
                 "delegcheck_federation_ok" => {
                     let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {}", u8::from(r.ok));
@@ -96,7 +112,7 @@ pub fn render(reports: &[Report], now: i64) -> String {
                     );
                 }
                 "delegcheck_target_ok" => {
-                    for t in &r.targets {
+                    for t in &targets {
                         let _ = writeln!(
                             o,
                             "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
@@ -106,7 +122,7 @@ pub fn render(reports: &[Report], now: i64) -> String {
                     }
                 }
                 "delegcheck_certificate_expiry_timestamp_seconds" => {
-                    for t in &r.targets {
+                    for t in &targets {
                         if let Some(c) = &t.certificate {
                             let _ = writeln!(
                                 o,
@@ -118,7 +134,7 @@ pub fn render(reports: &[Report], now: i64) -> String {
                     }
                 }
                 "delegcheck_certificate_days_left" => {
-                    for t in &r.targets {
+                    for t in &targets {
                         if let Some(c) = &t.certificate {
                             let _ = writeln!(
                                 o,
