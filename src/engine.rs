@@ -147,7 +147,12 @@ pub async fn check(net: &Net, input: &str) -> Report {
         }
     };
     report.findings.extend(checks::name::lints(&name));
-    let (obs, res) = discover(net, &name, deadline).await;
+    let (obs, mut res) = discover(net, &name, deadline).await;
+    // -4/-6 also hold for addresses that come from IP literals (DNS answers are already
+    // filtered by the resolver).
+    let families = net.config.families;
+    res.targets.retain(|t| families.allows(t.ip));
+    res.fallback.retain(|t| families.allows(t.ip));
     report.timings.discovery_ms = ms_since(start);
     let targets_start = Instant::now();
     // The spec's targets and, after a failed SRV lookup, the fallback some implementations

@@ -351,6 +351,16 @@ fn build_config(cli: &Cli) -> Result<Config, String> {
         if certs.is_empty() {
             return Err(format!("--ca-file {} has no certificate", path.display()));
         }
+        // A certificate that parses as PEM but cannot be a trust root is a usage error too.
+        let mut probe = rustls::RootCertStore::empty();
+        for c in &certs {
+            probe.add(c.clone()).map_err(|e| {
+                format!(
+                    "--ca-file {}: a certificate is not usable as a trust root: {e}",
+                    path.display()
+                )
+            })?;
+        }
         extra_roots.extend(certs);
     }
     if cli.no_system_roots && extra_roots.is_empty() {

@@ -528,3 +528,49 @@ async fn a_closed_stdout_ends_the_run_quietly() {
     assert!(stderr.is_empty(), "quietly, no panic: {stderr}");
     // That the run stops once stdout is gone is tested on the runner (break_stops_the_run).
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ip_family_flags_hold_for_ip_literals() {
+    let mut h = fed_host("127.0.0.5:8448", "127.0.0.5", CertKind::Valid);
+    h.cert = vec!["127.0.0.5".into()];
+    let lab = Lab::start_parts(&[], &[h], LabOptions::default())
+        .await
+        .unwrap();
+    let dir = tempfile_path::TempDir::new();
+    let ca = dir.path.join("ca.pem");
+    std::fs::write(&ca, &lab.ca_pem).unwrap();
+    let o = run_lab(&lab, ca.clone(), &["--format", "json", "127.0.0.5"], None).await;
+    assert_eq!(
+        json(&o.stdout)["targets"].as_array().unwrap().len(),
+        1,
+        "{}",
+        o.stdout
+    );
+    let o = run_lab(
+        &lab,
+        ca.clone(),
+        &["-6", "--format", "json", "127.0.0.5"],
+        None,
+    )
+    .await;
+    assert_eq!(o.code, 1);
+    assert!(
+        json(&o.stdout)["targets"].as_array().unwrap().is_empty(),
+        "-6 never dials an IPv4 literal"
+    );
+}
+
+#[test]
+fn a_ca_file_that_cannot_be_a_root_is_a_usage_error() {
+    let dir = tempfile_path::TempDir::new();
+    let bad = dir.path.join("bad.pem");
+    // Valid PEM framing around bytes that are not a certificate.
+    std::fs::write(
+        &bad,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let o = run(bin().args(["--ca-file", bad.to_str().unwrap(), "example.com"]));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("bad.pem"), "{}", o.stderr);
+}

@@ -26,8 +26,10 @@ pub const KEYS_PATH: &str = "/_matrix/key/v2/server";
 /// proxies mangle); a homeserver answers 401 `M_UNAUTHORIZED`.
 pub const ROUTING_PATH: &str =
     "/_matrix/federation/v1/query/profile?user_id=%40delegcheck%3Aexample.org&field=displayname";
-/// Most targets probed at once within one server name.
-pub const TARGET_CONCURRENCY: usize = 8;
+/// Most targets probed at once within one server name: all of them (at most
+/// [`crate::discovery::MAX_TARGETS`]), so that black-holed targets cost one timeout, not one
+/// per wave.
+pub const TARGET_CONCURRENCY: usize = crate::discovery::MAX_TARGETS;
 /// A response slower than this is worth a warning.
 pub const SLOW: Duration = Duration::from_secs(5);
 

@@ -217,7 +217,11 @@ impl Tls {
                         matches!(
                             r,
                             rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion)
-                                | rustls::Error::PeerIncompatible(_)
+                                | rustls::Error::PeerIncompatible(
+                                    rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13
+                                        | rustls::PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
+                                        | rustls::PeerIncompatible::SupportedVersionsExtensionRequired
+                                )
                         )
                     });
                 let err = if old {
