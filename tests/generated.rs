@@ -48,17 +48,25 @@ fn the_man_page_documents_exit_codes_and_every_finding_code() {
 
 #[test]
 fn completions_know_the_flags() {
-    for kind in [
-        Generate::CompleteBash,
-        Generate::CompleteZsh,
-        Generate::CompleteFish,
+    // Each shell spells long options its own way.
+    for (kind, spell) in [
+        (Generate::CompleteBash, "--{}"),
+        (Generate::CompleteZsh, "--{}"),
+        (Generate::CompleteFish, "-l {}"),
+        (Generate::CompleteElvish, "--{}"),
+        (Generate::CompletePowershell, "'--{}'"),
     ] {
         let text = generate(kind);
-        for flag in ["--format", "--connect-to", "--demo", "--strict"] {
-            assert!(
-                text.contains(flag.trim_start_matches('-')),
-                "{kind:?} lacks {flag}"
-            );
+        for flag in [
+            "format",
+            "connect-to",
+            "demo",
+            "strict",
+            "ca-file",
+            "no-system-roots",
+        ] {
+            let want = spell.replace("{}", flag);
+            assert!(text.contains(&want), "{kind:?} lacks {want}");
         }
     }
 }

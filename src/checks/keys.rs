@@ -47,9 +47,32 @@ fn write_canonical(v: &Value, out: &mut String) {
     }
 }
 
-/// Decodes unpadded (or padded) standard base64, as Matrix uses.
+/// Whether `signature` (ed25519, by `public_key`) signs `signed`, as the spec's "Checking
+/// for a Signature" says: over the canonical JSON of the object without its `signatures` and
+/// `unsigned` members.
+pub fn signature_verifies(signed: &Value, public_key: &[u8], signature: &[u8]) -> bool {
+    let mut content = signed.clone();
+    if let Some(m) = content.as_object_mut() {
+        m.remove("signatures");
+        m.remove("unsigned");
+    }
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public_key)
+        .verify(canonical_json(&content).as_bytes(), signature)
+        .is_ok()
+}
+
+/// Decodes standard base64 as leniently as the reference implementations (Python's
+/// `base64`): padding optional, non-zero trailing bits accepted (the spec's own test seed has
+/// them).
 pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
-    STANDARD_NO_PAD.decode(s.trim_end_matches('=')).ok()
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    LENIENT.decode(s).ok()
 }
 
 /// Encodes unpadded standard base64.
@@ -118,13 +141,6 @@ pub fn judge(body: &[u8], expected: &str, now_ms: i64) -> (Option<KeysInfo>, Vec
         ),
     }
 
-    // Signatures are made by the server over the object without `signatures` and `unsigned`.
-    let mut unsigned = v.clone();
-    if let Some(m) = unsigned.as_object_mut() {
-        m.remove("signatures");
-        m.remove("unsigned");
-    }
-    let signed_bytes = canonical_json(&unsigned);
     let sigs = server_name
         .as_deref()
         .and_then(|s| v.get("signatures")?.get(s)?.as_object().cloned())
@@ -162,8 +178,7 @@ pub fn judge(body: &[u8], expected: &str, now_ms: i64) -> (Option<KeysInfo>, Vec
             );
             continue;
         };
-        let pk = ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &key);
-        if pk.verify(signed_bytes.as_bytes(), &sig).is_ok() {
+        if signature_verifies(&v, &key, &sig) {
             verified_key_ids.push(id.clone());
         } else {
             p(
@@ -221,6 +236,58 @@ pub fn judge(body: &[u8], expected: &str, now_ms: i64) -> (Option<KeysInfo>, Vec
 
 #[cfg(test)]
 mod tests {
+
+    /// The canonical JSON examples of the spec's appendix ("Signing JSON").
+    #[test]
+    fn canonical_json_matches_the_spec_examples() {
+        for (input, want) in [
+            ("{}", "{}"),
+            (r#"{"one": 1, "two": "Two"}"#, r#"{"one":1,"two":"Two"}"#),
+            (r#"{"b": "2", "a": "1"}"#, r#"{"a":"1","b":"2"}"#),
+            (
+                r#"{"auth": {"success": true, "mxid": "@john.doe:example.com", "profile": {"display_name": "John Doe", "three_pids": [{"medium": "email", "address": "john.doe@example.org"}, {"medium": "msisdn", "address": "123456789"}]}}}"#,
+                r#"{"auth":{"mxid":"@john.doe:example.com","profile":{"display_name":"John Doe","three_pids":[{"address":"john.doe@example.org","medium":"email"},{"address":"123456789","medium":"msisdn"}]},"success":true}}"#,
+            ),
+            (r#"{"a": "日本語"}"#, r#"{"a":"日本語"}"#),
+            (r#"{"本": 2, "日": 1}"#, r#"{"日":1,"本":2}"#),
+            (r#"{"a": "\u65E5"}"#, r#"{"a":"日"}"#),
+            (r#"{"a": null}"#, r#"{"a":null}"#),
+        ] {
+            let v: Value = serde_json::from_str(input).unwrap();
+            assert_eq!(canonical_json(&v), want, "{input}");
+        }
+    }
+
+    /// The spec's cryptographic test vectors (appendix, "Signing JSON"): the key made from
+    /// the seed `YJDBA9Xn…`, signing as `domain` with `ed25519:1`. Verified with our canonical
+    /// JSON, independently of the lab's signer.
+    #[test]
+    fn the_spec_test_vectors_verify() {
+        let seed = b64_decode("YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1").unwrap();
+        let pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed).unwrap();
+        use ring::signature::KeyPair;
+        let public = pair.public_key().as_ref().to_vec();
+        for (object, signature) in [
+            (
+                r#"{"signatures": {"domain": {"ed25519:1": "x"}}}"#,
+                "K8280/U9SSy9IVtjBuVeLr+HpOB4BQFWbg+UZaADMtTdGYI7Geitb76LTrr5QV/7Xg4ahLwYGYZzuHGZKM5ZAQ",
+            ),
+            (
+                r#"{"two": "Two", "unsigned": {"age_ts": 1}, "one": 1}"#,
+                "KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw",
+            ),
+        ] {
+            let v: Value = serde_json::from_str(object).unwrap();
+            let sig = b64_decode(signature).unwrap();
+            assert!(signature_verifies(&v, &public, &sig), "{object}");
+            let mut changed = v.clone();
+            changed["extra"] = true.into();
+            assert!(
+                !signature_verifies(&changed, &public, &sig),
+                "{object} changed"
+            );
+        }
+    }
     use super::*;
     use ring::signature::{Ed25519KeyPair, KeyPair};
     use serde_json::json;
