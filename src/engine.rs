@@ -134,6 +134,7 @@ pub async fn check(net: &Net, input: &str) -> Report {
         targets: vec![],
         findings: vec![],
         compatibility: vec![],
+        families: Default::default(),
         timings: Timings::default(),
     };
     let name = match ServerName::parse(input) {

@@ -51,8 +51,20 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Would each homeserver implementation reach this server?
     pub compatibility: Vec<Compat>,
+    /// Does federation work over each IP family? (`null`: no target of that family.)
+    #[serde(default)]
+    pub families: FamilyVerdicts,
     /// How long the check took.
     pub timings: Timings,
+}
+
+/// Whether at least one target of each IP family passes every check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FamilyVerdicts {
+    /// Over IPv4 (`null`: no IPv4 target).
+    pub ipv4: Option<bool>,
+    /// Over IPv6 (`null`: no IPv6 target).
+    pub ipv6: Option<bool>,
 }
 
 /// Overall status.
@@ -565,6 +577,18 @@ impl Report {
             .iter()
             .any(|f| f.severity >= Severity::Warning);
         self.ok = !error_elsewhere && self.targets.iter().any(|t| t.ok && !t.fallback);
+        let family = |f: Family| {
+            let mut of = self
+                .targets
+                .iter()
+                .filter(|t| !t.fallback && t.family == f)
+                .peekable();
+            of.peek().is_some().then(|| of.any(|t| t.ok))
+        };
+        self.families = FamilyVerdicts {
+            ipv4: family(Family::Ipv4),
+            ipv6: family(Family::Ipv6),
+        };
         self.status = if !self.ok {
             Status::Error
         } else if any_problem {

@@ -174,5 +174,6 @@ scenarios!(
     srv_vhost_for_target,
     well_known_exact_host,
     server_name_is_delegated_host,
-    well_known_redirect_from_bad_certificate
+    well_known_redirect_from_bad_certificate,
+    target_split_brain_odd_one
 );

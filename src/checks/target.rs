@@ -726,14 +726,20 @@ fn consistency(reports: &[TargetReport], findings: &mut Vec<Finding>) {
                 r.certificate.as_ref().map(|c| c.sha256.clone()),
             )
         };
-        let first = sig(ok[0]);
-        for r in &ok[1..] {
-            let s = sig(r);
+        // The reference is what most addresses say (the first such address on a tie), so
+        // that the odd address is the one named.
+        let sigs: Vec<_> = ok.iter().map(|r| sig(r)).collect();
+        let count = |s: &_| sigs.iter().filter(|x| *x == s).count();
+        let reference = (0..ok.len())
+            .max_by_key(|&i| (count(&sigs[i]), std::cmp::Reverse(i)))
+            .unwrap_or(0);
+        let first = &sigs[reference];
+        for (r, s) in ok.iter().zip(&sigs) {
             if s != first {
                 let what = if s.0 != first.0 {
                     format!(
                         "server name {:?} vs {:?}",
-                        s.0.unwrap_or_default(),
+                        s.0.clone().unwrap_or_default(),
                         first.0.clone().unwrap_or_default()
                     )
                 } else if s.1 != first.1 {
@@ -747,7 +753,7 @@ fn consistency(reports: &[TargetReport], findings: &mut Vec<Finding>) {
                         format!(
                             "{} disagrees with {}: {}",
                             r.address,
-                            ok[0].address,
+                            ok[reference].address,
                             escape(&what)
                         ),
                     )

@@ -45,6 +45,9 @@ pub struct Expect {
     /// Per-implementation verdicts: `synapse=yes dendrite=no conduwuit=unknown`.
     #[serde(default)]
     pub compat: Option<String>,
+    /// Per-family verdicts: `ipv4=yes ipv6=no` (`none`: no target of that family).
+    #[serde(default)]
+    pub families: Option<String>,
     /// Text that some finding's message or hint must contain.
     #[serde(default)]
     pub says: Vec<String>,
@@ -304,6 +307,21 @@ impl Expect {
                         "checks: {addr} {name}: expected {want}, got {got:?}"
                     ));
                 }
+            }
+        }
+        if let Some(want) = &self.families {
+            let word = |v: Option<bool>| match v {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "none",
+            };
+            let got = format!(
+                "ipv4={} ipv6={}",
+                word(r.families.ipv4),
+                word(r.families.ipv6)
+            );
+            if &got != want {
+                out.push(format!("families: expected {want}, got {got}"));
             }
         }
         for text in &self.says {

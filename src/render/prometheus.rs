@@ -28,6 +28,10 @@ pub const METRICS: &[(&str, &str)] = &[
     ),
     ("delegcheck_findings", "Number of findings by severity."),
     (
+        "delegcheck_family_ok",
+        "1 if federation works over this IP family (at least one of its targets passes every check), else 0; absent when the family has no target.",
+    ),
+    (
         "delegcheck_targets",
         "Number of target addresses resolution yields.",
     ),
@@ -102,6 +106,17 @@ pub fn render(reports: &[Report], now: i64) -> String {
                             "{name}{{server_name=\"{sn}\",severity=\"{}\"}} {n}",
                             sev.as_str()
                         );
+                    }
+                }
+                "delegcheck_family_ok" => {
+                    for (family, v) in [("ipv4", r.families.ipv4), ("ipv6", r.families.ipv6)] {
+                        if let Some(v) = v {
+                            let _ = writeln!(
+                                o,
+                                "{name}{{server_name=\"{sn}\",family=\"{family}\"}} {}",
+                                u8::from(v)
+                            );
+                        }
                     }
                 }
                 "delegcheck_targets" => {
