@@ -94,14 +94,6 @@ pub fn verdicts(
             Some(false),
             Some("fails on an SRV target of `.` (no fallback)".to_owned()),
         )
-    } else if let Some(WellKnownError::Duplicate(ok)) = wk_error {
-        (
-            None,
-            Some(format!(
-                "takes the last `m.server` ({}), a path delegcheck did not check",
-                ok.raw
-            )),
-        )
     } else {
         base(spec_fail)
     };
@@ -134,14 +126,6 @@ pub fn verdicts(
         (
             Some(false),
             Some("dials an empty host for an SRV target of `.`".to_owned()),
-        )
-    } else if let Some(WellKnownError::Duplicate(ok)) = wk_error {
-        (
-            None,
-            Some(format!(
-                "takes the last `m.server` ({}), a path delegcheck did not check",
-                ok.raw
-            )),
         )
     } else {
         base(spec_fail)
@@ -216,6 +200,19 @@ pub fn verdicts(
             Some(format!(
                 "uses only the first SRV record ({t}), which does not work"
             )),
+        )
+    } else if wk_fetch.is_some_and(|f| {
+        matches!(
+            crate::discovery::evaluate_fetch(f),
+            Err(Some(WellKnownError::Duplicate(_)))
+        )
+    }) {
+        (
+            if any_ok { None } else { Some(false) },
+            Some(
+                "conduwuit and tuwunel take the last `m.server`, as checked here; continuwuity rejects the file and falls back to SRV/8448 on the server name, a path delegcheck did not check"
+                    .to_owned(),
+            ),
         )
     } else if host_port_broken {
         (Some(false), Some("sends the port in the Host header (`name:port`), which the reverse proxy does not route".to_owned()))

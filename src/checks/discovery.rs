@@ -72,6 +72,10 @@ fn well_known_findings(host: &str, obs: &Observations, res: &Resolution, out: &m
         }
         WellKnownState::Valid { index, ok } => {
             let f = &wk.fetches[*index];
+            if let Err(Some(e @ WellKnownError::Duplicate(_))) = crate::discovery::evaluate_fetch(f)
+            {
+                out.push(invalid(host, &url, f, &e).at_step("3"));
+            }
             extra_fetch_findings(host, f, out, true);
             if let Host::Dns(d) = &ok.server.host {
                 if d.ends_with('.') {

@@ -569,3 +569,21 @@ fn the_trace_marks_the_decisive_step() {
     assert!(!r.trace.is_empty());
     assert!(r.trace.iter().any(|s| s.decisive), "{:#?}", r.trace);
 }
+
+#[test]
+fn duplicate_m_server_keys_follow_the_last_value() {
+    let (r, _) = World::default()
+        .a("example.com", "192.0.2.1")
+        .a("new.example.com", "192.0.2.2")
+        .wk(
+            "example.com",
+            200,
+            r#"{"m.server":"old.example.com:443","m.server":"new.example.com:443"}"#,
+        )
+        .resolve("example.com");
+    assert_eq!(r.step, Some("3.2"));
+    assert_eq!(
+        targets(&r),
+        ["192.0.2.2:443 host=new.example.com:443 tls=new.example.com sni=new.example.com"]
+    );
+}
