@@ -117,6 +117,7 @@ fn empty_resolution() -> discovery::Resolution {
         hosts: vec![],
         targets: vec![],
         fallback: vec![],
+        capped: vec![],
         trace: vec![],
     }
 }

@@ -389,6 +389,10 @@ catalogue! {
         "A target address is private",
         "Publish the server's public address in DNS (fine as it is for a federation inside one network).",
         "Servers outside your network cannot connect to private (RFC 1918, CGNAT, unique-local, link-local) addresses. A check from inside the network succeeds while the rest of the federation fails, typically with split-horizon DNS or a record copied from an internal zone.";
+    TargetsCapped = "targets-capped", Info,
+        "Not every address was checked",
+        "Nothing to do, unless the unchecked addresses matter: check them with --connect-to.",
+        "delegcheck bounds its fan-out per server name: at most 8 records of one SRV answer are resolved and at most 16 target addresses are checked, in the order servers try them. Servers rarely get further down the list than that.";
     DnsCname = "dns-cname", Info,
         "The host is a CNAME",
         "Nothing to do: CNAMEs are allowed for host names.",

@@ -28,6 +28,9 @@ pub fn judge(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Fin
     }
     srv_findings(name, obs, res, &mut out);
     address_findings(obs, res, &mut out);
+    for note in &res.capped {
+        out.push(Finding::plain(Code::TargetsCapped, note.clone()));
+    }
     if res.targets.is_empty() {
         let why = match (res.step, &res.srv_failure, res.srv_unavailable) {
             (_, Some((n, st)), _) => format!("the SRV lookup of {n} failed ({})", st.describe()),
@@ -112,6 +115,11 @@ fn well_known_findings(host: &str, obs: &Observations, res: &Resolution, out: &m
 }
 
 fn failed_fetch(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding>) {
+    failed_fetch_findings(host, url, f, out);
+    out.push(Finding::plain(Code::WellKnownCache, FAILURE_CACHED).at_step("3"));
+}
+
+fn failed_fetch_findings(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding>) {
     let at = "3";
     if let Some(stop) = &f.stop {
         let (code, msg) = match stop {
@@ -397,11 +405,14 @@ fn extra_fetch_findings(host: &str, f: &Fetch, out: &mut Vec<Finding>, valid: bo
                 hours(c.synapse_seconds)
             )
         } else {
-            "Synapse servers cache this failure for about 1 h: after fixing it, expect up to an hour before they see the fix".to_owned()
+            FAILURE_CACHED.to_owned()
         };
         out.push(Finding::plain(Code::WellKnownCache, msg).at_step("3"));
     }
 }
+
+/// How long a failed well-known lookup is remembered (resolution-spec §5, D21).
+const FAILURE_CACHED: &str = "remote servers remember this failed lookup: Synapse for about 1 h (2 min if it saw a valid answer recently), conduwuit-family servers for 18-36 h; a well-known added or fixed now reaches them only after that";
 
 /// How long remote servers keep a response (`None` when there was no response worth caching).
 fn cache_info(resp: &crate::net::obs::HttpResponse, valid: bool) -> Option<CacheInfo> {

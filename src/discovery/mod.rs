@@ -134,6 +134,8 @@ pub struct Resolution {
     /// tuwunel, continuwuity) connect instead: the host on port 8448. Empty unless
     /// `srv_failure` is set.
     pub fallback: Vec<Target>,
+    /// What the bounds on fan-out left unchecked, one line each (empty when nothing was).
+    pub capped: Vec<String>,
     /// The trace for the report.
     pub trace: Vec<Step>,
 }
@@ -263,6 +265,7 @@ pub fn resolve(name: &ServerName, obs: &Observations) -> Plan {
         hosts: Vec::new(),
         targets: Vec::new(),
         fallback: Vec::new(),
+        capped: Vec::new(),
         trace: Vec::new(),
     };
     run(name, &mut cx, &mut res);
@@ -272,7 +275,13 @@ pub fn resolve(name: &ServerName, obs: &Observations) -> Plan {
             resolution: None,
         };
     }
-    res.targets.truncate(MAX_TARGETS);
+    if res.targets.len() > MAX_TARGETS {
+        res.capped.push(format!(
+            "{} target addresses, of which the first {MAX_TARGETS} (in the order servers try them) were checked",
+            res.targets.len()
+        ));
+        res.targets.truncate(MAX_TARGETS);
+    }
     res.trace = trace(name, obs, &res);
     Plan {
         probes: cx.probes,
@@ -417,6 +426,13 @@ fn srv_path(cx: &mut Cx, res: &mut Resolution, host: &str, labels: [&'static str
     if ordered.is_empty() {
         res.srv_unavailable = true;
         return;
+    }
+    if ordered.len() > MAX_SRV_TARGETS {
+        res.capped.push(format!(
+            "{} has {} records, of which the first {MAX_SRV_TARGETS} (by priority and weight) were resolved",
+            answer.name,
+            ordered.len()
+        ));
     }
     for r in ordered.iter().take(MAX_SRV_TARGETS) {
         if r.port == 0 || r.target.parse::<IpAddr>().is_ok() {

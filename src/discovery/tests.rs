@@ -532,6 +532,9 @@ fn unusable_srv_records_are_skipped_and_fan_out_is_bounded() {
         .srv("_matrix-fed._tcp.example.com", recs)
         .resolve("example.com");
     assert_eq!(r.targets.len(), MAX_TARGETS);
+    // What was left out is said, not silently dropped.
+    assert_eq!(r.capped.len(), 1, "{:?}", r.capped);
+    assert!(r.capped[0].contains("40 records"), "{:?}", r.capped);
     let hosts: std::collections::HashSet<&str> =
         r.targets.iter().map(|t| t.hostname.as_str()).collect();
     assert!(hosts.len() <= MAX_SRV_TARGETS);
