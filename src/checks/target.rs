@@ -238,6 +238,14 @@ pub fn judge_one(
         ] {
             checks.push(check(n, CheckStatus::Skip, "not connected", None));
         }
+        if o.host_port.is_some() {
+            checks.push(check(
+                CheckName::HostPort,
+                CheckStatus::Skip,
+                "not connected",
+                None,
+            ));
+        }
         report.checks = checks;
         return (report, findings);
     };
@@ -288,6 +296,14 @@ pub fn judge_one(
             CheckName::Routing,
         ] {
             checks.push(check(n, CheckStatus::Skip, "no TLS session", None));
+        }
+        if o.host_port.is_some() {
+            checks.push(check(
+                CheckName::HostPort,
+                CheckStatus::Skip,
+                "no TLS session",
+                None,
+            ));
         }
         report.checks = checks;
         return (report, findings);

@@ -9,7 +9,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 
-use super::obs::{CertVerdict, DnsStatus, Exchange, HttpResponse, RequestFailure};
+use super::obs::{CertVerdict, ConnectFailure, DnsStatus, Exchange, HttpResponse, RequestFailure};
 use super::tls::HandshakeError;
 use super::{Deadline, Net};
 
@@ -62,6 +62,15 @@ pub async fn exchange(net: &Net, spec: &RequestSpec, deadline: &Deadline) -> Exc
         .await
     {
         Ok(t) => t,
+        // The connection was made and reset before we could use it: report it where it
+        // belongs, as a failed handshake on an established connection.
+        Err(ConnectFailure::Reset) => {
+            ex.connect = Some(start.elapsed());
+            ex.result = Err(RequestFailure::Tls(
+                ConnectFailure::Reset.describe().to_owned(),
+            ));
+            return ex;
+        }
         Err(f) => {
             ex.result = Err(RequestFailure::Connect(f));
             return ex;

@@ -126,6 +126,9 @@ pub enum ConnectFailure {
     Timeout,
     /// No route.
     Unreachable,
+    /// Accepted, then reset at once (the TCP handshake completed: a RST to the SYN would
+    /// be `Refused`).
+    Reset,
     /// Anything else.
     Other,
 }
@@ -136,6 +139,7 @@ impl ConnectFailure {
         use std::io::ErrorKind::*;
         match e.kind() {
             ConnectionRefused => ConnectFailure::Refused,
+            ConnectionReset | ConnectionAborted => ConnectFailure::Reset,
             TimedOut => ConnectFailure::Timeout,
             NetworkUnreachable | HostUnreachable | AddrNotAvailable => ConnectFailure::Unreachable,
             _ => ConnectFailure::Other,
@@ -148,6 +152,7 @@ impl ConnectFailure {
             ConnectFailure::Refused => "connection refused",
             ConnectFailure::Timeout => "connection timed out",
             ConnectFailure::Unreachable => "network unreachable",
+            ConnectFailure::Reset => "connection reset by the server",
             ConnectFailure::Other => "connection failed",
         }
     }
