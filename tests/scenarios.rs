@@ -175,5 +175,6 @@ scenarios!(
     well_known_exact_host,
     server_name_is_delegated_host,
     well_known_redirect_from_bad_certificate,
-    target_split_brain_odd_one
+    target_split_brain_odd_one,
+    well_known_redirect_eleven_hops
 );

@@ -29,6 +29,9 @@ fn bracketed_v6_without_port(n: &ServerName) -> bool {
     matches!(n.host, Host::V6(_)) && n.port.is_none()
 }
 
+/// Most redirects Dendrite's HTTP client (Go's default) follows.
+const DENDRITE_MAX_REDIRECTS: usize = 10;
+
 /// The verdict per implementation.
 pub fn verdicts(
     name: &ServerName,
@@ -103,6 +106,15 @@ pub fn verdicts(
         (
             Some(false),
             Some("rejects the invalid `m.server` and fails (no fallback)".to_owned()),
+        )
+    } else if matches!(res.well_known, WellKnownState::Valid { .. })
+        && wk_fetch.is_some_and(|f| f.hops.len() > DENDRITE_MAX_REDIRECTS)
+    {
+        (
+            Some(false),
+            Some(format!(
+                "follows at most {DENDRITE_MAX_REDIRECTS} redirects (Go's default) and so never sees the well-known"
+            )),
         )
     } else if let Some(WellKnownError::MissingServer {
         wrong_case: Some(k),
@@ -224,13 +236,26 @@ pub fn verdicts(
                 "conduwuit gives up when the SRV lookup of {n} fails; tuwunel and continuwuity fall back to {fallback_text}"
             )),
         )
-    } else if grammar_invalid {
-        let (r, why) = base(spec_fail);
+    } else if let Some(
+        e @ (WellKnownError::Invalid { .. }
+        | WellKnownError::Empty
+        | WellKnownError::NotObject("an array")),
+    ) = wk_error
+    {
+        // The family splits (resolution-spec §5, D6, D7, D10, D11): conduwuit and tuwunel fall
+        // back, which is the path checked here; continuwuity takes the value as it is.
+        let continuwuity = match e {
+            WellKnownError::NotObject(_) => {
+                "accepts a top-level array and delegates to its first entry"
+            }
+            WellKnownError::Empty => "breaks on the empty `m.server`",
+            _ => "uses the invalid `m.server` verbatim",
+        };
         (
-            r,
-            why.or(Some(
-                "ignores the invalid `m.server` and falls back to SRV/8448 on the server name"
-                    .to_owned(),
+            if any_ok { None } else { Some(false) },
+            Some(format!(
+                "conduwuit and tuwunel ignore the well-known and fall back to SRV/8448 on the server name, which {}; continuwuity {continuwuity}",
+                if any_ok { "works" } else { "does not work" }
             )),
         )
     } else {

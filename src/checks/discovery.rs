@@ -348,7 +348,9 @@ fn extra_fetch_findings(host: &str, f: &Fetch, out: &mut Vec<Finding>, valid: bo
             .map(|u| q(&u))
             .collect::<Vec<_>>()
             .join(" → ");
-        let code = if f.hops.len() > 4 {
+        let code = if f.hops.len() > 10 {
+            Code::WellKnownRedirectTooLong
+        } else if f.hops.len() > 4 {
             Code::WellKnownRedirectLong
         } else {
             Code::WellKnownRedirect
