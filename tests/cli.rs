@@ -574,3 +574,34 @@ fn a_ca_file_that_cannot_be_a_root_is_a_usage_error() {
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(o.stderr.contains("bad.pem"), "{}", o.stderr);
 }
+
+#[test]
+fn a_check_that_cannot_run_exits_3() {
+    // The names are fine, but the report cannot be written where asked.
+    let o = run(bin().args([
+        "--output",
+        "/nonexistent-dir/report.json",
+        "--format",
+        "json",
+        "@alice:example.com",
+    ]));
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("/nonexistent-dir/report.json"),
+        "{}",
+        o.stderr
+    );
+    let o = run(bin().args([
+        "--output",
+        "/nonexistent-dir/x",
+        "--format",
+        "nagios",
+        "@alice:example.com",
+    ]));
+    assert_eq!(o.code, 3);
+    assert!(
+        o.stdout.starts_with("DELEGCHECK UNKNOWN - "),
+        "{}",
+        o.stdout
+    );
+}
