@@ -69,7 +69,16 @@ pub async fn discover(
     name: &ServerName,
     deadline: Deadline,
 ) -> (Observations, discovery::Resolution) {
-    let mut obs = Observations::default();
+    discover_from(net, name, Observations::default(), deadline).await
+}
+
+/// [`discover`], starting from what is already known.
+pub async fn discover_from(
+    net: &Net,
+    name: &ServerName,
+    mut obs: Observations,
+    deadline: Deadline,
+) -> (Observations, discovery::Resolution) {
     let mut started: Vec<Probe> = Vec::new();
     let mut inflight = FuturesUnordered::new();
     loop {
@@ -117,6 +126,7 @@ fn empty_resolution() -> discovery::Resolution {
         hosts: vec![],
         targets: vec![],
         fallback: vec![],
+        fallback_reason: None,
         capped: vec![],
         trace: vec![],
     }
@@ -152,6 +162,17 @@ pub async fn check(net: &Net, input: &str) -> Report {
     let (obs, mut res) = discover(net, &name, deadline).await;
     // -4/-6 also hold for addresses that come from IP literals (DNS answers are already
     // filtered by the resolver).
+    // Some implementations cannot use this (valid) well-known and take the server name's
+    // own SRV/8448 path instead: resolve that path too, so their verdict is checked, not
+    // guessed.
+    if res.fallback.is_empty() && checks::compat::server_name_path_needed(&name, &obs, &res) {
+        if let crate::server_name::Host::Dns(host) = &name.host {
+            let seeded = discovery::ignoring_well_known(&obs, host);
+            let (_, alt) = discover_from(net, &name, seeded, deadline).await;
+            res.fallback = alt.targets;
+            res.fallback_reason = Some(discovery::FallbackReason::WellKnownNotForAll);
+        }
+    }
     let families = net.config.families;
     res.targets.retain(|t| families.allows(t.ip));
     res.fallback.retain(|t| families.allows(t.ip));
@@ -170,11 +191,8 @@ pub async fn check(net: &Net, input: &str) -> Report {
         .extend(checks::discovery::judge(&name, &obs, &res));
     let (mut target_reports, target_findings) = checks::target::judge_all(&name, &res, &target_obs);
     report.findings.extend(target_findings);
-    let (fallback_reports, fallback_findings) =
-        checks::target::judge_fallback(&name, &res, &fallback_obs);
-    target_reports.extend(fallback_reports);
+    target_reports.extend(checks::target::judge_fallback(&name, &res, &fallback_obs));
     report.targets = target_reports;
-    report.findings.extend(fallback_findings);
     report
         .findings
         .extend(checks::target::judge_port_443(&name, &res, &port_443));
@@ -189,15 +207,16 @@ pub async fn check(net: &Net, input: &str) -> Report {
     }
     report.compatibility =
         checks::compat::verdicts(&name, &obs, &res, &report.targets, &target_obs);
-    checks::discovery::downgrade_harmless(&mut report);
     report.discovery = Discovery {
         step: res.step.map(str::to_owned),
         delegated_server: res.delegated.as_ref().map(|d| d.to_string()),
         steps: res.trace.clone(),
         targets: res.targets.clone(),
         fallback_targets: res.fallback.clone(),
+        fallback_reason: res.fallback_reason.map(|r| r.describe().to_owned()),
         well_known: checks::discovery::well_known_info(&name, &obs),
     };
+    checks::discovery::downgrade_harmless(&mut report);
     report.timings.total_ms = ms_since(start);
     report.finalize();
     report

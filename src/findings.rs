@@ -230,9 +230,9 @@ catalogue! {
         "Serve the file directly, or with at most one redirect.",
         "conduwuit, tuwunel and continuwuity follow at most 4 redirects for the well-known; Dendrite 10; Synapse 20. A longer chain works for some peers only.";
     WellKnownRedirectTooLong = "well-known-redirect-too-long", Error,
-        "More than 10 redirects: only Synapse follows them",
+        "10 redirects or more: only Synapse follows them",
         "Serve the file directly, or with at most one redirect.",
-        "Dendrite follows at most 10 redirects for the well-known and the conduwuit family at most 4; only Synapse (20) gets to the end of a longer chain, so most non-Synapse peers ignore your delegation.";
+        "Dendrite's HTTP client gives up at the 10th redirect and the conduwuit family after 4; only Synapse (20) gets to the end of such a chain, so non-Synapse peers ignore your delegation.";
     WellKnownRedirectLoop = "well-known-redirect-loop", Error,
         "The well-known redirects in a loop, or too often",
         "Fix the redirect rules so that the chain ends at a 200.",

@@ -90,11 +90,16 @@ pub struct Discovery {
     pub steps: Vec<Step>,
     /// Where other servers would connect, in the order they would try.
     pub targets: Vec<Target>,
-    /// After a failed SRV lookup (SERVFAIL, timeout), where the implementations that do not
-    /// give up (Dendrite, tuwunel, continuwuity) connect instead: the host on port 8448.
-    /// Their checks are in `targets` with `fallback: true`.
+    /// Where some implementations connect instead of `targets`: after a failed SRV lookup
+    /// (SERVFAIL, timeout), the host on port 8448 (Dendrite, tuwunel, continuwuity); when
+    /// some cannot use a valid well-known (too many redirects, too large, duplicate keys),
+    /// the server name's own SRV/8448 path. Their checks are in `targets` with
+    /// `fallback: true`.
     #[serde(default)]
     pub fallback_targets: Vec<Target>,
+    /// Who connects to `fallback_targets`, and why.
+    #[serde(default)]
+    pub fallback_reason: Option<String>,
     /// Details of the well-known fetch, when one was made.
     pub well_known: Option<WellKnownInfo>,
 }

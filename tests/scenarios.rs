@@ -176,5 +176,10 @@ scenarios!(
     server_name_is_delegated_host,
     well_known_redirect_from_bad_certificate,
     target_split_brain_odd_one,
-    well_known_redirect_eleven_hops
+    well_known_redirect_ten_hops,
+    well_known_redirect_http_other_host,
+    well_known_redirect_internal,
+    website_certificate_expired,
+    well_known_large_fallback_works,
+    well_known_redirect_to_bad_certificate
 );

@@ -29,8 +29,53 @@ fn bracketed_v6_without_port(n: &ServerName) -> bool {
     matches!(n.host, Host::V6(_)) && n.port.is_none()
 }
 
-/// Most redirects Dendrite's HTTP client (Go's default) follows.
-const DENDRITE_MAX_REDIRECTS: usize = 10;
+/// Dendrite's HTTP client (Go's default policy) gives up at the 10th redirect, so a chain of
+/// this many redirects or more never reaches the well-known.
+const DENDRITE_REDIRECT_LIMIT: usize = 10;
+
+/// The decisive well-known fetch, when there is one.
+fn decisive_fetch<'a>(
+    name: &ServerName,
+    obs: &'a Observations,
+    res: &Resolution,
+) -> Option<&'a crate::net::http::Fetch> {
+    let index = match &res.well_known {
+        WellKnownState::Valid { index, .. }
+        | WellKnownState::Invalid { index, .. }
+        | WellKnownState::Failed { index } => *index,
+        _ => return None,
+    };
+    match &name.host {
+        Host::Dns(h) => obs.well_known.get(h).and_then(|w| w.fetches.get(index)),
+        _ => None,
+    }
+}
+
+/// A valid well-known that some implementations cannot use (more redirects than their limit,
+/// a body over the conduwuit family's limit, duplicate keys that continuwuity rejects): they
+/// resolve the server name without it, a path worth checking too.
+pub fn server_name_path_needed(name: &ServerName, obs: &Observations, res: &Resolution) -> bool {
+    if !matches!(res.well_known, WellKnownState::Valid { .. }) {
+        return false;
+    }
+    let Some(f) = decisive_fetch(name, obs, res) else {
+        return false;
+    };
+    let big = f
+        .last
+        .result
+        .as_ref()
+        .is_ok_and(|r| r.body.len() >= CONDUWUIT_MAX_BODY);
+    f.hops.len() > CONDUWUIT_REDIRECT_LIMIT
+        || big
+        || matches!(
+            crate::discovery::evaluate_fetch(f),
+            Err(Some(WellKnownError::Duplicate(_)))
+        )
+}
+
+/// Most redirects the conduwuit family follows for the well-known.
+const CONDUWUIT_REDIRECT_LIMIT: usize = 4;
 
 /// The verdict per implementation.
 pub fn verdicts(
@@ -48,6 +93,14 @@ pub fn verdicts(
         (false, true) => "port 8448, which works",
         (false, false) => "port 8448, which does not work either",
     };
+    // The server name's own SRV/8448 path, checked when some cannot use the well-known.
+    let server_path = if fallback_ok {
+        "the server name's own SRV/8448 path, which works"
+    } else if fallback.is_empty() {
+        "the server name's own SRV/8448 path, which yields no address"
+    } else {
+        "the server name's own SRV/8448 path, which does not work either"
+    };
     let base = |why_not: &str| {
         if any_ok {
             (Some(true), None)
@@ -64,19 +117,29 @@ pub fn verdicts(
         WellKnownState::Invalid { error, .. } => Some(error),
         _ => None,
     };
-    let wk_fetch = match &res.well_known {
-        WellKnownState::Valid { index, .. }
-        | WellKnownState::Invalid { index, .. }
-        | WellKnownState::Failed { index } => match &name.host {
-            Host::Dns(h) => obs.well_known.get(h).and_then(|w| w.fetches.get(*index)),
-            _ => None,
-        },
-        _ => None,
-    };
+    let wk_fetch = decisive_fetch(name, obs, res);
     let grammar_invalid = matches!(wk_error, Some(WellKnownError::Invalid { .. }));
+    // Every implementation follows a redirect to http:// on another host, which delegcheck
+    // does not fetch: where they end up is not known here.
+    let unfollowed_http = wk_fetch
+        .and_then(|f| match &f.stop {
+            Some(crate::net::http::RedirectStop::Insecure(to)) => Some(to.clone()),
+            _ => None,
+        })
+        .map(|to| {
+            (
+                None,
+                Some(format!(
+                    "follows the redirect to {}, which delegcheck does not fetch (plain HTTP to another host)",
+                    crate::sanitize::escape(&crate::sanitize::clip(&to, 80))
+                )),
+            )
+        });
 
     // Synapse.
-    let synapse = if grammar_invalid {
+    let synapse = if let Some(v) = unfollowed_http.clone() {
+        v
+    } else if grammar_invalid {
         (
             Some(false),
             Some(
@@ -102,18 +165,20 @@ pub fn verdicts(
     };
 
     // Dendrite.
-    let dendrite = if grammar_invalid {
+    let dendrite = if let Some(v) = unfollowed_http.clone() {
+        v
+    } else if grammar_invalid {
         (
             Some(false),
             Some("rejects the invalid `m.server` and fails (no fallback)".to_owned()),
         )
     } else if matches!(res.well_known, WellKnownState::Valid { .. })
-        && wk_fetch.is_some_and(|f| f.hops.len() > DENDRITE_MAX_REDIRECTS)
+        && wk_fetch.is_some_and(|f| f.hops.len() >= DENDRITE_REDIRECT_LIMIT)
     {
         (
-            Some(false),
+            Some(fallback_ok),
             Some(format!(
-                "follows at most {DENDRITE_MAX_REDIRECTS} redirects (Go's default) and so never sees the well-known"
+                "gives up at the {DENDRITE_REDIRECT_LIMIT}th redirect (Go's default) and falls back to {server_path}"
             )),
         )
     } else if let Some(WellKnownError::MissingServer {
@@ -174,7 +239,9 @@ pub fn verdicts(
             r.body.len() >= CONDUWUIT_MAX_BODY
                 && r.body.len() < crate::discovery::well_known::MAX_BODY
         });
-    let conduwuit = if bracketed_v6_without_port(name)
+    let conduwuit = if let Some(v) = unfollowed_http {
+        v
+    } else if bracketed_v6_without_port(name)
         || res
             .delegated
             .as_ref()
@@ -194,17 +261,19 @@ pub fn verdicts(
         )
     } else if matches!(res.well_known, WellKnownState::Valid { .. }) && big_body {
         (
-            Some(false),
+            Some(fallback_ok),
             Some(format!(
-                "ignores a well-known of {CONDUWUIT_MAX_BODY} bytes or more and falls back to SRV/8448 on the server name"
+                "ignores a well-known of {CONDUWUIT_MAX_BODY} bytes or more and falls back to {server_path}"
             )),
         )
     } else if matches!(res.well_known, WellKnownState::Valid { .. })
-        && wk_fetch.is_some_and(|f| f.hops.len() > 4)
+        && wk_fetch.is_some_and(|f| f.hops.len() > CONDUWUIT_REDIRECT_LIMIT)
     {
         (
-            Some(false),
-            Some("follows at most 4 redirects and so never sees the well-known".to_owned()),
+            Some(fallback_ok),
+            Some(format!(
+                "follows at most {CONDUWUIT_REDIRECT_LIMIT} redirects, so it never sees the well-known and falls back to {server_path}"
+            )),
         )
     } else if let Some(t) = first_srv_fails {
         (
@@ -220,11 +289,15 @@ pub fn verdicts(
         )
     }) {
         (
-            if any_ok { None } else { Some(false) },
-            Some(
-                "conduwuit and tuwunel take the last `m.server`, as checked here; continuwuity rejects the file and falls back to SRV/8448 on the server name, a path delegcheck did not check"
-                    .to_owned(),
-            ),
+            if any_ok == fallback_ok {
+                Some(any_ok)
+            } else {
+                None
+            },
+            Some(format!(
+                "conduwuit and tuwunel take the last `m.server` ({}); continuwuity rejects the file and falls back to {server_path}",
+                if any_ok { "works" } else { "does not work" }
+            )),
         )
     } else if host_port_broken {
         (Some(false), Some("sends the port in the Host header (`name:port`), which the reverse proxy does not route".to_owned()))

@@ -131,6 +131,20 @@ fn failed_fetch_findings(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding
                 Code::WellKnownRedirectLoop,
                 format!("{url} redirects more than {} times", f.hops.len()),
             ),
+            RedirectStop::Insecure(to) => (
+                Code::WellKnownRedirectInsecure,
+                format!(
+                    "{url} redirects to {} on another host over plain HTTP: homeservers follow it (delegcheck does not), so they use whatever that serves, and anyone on the path can rewrite your delegation",
+                    q(to)
+                ),
+            ),
+            RedirectStop::Internal(to, ip) => (
+                Code::WellKnownUnreachable,
+                format!(
+                    "{url} redirects to {}, which resolves to the internal address {ip}: no server outside your network can follow it",
+                    q(to)
+                ),
+            ),
             RedirectStop::Unsupported(to) => (
                 Code::WellKnownStatus,
                 format!("{url} redirects to {}, which is not an HTTP(S) URL", q(to)),
@@ -151,7 +165,12 @@ fn failed_fetch_findings(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding
         out.push(
             Finding::plain(
                 code,
-                format!("{msg}; servers ignore the delegation and go on to SRV (step 4)"),
+                if matches!(stop, RedirectStop::Insecure(_)) {
+                    // Servers do not stop there: the message says what they do.
+                    msg
+                } else {
+                    format!("{msg}; servers ignore the delegation and go on to SRV (step 4)")
+                },
             )
             .at_step(at),
         );
@@ -172,15 +191,26 @@ fn failed_fetch_findings(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding
             })
             .unwrap_or_default();
         let names = super::cert::leaf_names(&tls.chain).join(", ");
+        // The host whose certificate failed: the well-known's own, or a redirect hop's.
+        let bad_host = q(&tls.expected_name);
+        let via = if f.hops.is_empty() {
+            String::new()
+        } else {
+            format!(" (reached by {} redirect(s) from {url})", f.hops.len())
+        };
+        let port = url::Url::parse(&f.url)
+            .ok()
+            .and_then(|u| u.port_or_known_default())
+            .unwrap_or(443);
         out.push(
             Finding::new(
                 Code::WellKnownTlsInvalid,
                 format!(
-                    "the certificate of https://{host}/ is {} (it covers: {}), so every server ignores the well-known and goes on to SRV (step 4).{would}",
+                    "the certificate of https://{bad_host}/{via} is {} (it covers: {}), so every server ignores the well-known and goes on to SRV (step 4).{would}",
                     verdict_text(verdict),
                     if names.is_empty() { "nothing".to_owned() } else { q(&names) },
                 ),
-                format!("Serve a certificate valid for {host}, from a public CA, with its full chain, on port 443."),
+                format!("Serve a certificate valid for {bad_host}, from a public CA, with its full chain, on port {port}."),
             )
             .at_step(at),
         );
@@ -348,7 +378,7 @@ fn extra_fetch_findings(host: &str, f: &Fetch, out: &mut Vec<Finding>, valid: bo
             .map(|u| q(&u))
             .collect::<Vec<_>>()
             .join(" → ");
-        let code = if f.hops.len() > 10 {
+        let code = if f.hops.len() >= 10 {
             Code::WellKnownRedirectTooLong
         } else if f.hops.len() > 4 {
             Code::WellKnownRedirectLong
@@ -660,6 +690,19 @@ pub fn downgrade_harmless(report: &mut crate::Report) {
     if !report.everyone_reaches() {
         return;
     }
+    // A file that names an `m.server` means a delegation was intended: that it is ignored
+    // is an error whatever the fallback does (a certificate problem, a byte-order mark…).
+    let names_a_server = report.discovery.well_known.as_ref().is_some_and(|w| {
+        w.fetches.iter().any(|f| {
+            f.m_server.is_some()
+                || f.body_excerpt
+                    .as_deref()
+                    .is_some_and(|b| b.to_ascii_lowercase().contains("m.server"))
+        })
+    });
+    if names_a_server {
+        return;
+    }
     for f in &mut report.findings {
         if f.code.every_implementation_falls_back() {
             f.message = format!(
@@ -669,21 +712,6 @@ pub fn downgrade_harmless(report: &mut crate::Report) {
             );
             f.code = Code::WellKnownIgnored;
             f.severity = Code::WellKnownIgnored.severity();
-        }
-    }
-}
-
-/// Private, shared or link-local: unreachable from the public internet. (Loopback is left
-/// out: it is what the lab uses, and no real zone publishes it by accident.)
-fn is_private(ip: &std::net::IpAddr) -> bool {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_private() || v4.is_link_local() || (o[0] == 100 && (64..128).contains(&o[1]))
-        }
-        std::net::IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
         }
     }
 }
@@ -748,7 +776,7 @@ fn address_findings(obs: &Observations, res: &Resolution, out: &mut Vec<Finding>
         let private: Vec<String> = a
             .addrs()
             .into_iter()
-            .filter(is_private)
+            .filter(|ip| crate::net::is_private(*ip))
             .map(|ip| ip.to_string())
             .collect();
         if !private.is_empty() {
@@ -863,7 +891,7 @@ mod tests {
             "fd12::1",
             "fe80::1",
         ] {
-            assert!(super::is_private(&ip.parse().unwrap()), "{ip}");
+            assert!(crate::net::is_private(ip.parse().unwrap()), "{ip}");
         }
         for ip in [
             "203.0.113.7",
@@ -873,7 +901,7 @@ mod tests {
             "127.0.0.1",
             "::1",
         ] {
-            assert!(!super::is_private(&ip.parse().unwrap()), "{ip}");
+            assert!(!crate::net::is_private(ip.parse().unwrap()), "{ip}");
         }
     }
 

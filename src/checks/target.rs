@@ -104,7 +104,11 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
             }
         }
     );
-    let alt = (t.hostname != t.host_header && routed(&routing.result).is_err())
+    // Only when something answered, but not the homeserver: one more quick round trip on a
+    // server that responds (a connection or TLS failure is judged without it, and must not
+    // cost a second timeout).
+    let answered_wrong = routing.result.is_ok() && routed(&routing.result).is_err();
+    let alt = (t.hostname != t.host_header && answered_wrong)
         .then(|| spec(ROUTING_PATH, &t.hostname, 16 * 1024));
     let routing_by_hostname = match &alt {
         Some(a) => Some(http::exchange(net, a, &deadline).await),
@@ -628,7 +632,15 @@ pub async fn probe_port_443(
             .iter()
             .all(|e| e.connect.is_none())
     });
-    if !default_port_step || obs.is_empty() || !none_connected {
+    // Only after a quick failure (8448 refused, as when nothing listens there): after a
+    // timeout, one more round could outlast the deadline.
+    let refused = obs.iter().any(|o| {
+        matches!(
+            o.routing.result,
+            Err(RequestFailure::Connect(ConnectFailure::Refused))
+        )
+    });
+    if !default_port_step || obs.is_empty() || !none_connected || !refused {
         return Vec::new();
     }
     let futs = res.targets.iter().take(TARGET_CONCURRENCY).map(|t| {
@@ -692,15 +704,12 @@ pub fn judge_port_443(
     Some(Finding::new(Code::FederationOn443, message, hint).at_step(res.step.unwrap_or("6")))
 }
 
-/// Judges the fallback targets (see [`Resolution::fallback`]) one by one: their problems are
-/// reported at their address, and they take no part in the verdict, which a failed SRV
-/// lookup has already decided.
-pub fn judge_fallback(
-    name: &ServerName,
-    res: &Resolution,
-    obs: &[TargetObs],
-) -> (Vec<TargetReport>, Vec<Finding>) {
-    judge_each(name, res, obs, true)
+/// Judges the fallback targets (see [`Resolution::fallback`]) one by one. They take no part
+/// in `ok`.
+pub fn judge_fallback(name: &ServerName, res: &Resolution, obs: &[TargetObs]) -> Vec<TargetReport> {
+    // Their checks are shown at each fallback address; the conclusion is in the verdicts of
+    // the implementations that go there, not in findings that would read as if every peer did.
+    judge_each(name, res, obs, true).0
 }
 
 fn judge_each(

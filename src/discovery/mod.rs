@@ -37,6 +37,44 @@ pub enum Probe {
     Addrs(String),
 }
 
+/// Why some implementations connect somewhere else than the spec's targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FallbackReason {
+    /// The SRV lookup failed: Dendrite, tuwunel and continuwuity go on to port 8448.
+    SrvFailed,
+    /// The well-known is valid, but some implementations cannot use it (too many redirects,
+    /// too large, duplicate keys) and take the server name's own SRV/8448 path.
+    WellKnownNotForAll,
+}
+
+impl FallbackReason {
+    /// In words, for the report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FallbackReason::SrvFailed => {
+                "after the failed SRV lookup, Dendrite, tuwunel and continuwuity connect here instead"
+            }
+            FallbackReason::WellKnownNotForAll => {
+                "the implementations that cannot use this well-known (see the verdicts) resolve the server name without it and connect here"
+            }
+        }
+    }
+}
+
+/// The observations with the well-known of `host` taken out (fetched, but no address
+/// answered): resolving with them gives the path of an implementation that cannot use it.
+pub fn ignoring_well_known(obs: &Observations, host: &str) -> Observations {
+    let mut o = obs.clone();
+    o.well_known.insert(
+        host.to_owned(),
+        WellKnownObs {
+            fetches: Vec::new(),
+            duration: Duration::ZERO,
+        },
+    );
+    o
+}
+
 /// The well-known as fetched from every address of a host.
 #[derive(Debug, Clone)]
 pub struct WellKnownObs {
@@ -134,6 +172,8 @@ pub struct Resolution {
     /// tuwunel, continuwuity) connect instead: the host on port 8448. Empty unless
     /// `srv_failure` is set.
     pub fallback: Vec<Target>,
+    /// Why there are fallback targets.
+    pub fallback_reason: Option<FallbackReason>,
     /// What the bounds on fan-out left unchecked, one line each (empty when nothing was).
     pub capped: Vec<String>,
     /// The trace for the report.
@@ -265,6 +305,7 @@ pub fn resolve(name: &ServerName, obs: &Observations) -> Plan {
         hosts: Vec::new(),
         targets: Vec::new(),
         fallback: Vec::new(),
+        fallback_reason: None,
         capped: Vec::new(),
         trace: Vec::new(),
     };
@@ -397,6 +438,7 @@ fn srv_path(cx: &mut Cx, res: &mut Resolution, host: &str, labels: [&'static str
         res.srv_failure = Some((answer.name.clone(), answer.status.clone()));
         if let Some(a) = cx.addrs(host) {
             res.fallback = host_targets(a, DEFAULT_PORT, labels[2], name, name);
+            res.fallback_reason = Some(FallbackReason::SrvFailed);
         }
     };
     let chosen = if fed.status.is_failure() {
@@ -509,7 +551,12 @@ pub fn fetch_summary(f: &Fetch) -> String {
         s.push_str(&match stop {
             RedirectStop::Loop => "redirect loop".to_owned(),
             RedirectStop::TooMany => "too many redirects".to_owned(),
-            RedirectStop::Unsupported(u) => format!("redirect to {}", clip(u, 80)),
+            RedirectStop::Unsupported(u) | RedirectStop::Insecure(u) => {
+                format!("redirect to {}", clip(u, 80))
+            }
+            RedirectStop::Internal(u, ip) => {
+                format!("redirect to {} ({ip}, internal)", clip(u, 80))
+            }
             RedirectStop::NoLocation => "redirect without Location".to_owned(),
             RedirectStop::Dns(h, st) => format!("{}: {}", clip(h, 60), st.describe()),
         });

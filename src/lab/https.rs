@@ -304,10 +304,13 @@ pub async fn start(
     let mut tasks = Vec::new();
     for l in &listen {
         let logical: SocketAddr = l.parse().map_err(|_| format!("bad listen address `{l}`"))?;
-        let bind = if real_ports {
-            logical
-        } else {
-            SocketAddr::new(logical.ip(), 0)
+        // A non-loopback logical address (say TEST-NET 192.0.2.10, to play a public host)
+        // really listens on 127.0.0.1; the dialer's table sends it there, and the lab's
+        // loopback-only guard sees to it that nothing else is ever dialled.
+        let bind = match (real_ports, logical.ip().is_loopback()) {
+            (true, _) => logical,
+            (false, true) => SocketAddr::new(logical.ip(), 0),
+            (false, false) => SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), 0),
         };
         let listener = TcpListener::bind(bind)
             .await

@@ -48,7 +48,7 @@ pub struct Expect {
     /// Per-family verdicts: `ipv4=yes ipv6=no` (`none`: no target of that family).
     #[serde(default)]
     pub families: Option<String>,
-    /// Text that some finding's message or hint must contain.
+    /// Text that some finding's message or hint, or a verdict's reason, must contain.
     #[serde(default)]
     pub says: Vec<String>,
 }
@@ -325,12 +325,17 @@ impl Expect {
             }
         }
         for text in &self.says {
-            if !r
+            let in_findings = r
                 .findings
                 .iter()
-                .any(|f| f.message.contains(text.as_str()) || f.hint.contains(text.as_str()))
-            {
-                out.push(format!("says: no finding mentions {text:?}"));
+                .any(|f| f.message.contains(text.as_str()) || f.hint.contains(text.as_str()));
+            let in_verdicts = r.compatibility.iter().any(|c| {
+                c.reason
+                    .as_deref()
+                    .is_some_and(|x| x.contains(text.as_str()))
+            });
+            if !in_findings && !in_verdicts {
+                out.push(format!("says: no finding or verdict mentions {text:?}"));
             }
         }
         if let Some(compat) = &self.compat {

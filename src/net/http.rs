@@ -201,8 +201,12 @@ pub enum RedirectStop {
     Loop,
     /// More than [`MAX_REDIRECTS`] hops.
     TooMany,
+    /// A hop to plain `http://` on another host (homeservers follow it; delegcheck does not).
+    Insecure(String),
     /// A hop to a scheme other than `https` or `http`.
     Unsupported(String),
+    /// A hop from a public address into a private or loopback one (not followed).
+    Internal(String, IpAddr),
     /// A 3xx without a usable Location.
     NoLocation,
     /// The Location's host did not resolve.
@@ -344,12 +348,22 @@ pub async fn fetch(
         };
         match next.scheme() {
             "https" => {}
-            // Homeservers follow a redirect to plain HTTP (resolution-spec §5, D5); so do
-            // we, and the hop is reported as insecure.
-            "http" => {
+            // Homeservers follow a redirect to plain HTTP (resolution-spec §5, D5). We follow
+            // it only to the same host (the usual https → http downgrade of a site), which is
+            // no wider than what we were asked to check; to another host it could point
+            // anywhere (a cloud metadata endpoint…), so we stop and say so.
+            "http" if next.host_str() == current.host_str() => {
                 insecure
                     .borrow_mut()
                     .get_or_insert_with(|| next.to_string());
+            }
+            "http" => {
+                return done(
+                    Some(RedirectStop::Insecure(next.to_string())),
+                    ex,
+                    hops,
+                    &current,
+                );
             }
             _ => {
                 return done(
@@ -363,7 +377,7 @@ pub async fn fetch(
         if seen.contains(&next.to_string()) {
             return done(Some(RedirectStop::Loop), ex, hops, &current);
         }
-        if hops.len() >= MAX_REDIRECTS {
+        if hops.len() > MAX_REDIRECTS {
             return done(Some(RedirectStop::TooMany), ex, hops, &current);
         }
         seen.push(next.to_string());
@@ -396,6 +410,17 @@ pub async fn fetch(
                         );
                     }
                 }
+            }
+            // A public well-known that redirects into a private network is not followed (no
+            // peer outside that network could either); a private deployment may redirect
+            // within itself.
+            if super::is_internal(current_ip) && !super::is_internal(ip) {
+                return done(
+                    Some(RedirectStop::Internal(next.to_string(), current_ip)),
+                    ex,
+                    hops,
+                    &current,
+                );
             }
         }
         current = next;

@@ -270,6 +270,26 @@ impl Dialer {
     }
 }
 
+/// Private (RFC 1918, unique-local), shared (CGNAT), link-local: not reachable from the
+/// public internet. Loopback is not included.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private() || v4.is_link_local() || (o[0] == 100 && (64..128).contains(&o[1]))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Private, loopback or unspecified: inside a network, not on the internet.
+pub fn is_internal(ip: IpAddr) -> bool {
+    is_private(ip) || ip.is_loopback() || ip.is_unspecified()
+}
+
 /// Everything a check needs, built once from a [`Config`] and shared by every server name.
 #[derive(Clone)]
 pub struct Net {

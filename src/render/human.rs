@@ -142,11 +142,14 @@ pub fn report(r: &Report, p: &Palette) -> String {
             "targets, in the order servers try them:",
             &r.discovery.targets,
         );
-        target_lines(
-            &mut o,
-            "fallback after the failed SRV lookup (Dendrite, tuwunel and continuwuity only):",
-            &r.discovery.fallback_targets,
+        let fallback_title = format!(
+            "fallback: {}:",
+            r.discovery
+                .fallback_reason
+                .as_deref()
+                .unwrap_or("some implementations connect here instead")
         );
+        target_lines(&mut o, &fallback_title, &r.discovery.fallback_targets);
     }
 
     // Targets.
