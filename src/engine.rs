@@ -128,6 +128,7 @@ fn empty_resolution() -> discovery::Resolution {
         fallback: vec![],
         fallback_reason: None,
         capped: vec![],
+        excluded: 0,
         trace: vec![],
     }
 }
@@ -174,7 +175,9 @@ pub async fn check(net: &Net, input: &str) -> Report {
         }
     }
     let families = net.config.families;
+    let before = res.targets.len();
     res.targets.retain(|t| families.allows(t.ip));
+    res.excluded = before - res.targets.len();
     res.fallback.retain(|t| families.allows(t.ip));
     report.timings.discovery_ms = ms_since(start);
     let targets_start = Instant::now();

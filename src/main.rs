@@ -132,7 +132,10 @@ fn main() -> ExitCode {
         Ok(n) => n,
         Err(e) => return cannot_run(&cli, e.to_string()),
     };
-    let (reports, closed) = runtime.block_on(run(&cli, &net, &names));
+    let (reports, closed, failed) = runtime.block_on(run(&cli, &net, &names));
+    if let Some(e) = failed {
+        return cannot_run(&cli, format!("cannot write to stdout: {e}"));
+    }
     if closed {
         // stdout went away (`| head`): end quietly, with the verdict on what was checked.
         return ExitCode::from(exit_code(&cli, &reports));
@@ -212,23 +215,31 @@ fn palette(cli: &Cli) -> Palette {
 }
 
 /// Checks every name; streams JSON Lines as they complete. Returns the reports in input
-/// order, and whether stdout was closed under us (then the run stopped early and the reports
-/// are those finished by then).
-async fn run(cli: &Cli, net: &Net, names: &[String]) -> (Vec<Report>, bool) {
+/// order, whether the run stopped early because stdout went away (then the reports are those
+/// finished by then), and the write error if it was not simply a closed pipe.
+async fn run(cli: &Cli, net: &Net, names: &[String]) -> (Vec<Report>, bool, Option<String>) {
     let stream_lines = cli.format == Format::Jsonl && cli.output.is_none();
     let progress = names.len() > 5 && std::io::stderr().is_terminal();
     let mut slots: Vec<Option<Report>> = vec![None; names.len()];
     let mut done = 0usize;
     let mut closed = false;
+    let mut failed: Option<String> = None;
     let mut stdout = std::io::stdout().lock();
     delegcheck::check_all(net, names, cli.jobs as usize, |i, r| {
         done += 1;
         if stream_lines {
             let line = render::jsonl(&r);
-            closed = stdout
+            match stdout
                 .write_all(line.as_bytes())
                 .and_then(|_| stdout.flush())
-                .is_err();
+            {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => closed = true,
+                Err(e) => {
+                    failed = Some(e.to_string());
+                    closed = true;
+                }
+            }
         }
         if progress {
             err_text(&format!("\r\x1b[2Kchecked {done}/{}", names.len()));
@@ -244,7 +255,7 @@ async fn run(cli: &Cli, net: &Net, names: &[String]) -> (Vec<Report>, bool) {
     if progress {
         err_text("\r\x1b[2K");
     }
-    (slots.into_iter().flatten().collect(), closed)
+    (slots.into_iter().flatten().collect(), closed, failed)
 }
 
 /// Writes to stdout, ignoring a closed pipe (never panics, unlike `println!`).

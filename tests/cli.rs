@@ -490,7 +490,8 @@ async fn a_closed_stdout_ends_the_run_quietly() {
     let ca = dir.path.join("ca.pem");
     let mut args = lab.cli_args(&ca);
     args.extend(["--format", "jsonl", "--jobs", "2", "-f", "-"].map(String::from));
-    let names = "good.test\n".repeat(500);
+    // Broken names: the exit code must be the verdict on what was checked (1), not a blanket 0.
+    let names = "bad.test\n".repeat(500);
     let (code, stderr) = tokio::task::spawn_blocking(move || {
         use std::io::{BufRead, Write};
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_delegcheck"))
@@ -510,7 +511,7 @@ async fn a_closed_stdout_ends_the_run_quietly() {
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
             .unwrap();
-        assert!(first.contains("\"server_name\":\"good.test\""), "{first}");
+        assert!(first.contains("\"server_name\":\"bad.test\""), "{first}");
         // The reader is dropped here: stdout is closed under the program.
         let out = child.wait_with_output().unwrap();
         (
@@ -522,7 +523,7 @@ async fn a_closed_stdout_ends_the_run_quietly() {
     .unwrap();
     assert_eq!(
         code,
-        Some(0),
+        Some(1),
         "the verdict on what was checked; stderr: {stderr}"
     );
     assert!(stderr.is_empty(), "quietly, no panic: {stderr}");
@@ -554,9 +555,15 @@ async fn ip_family_flags_hold_for_ip_literals() {
     )
     .await;
     assert_eq!(o.code, 1);
+    let r = json(&o.stdout);
     assert!(
-        json(&o.stdout)["targets"].as_array().unwrap().is_empty(),
+        r["targets"].as_array().unwrap().is_empty(),
         "-6 never dials an IPv4 literal"
+    );
+    assert!(
+        o.stdout.contains("excludes"),
+        "the report says the flag excluded it: {}",
+        o.stdout
     );
 }
 
@@ -604,4 +611,31 @@ fn a_check_that_cannot_run_exits_3() {
         "{}",
         o.stdout
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_stdout_is_exit_3_not_a_quiet_end() {
+    let (lab, dir) = three_servers().await;
+    let ca = dir.path.join("ca.pem");
+    let mut args = lab.cli_args(&ca);
+    args.extend(["--format", "jsonl", "good.test", "good.test"].map(String::from));
+    let (code, stderr) = tokio::task::spawn_blocking(move || {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_delegcheck"))
+            .args(&args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("cannot write to stdout"), "{stderr}");
 }

@@ -86,6 +86,9 @@ async fn batch_formats() {
     // a fallback target (srv-servfail has one) must not produce one.
     let mut twice = reports.clone();
     twice.push(reports[0].clone());
+    // Two targets on one address (two SRV host names resolving to it) count once.
+    let again = twice[0].targets[0].clone();
+    twice[0].targets.push(again);
     let text = render::prometheus::render(&twice, 1_800_000_000);
     let mut series = std::collections::HashSet::new();
     for line in text.lines().filter(|l| !l.starts_with('#')) {

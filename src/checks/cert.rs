@@ -308,7 +308,9 @@ pub fn judge(
         // verifier objected to something else (an expired intermediate, a name form our
         // matcher reads differently): peers reject the chain all the same.
         Some(v @ (CertVerdict::NameMismatch | CertVerdict::Expired | CertVerdict::NotYetValid))
-            if out.is_empty() =>
+            if !out
+                .iter()
+                .any(|f| f.severity == crate::findings::Severity::Error) =>
         {
             out.push(
                 Finding::plain(
@@ -406,5 +408,21 @@ mod tests {
                 "{v:?}"
             );
         }
+        // A warning about the leaf (expiring soon) does not hide the chain's rejection.
+        let soon = pki
+            .issue(&["example.test".to_owned()], CertKind::Expiring)
+            .unwrap();
+        let tls_soon = TlsObs {
+            chain: soon.chain.iter().map(|c| c.to_vec()).collect(),
+            ..tls(CertVerdict::Expired)
+        };
+        let codes: Vec<Code> = judge(&target, &tls_soon, None, "example.test", now)
+            .iter()
+            .map(|f| f.code)
+            .collect();
+        assert!(
+            codes.contains(&Code::TlsExpiring) && codes.contains(&Code::TlsInvalid),
+            "{codes:?}"
+        );
     }
 }

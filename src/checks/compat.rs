@@ -301,12 +301,20 @@ pub fn verdicts(
         )
     } else if host_port_broken {
         (Some(false), Some("sends the port in the Host header (`name:port`), which the reverse proxy does not route".to_owned()))
-    } else if let Some((n, _)) = &res.srv_failure {
+    } else if let Some((n, st)) = &res.srv_failure {
+        // resolution-spec §5, D17: on a timeout conduwuit and tuwunel give up; on SERVFAIL or
+        // REFUSED tuwunel falls back (conduwuit's handling is not verified); continuwuity
+        // always falls back.
+        let who_falls_back = if *st == crate::net::obs::DnsStatus::Timeout {
+            "only continuwuity falls back"
+        } else {
+            "tuwunel and continuwuity fall back (conduwuit may give up)"
+        };
         (
-            // conduwuit itself gives up; tuwunel and continuwuity fall back.
             if fallback_ok { None } else { Some(false) },
             Some(format!(
-                "conduwuit gives up when the SRV lookup of {n} fails; tuwunel and continuwuity fall back to {fallback_text}"
+                "when the SRV lookup of {n} fails ({}), {who_falls_back}, to {fallback_text}",
+                st.describe()
             )),
         )
     } else if let Some(

@@ -35,6 +35,10 @@ pub fn judge(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Fin
         let why = match (res.step, &res.srv_failure, res.srv_unavailable) {
             (_, Some((n, st)), _) => format!("the SRV lookup of {n} failed ({})", st.describe()),
             (_, _, true) => "the SRV record says the service is unavailable".to_owned(),
+            (Some(step), _, _) if res.excluded > 0 => format!(
+                "step {step} yields only addresses that -4/-6 excludes ({} of them)",
+                res.excluded
+            ),
             (Some(step), _, _) => format!("step {step} yields no address"),
             (None, _, _) => "no step yields an address".to_owned(),
         };

@@ -176,6 +176,8 @@ pub struct Resolution {
     pub fallback_reason: Option<FallbackReason>,
     /// What the bounds on fan-out left unchecked, one line each (empty when nothing was).
     pub capped: Vec<String>,
+    /// Targets left out because `-4`/`-6` excludes their address family.
+    pub excluded: usize,
     /// The trace for the report.
     pub trace: Vec<Step>,
 }
@@ -307,6 +309,7 @@ pub fn resolve(name: &ServerName, obs: &Observations) -> Plan {
         fallback: Vec::new(),
         fallback_reason: None,
         capped: Vec::new(),
+        excluded: 0,
         trace: Vec::new(),
     };
     run(name, &mut cx, &mut res);

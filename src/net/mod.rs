@@ -204,6 +204,7 @@ impl Deadline {
 pub struct Dialer {
     rules: Vec<ConnectTo>,
     loopback_only: bool,
+    families: IpFamilies,
 }
 
 impl Dialer {
@@ -212,7 +213,15 @@ impl Dialer {
         Dialer {
             rules,
             loopback_only: false,
+            families: IpFamilies::default(),
         }
+    }
+
+    /// A dialer that only dials these IP families (`-4`/`-6`), judged on the address as
+    /// given, before `--connect-to`.
+    pub fn families(mut self, families: IpFamilies) -> Dialer {
+        self.families = families;
+        self
     }
 
     /// A dialer that refuses every address off loopback (as "network unreachable").
@@ -255,6 +264,9 @@ impl Dialer {
         port: u16,
         timeout: Duration,
     ) -> Result<TcpStream, ConnectFailure> {
+        if !self.families.allows(ip) {
+            return Err(ConnectFailure::Excluded);
+        }
         let addr = self.route(host, ip, port);
         if self.loopback_only && !addr.ip().is_loopback() {
             return Err(ConnectFailure::Unreachable);
@@ -325,10 +337,13 @@ impl Net {
         }
         let tls = tls::Tls::new(Arc::new(roots))?;
         Ok(Net {
-            dialer: if config.loopback_only {
-                Dialer::new(config.connect_to.clone()).loopback_only()
-            } else {
-                Dialer::new(config.connect_to.clone())
+            dialer: {
+                let d = Dialer::new(config.connect_to.clone()).families(config.families);
+                if config.loopback_only {
+                    d.loopback_only()
+                } else {
+                    d
+                }
             },
             dns,
             tls,

@@ -129,6 +129,8 @@ pub enum ConnectFailure {
     /// Accepted, then reset at once (the TCP handshake completed: a RST to the SYN would
     /// be `Refused`).
     Reset,
+    /// Not dialled: the address family is excluded by `-4`/`-6`.
+    Excluded,
     /// Anything else.
     Other,
 }
@@ -153,6 +155,7 @@ impl ConnectFailure {
             ConnectFailure::Timeout => "connection timed out",
             ConnectFailure::Unreachable => "network unreachable",
             ConnectFailure::Reset => "connection reset by the server",
+            ConnectFailure::Excluded => "not dialled: the address family is excluded by -4/-6",
             ConnectFailure::Other => "connection failed",
         }
     }
