@@ -235,20 +235,6 @@ pub fn report(r: &Report, p: &Palette) -> String {
             p.bold.style("Who can reach you"),
             line.join("   ")
         );
-        let fam = |v: Option<bool>| match v {
-            Some(true) => p.ok.style("✓").to_string(),
-            Some(false) => p.err.style("✗").to_string(),
-            None => p.dim.style("–").to_string(),
-        };
-        if r.families.ipv4.is_some() || r.families.ipv6.is_some() {
-            let _ = writeln!(
-                o,
-                "{}   IPv4 {}   IPv6 {}",
-                p.bold.style(format!("{:<17}", "Over")),
-                fam(r.families.ipv4),
-                fam(r.families.ipv6)
-            );
-        }
         // One line per distinct reason, naming every implementation it applies to.
         let mut reasons: Vec<(Vec<&str>, &str)> = Vec::new();
         for c in &r.compatibility {
@@ -263,6 +249,20 @@ pub fn report(r: &Report, p: &Palette) -> String {
         for (who, reason) in reasons {
             let line = format!("{}: {}", who.join(", "), escape(reason));
             let _ = writeln!(o, "  {}", wrap(&line, WIDTH, 4));
+        }
+        let fam = |v: Option<bool>| match v {
+            Some(true) => p.ok.style("✓").to_string(),
+            Some(false) => p.err.style("✗").to_string(),
+            None => p.dim.style("–").to_string(),
+        };
+        if r.families.ipv4.is_some() || r.families.ipv6.is_some() {
+            let _ = writeln!(
+                o,
+                "{}   IPv4 {}   IPv6 {}",
+                p.bold.style(format!("{:<17}", "Over")),
+                fam(r.families.ipv4),
+                fam(r.families.ipv6)
+            );
         }
     }
     let first_problem = r.findings.iter().find(|f| f.severity > Severity::Info);
