@@ -316,7 +316,7 @@ catalogue! {
     WellKnownIgnored = "well-known-ignored", Warning,
         "The well-known is broken, but every server falls back to a path that works",
         "Fix /.well-known/matrix/server (or remove it) so that it says what you mean; the message names the problem.",
-        "Every implementation treats this kind of broken well-known (not JSON, a byte-order mark, no `m.server`, an invalid certificate, a redirect loop) as no delegation and goes on to SRV and port 8448. Here that path works for all of them, so federation is unaffected; it costs every peer a failed fetch (which Synapse caches for about an hour), and if you meant to delegate, your delegation is not in effect. When the fallback does not work, the same problem is an error under its own code.";
+        "Every implementation treats this kind of broken well-known (an HTML page, no `m.server`, an invalid certificate on a plain website, a redirect loop) as no delegation and goes on to SRV and port 8448. Here the file names no delegation and that path works for all of them, so federation is unaffected; it costs every peer a failed fetch (which Synapse caches for about an hour). When the file does name an `m.server` (a delegation was meant and is being ignored), or when the fallback does not work, the same problem is an error under its own code.";
     WellKnownCache = "well-known-cache", Info,
         "How long other servers cache this well-known",
         "During a migration, lower `max-age` a couple of days ahead.",

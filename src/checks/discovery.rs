@@ -710,7 +710,7 @@ pub fn downgrade_harmless(report: &mut crate::Report) {
     for f in &mut report.findings {
         if f.code.every_implementation_falls_back() {
             f.message = format!(
-                "{} ({}). Every implementation falls back, and that path works: federation is unaffected, but each peer pays a failed fetch first, and any delegation you meant is not in effect.",
+                "{} ({}). The file names no delegation, and every implementation falls back to a path that works: federation is unaffected, but each peer pays a failed fetch first.",
                 f.message.trim_end_matches('.'),
                 f.code.as_str()
             );

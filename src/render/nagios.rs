@@ -106,9 +106,11 @@ pub fn render(reports: &[Report]) -> (String, State) {
             "'{prefix}time'={:.3}s;;;0",
             r.timings.total_ms as f64 / 1000.0
         ));
+        // The spec's targets only: fallback targets are where some implementations go instead.
         if let Some(days) = r
             .targets
             .iter()
+            .filter(|t| !t.fallback)
             .filter_map(|t| t.certificate.as_ref().map(|c| c.days_left))
             .min()
         {
