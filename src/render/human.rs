@@ -127,10 +127,11 @@ pub fn report(r: &Report, p: &Palette) -> String {
                     .unwrap_or_else(|| "none".into());
                 let _ = writeln!(
                     o,
-                    "    {:<24} {}  Host {}  cert {}  SNI {}",
+                    "    {:<22} {}\n    {:<22} Host {} · cert {} · SNI {}",
                     t.address(),
                     p.dim
-                        .style(format!("({}, step {})", escape(&t.hostname), t.step)),
+                        .style(format!("{}, step {}", escape(&t.hostname), t.step)),
+                    "",
                     escape(&t.host_header),
                     escape(&t.tls_server_name),
                     sni
