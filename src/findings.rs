@@ -207,7 +207,7 @@ catalogue! {
         "A 404 for `https://<server_name>/.well-known/matrix/server` means no delegation: other servers go on to SRV records (spec steps 4 and 5) and then to port 8448 of the server name (step 6). Failures are cached by remote servers for up to an hour.";
     WellKnownUnreachable = "well-known-unreachable", Warning,
         "The well-known host could not be reached on port 443",
-        "If you delegate with a well-known, make https://<server_name>/ answer on port 443; if not, this only costs peers a failed connection.",
+        "If you delegate with a well-known, make your server name answer HTTPS on port 443; if not, this only costs peers a failed connection.",
         "Every first contact starts by fetching `https://<server_name>/.well-known/matrix/server` on port 443. If that host does not resolve, refuses, or times out, servers fall back to SRV and port 8448 (spec step 4), but a timeout delays every first contact by that timeout (Synapse waits up to its 60 s request timeout; conduwuit 6 s).";
     WellKnownStatus = "well-known-status", Warning,
         "The well-known answered with an error status",
@@ -223,7 +223,7 @@ catalogue! {
         "The well-known is fetched with normal X.509 validation. If the certificate of `https://<server_name>` is expired, self-signed, for another name or sent without its intermediate, every implementation treats the fetch as failed and falls back to SRV and port 8448 of the server name: your delegation is silently ignored. Browsers may still show the page (they fetch missing intermediates), so this is easy to miss.";
     WellKnownRedirect = "well-known-redirect", Info,
         "The well-known is reached through redirects",
-        "Serve the file directly on https://<server_name>/ to save peers a round trip per hop.",
+        "Serve the file directly on your server name's https URL to save peers a round trip per hop.",
         "The spec says 30x redirects should be followed. Each hop is another connection, and peers disagree on how many they follow: Synapse 20, Dendrite 10, conduwuit-family 4.";
     WellKnownRedirectLong = "well-known-redirect-long", Warning,
         "More than 4 redirects: conduwuit-family servers give up",

@@ -148,6 +148,34 @@ fn main() -> ExitCode {
 #[cfg(feature = "lab")]
 fn demo(cli: &Cli, arg: &str) -> ExitCode {
     use delegcheck::lab::{self, LabOptions, demo};
+    // The lab is its own network: flags that point elsewhere would be silently ignored.
+    let foreign = [
+        (cli.resolver.is_some(), "--resolver"),
+        (!cli.ca_file.is_empty(), "--ca-file"),
+        (cli.no_system_roots, "--no-system-roots"),
+        (!cli.connect_to.is_empty(), "--connect-to"),
+        (cli.ipv4, "-4"),
+        (cli.ipv6, "-6"),
+        (!cli.names.is_empty(), "server names"),
+        (cli.file.is_some(), "--file"),
+    ];
+    let given: Vec<&str> = foreign
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, f)| *f)
+        .collect();
+    if !given.is_empty() {
+        let msg = format!(
+            "--demo runs on its own lab network; {} do(es) not apply to it (to try the real flags on a scenario, run `cargo run --example lab-serve -- SCENARIO`)",
+            given.join(", ")
+        );
+        if cli.format == Format::Nagios {
+            out_text(&format!("DELEGCHECK UNKNOWN - {msg}\n"));
+            return ExitCode::from(3);
+        }
+        err_text(&format!("delegcheck: error: {msg}\n"));
+        return ExitCode::from(exits::USAGE);
+    }
     let mut skipped = Vec::new();
     let scenarios = match demo::Request::parse(arg) {
         demo::Request::List => return emit(&demo::list(), exits::OK),

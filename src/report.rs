@@ -558,6 +558,18 @@ impl Report {
             && self.compatibility.iter().all(|c| c.reachable == Some(true))
     }
 
+    /// How a report that is not `ok` fails, in a few words: every implementation gets
+    /// through but an error stands, some get through, or none does.
+    pub fn failure_kind(&self) -> &'static str {
+        if self.everyone_reaches() {
+            "federates, but with errors"
+        } else if self.compatibility.iter().any(|c| c.reachable == Some(true)) {
+            "fails for some implementations"
+        } else {
+            "would not federate"
+        }
+    }
+
     /// Findings with a given code.
     pub fn has(&self, code: Code) -> bool {
         self.findings.iter().any(|f| f.code == code)

@@ -88,18 +88,19 @@ pub fn verdicts(
     let any_ok = targets.iter().any(|t| t.ok && !t.fallback);
     let fallback: Vec<&TargetReport> = targets.iter().filter(|t| t.fallback).collect();
     let fallback_ok = fallback.iter().any(|t| t.ok);
+    let either = if any_ok { "" } else { " either" };
     let fallback_text = match (fallback.is_empty(), fallback_ok) {
-        (true, _) => "port 8448, but the host has no address",
-        (false, true) => "port 8448, which works",
-        (false, false) => "port 8448, which does not work either",
+        (true, _) => "port 8448, but the host has no address".to_owned(),
+        (false, true) => "port 8448, which works".to_owned(),
+        (false, false) => format!("port 8448, which does not work{either}"),
     };
     // The server name's own SRV/8448 path, checked when some cannot use the well-known.
     let server_path = if fallback_ok {
-        "the server name's own SRV/8448 path, which works"
+        "the server name's own SRV/8448 path, which works".to_owned()
     } else if fallback.is_empty() {
-        "the server name's own SRV/8448 path, which yields no address"
+        "the server name's own SRV/8448 path, which yields no address".to_owned()
     } else {
-        "the server name's own SRV/8448 path, which does not work either"
+        format!("the server name's own SRV/8448 path, which does not work{either}")
     };
     let base = |why_not: &str| {
         if any_ok {

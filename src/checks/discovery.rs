@@ -75,7 +75,13 @@ fn well_known_findings(host: &str, obs: &Observations, res: &Resolution, out: &m
         WellKnownState::Invalid { index, error } => {
             let f = &wk.fetches[*index];
             out.push(invalid(host, &url, f, error).at_step("3"));
-            extra_fetch_findings(host, f, out, false);
+            // Synapse caches a well-formed file with a bad `m.server` as a success (24 h, or
+            // what Cache-Control says), not as a failure (resolution-spec §2.3, D7).
+            let cached_as_success = matches!(
+                error,
+                WellKnownError::Invalid { .. } | WellKnownError::Empty
+            );
+            extra_fetch_findings(host, f, out, cached_as_success);
         }
         WellKnownState::Valid { index, ok } => {
             let f = &wk.fetches[*index];
@@ -120,7 +126,10 @@ fn well_known_findings(host: &str, obs: &Observations, res: &Resolution, out: &m
 
 fn failed_fetch(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding>) {
     failed_fetch_findings(host, url, f, out);
-    out.push(Finding::plain(Code::WellKnownCache, FAILURE_CACHED).at_step("3"));
+    // An unfollowed redirect to http:// is not a failure for homeservers: they follow it.
+    if !matches!(f.stop, Some(RedirectStop::Insecure(_))) {
+        out.push(Finding::plain(Code::WellKnownCache, FAILURE_CACHED).at_step("3"));
+    }
 }
 
 fn failed_fetch_findings(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding>) {
@@ -166,18 +175,21 @@ fn failed_fetch_findings(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding
                 ),
             ),
         };
-        out.push(
-            Finding::plain(
+        let msg = if matches!(stop, RedirectStop::Insecure(_)) {
+            // Servers do not stop there: the message says what they do.
+            msg
+        } else {
+            format!("{msg}; servers ignore the delegation and go on to SRV (step 4)")
+        };
+        let finding = match stop {
+            RedirectStop::Internal(..) => Finding::new(
                 code,
-                if matches!(stop, RedirectStop::Insecure(_)) {
-                    // Servers do not stop there: the message says what they do.
-                    msg
-                } else {
-                    format!("{msg}; servers ignore the delegation and go on to SRV (step 4)")
-                },
-            )
-            .at_step(at),
-        );
+                msg,
+                "Point the redirect at a public host, or serve the file directly on the server name.",
+            ),
+            _ => Finding::plain(code, msg),
+        };
+        out.push(finding.at_step(at));
         return;
     }
     if let Some((tls, verdict)) = f.bad_certificate() {
@@ -542,7 +554,7 @@ fn srv_findings(name: &ServerName, obs: &Observations, res: &Resolution, out: &m
             Finding::plain(
                 Code::SrvLookupFailed,
                 format!(
-                    "the SRV lookup of {n} failed ({}): Synapse gives up on your server, Dendrite and continuwuity fall back to port 8448",
+                    "the SRV lookup of {n} failed ({}): Synapse gives up on your server; Dendrite and some conduwuit-family servers fall back to port 8448 (see the verdicts)",
                     st.describe()
                 ),
             )

@@ -64,7 +64,8 @@ pub fn conduwuit_host(t: &Target) -> Option<String> {
 /// Probes every target, concurrently (at most [`TARGET_CONCURRENCY`] at once); at each
 /// target the requests run in parallel on their own connections.
 pub async fn probe_all(net: &Net, targets: &[Target], deadline: Deadline) -> Vec<TargetObs> {
-    let sem = Arc::new(Semaphore::new(TARGET_CONCURRENCY));
+    // All at once: the lists are bounded (MAX_TARGETS each for targets and fallbacks).
+    let sem = Arc::new(Semaphore::new(targets.len().max(1)));
     let futs = targets.iter().map(|t| {
         let sem = sem.clone();
         async move {
@@ -521,10 +522,18 @@ pub fn judge_one(
                         "{message}; with Host {} the homeserver answers, so the reverse proxy routes on that name only",
                         escape(&t.hostname)
                     ),
-                    format!(
-                        "Make the federation vhost answer Host {} too (nginx: add it to server_name; haproxy: match hdr_dom(host), not the exact header).",
-                        escape(&t.host_header)
-                    ),
+                    if t.host_header.starts_with(&format!("{}:", t.hostname)) {
+                        // Only the port differs: an exact match on the whole header.
+                        format!(
+                            "Make the proxy match the Host header without its port: servers send `{}` (haproxy: `hdr(host)` compares the whole header; use `req.hdr(host),host_only` or `hdr_dom(host)`).",
+                            escape(&t.host_header)
+                        )
+                    } else {
+                        format!(
+                            "Make the federation vhost answer Host {} too (nginx: add it to server_name; haproxy: add it to the host match).",
+                            escape(&t.host_header)
+                        )
+                    },
                 ),
                 _ => Finding::plain(Code::FederationNotRouted, message),
             };

@@ -52,7 +52,7 @@ impl FallbackReason {
     pub fn describe(self) -> &'static str {
         match self {
             FallbackReason::SrvFailed => {
-                "after the failed SRV lookup, Dendrite, tuwunel and continuwuity connect here instead"
+                "after the failed SRV lookup, the implementations that do not give up (see the verdicts) connect here instead"
             }
             FallbackReason::WellKnownNotForAll => {
                 "the implementations that cannot use this well-known (see the verdicts) resolve the server name without it and connect here"
@@ -697,6 +697,16 @@ fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
                 StepStatus::Error,
                 "no address for the server name: no delegation, go on to SRV (step 4)".to_owned(),
             ),
+            WellKnownState::Failed { index }
+                if matches!(wk.fetches[*index].stop, Some(RedirectStop::Insecure(_))) =>
+            {
+                (
+                    fetch_summary(&wk.fetches[*index]),
+                    StepStatus::Error,
+                    "servers follow this plain-HTTP redirect (delegcheck does not): where they connect is unknown; the steps below are what happens if it yields no delegation"
+                        .into(),
+                )
+            }
             WellKnownState::Failed { index } => (
                 fetch_summary(&wk.fetches[*index]),
                 StepStatus::Error,

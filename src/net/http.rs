@@ -389,6 +389,9 @@ pub async fn fetch(
                 .trim_start_matches('[')
                 .trim_end_matches(']')
                 .to_owned();
+            // Whether the address came from the user's --connect-to table (trusted as given)
+            // rather than from the redirect or DNS.
+            let mut user_given = false;
             if let Ok(ip) = next_host.parse::<IpAddr>() {
                 current_ip = ip;
             } else if let Some(sa) = net
@@ -396,6 +399,7 @@ pub async fn fetch(
                 .by_name(&next_host, next.port_or_known_default().unwrap_or(443))
             {
                 current_ip = sa.ip();
+                user_given = true;
             } else {
                 let ans = net.dns.addrs(&next_host, deadline.step()).await;
                 match ans.addrs().first() {
@@ -414,7 +418,7 @@ pub async fn fetch(
             // A public well-known that redirects into a private network is not followed (no
             // peer outside that network could either); a private deployment may redirect
             // within itself.
-            if super::is_internal(current_ip) && !super::is_internal(ip) {
+            if !user_given && super::is_internal(current_ip) && !super::is_internal(ip) {
                 return done(
                     Some(RedirectStop::Internal(next.to_string(), current_ip)),
                     ex,

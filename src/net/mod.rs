@@ -285,7 +285,8 @@ impl Dialer {
 /// Private (RFC 1918, unique-local), shared (CGNAT), link-local: not reachable from the
 /// public internet. Loopback is not included.
 pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
+    // `::ffff:10.0.0.1` is 10.0.0.1.
+    match ip.to_canonical() {
         IpAddr::V4(v4) => {
             let o = v4.octets();
             v4.is_private() || v4.is_link_local() || (o[0] == 100 && (64..128).contains(&o[1]))
@@ -299,6 +300,7 @@ pub fn is_private(ip: IpAddr) -> bool {
 
 /// Private, loopback or unspecified: inside a network, not on the internet.
 pub fn is_internal(ip: IpAddr) -> bool {
+    let ip = ip.to_canonical();
     is_private(ip) || ip.is_loopback() || ip.is_unspecified()
 }
 

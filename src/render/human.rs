@@ -50,11 +50,11 @@ fn verdict(p: &Palette, r: &Report) -> String {
             .warn
             .style("✓ federation works, with warnings")
             .to_string(),
-        // Every implementation gets through, yet an error stands (an insecure redirect, say).
-        Status::Error if r.everyone_reaches() => {
-            p.err.style("✗ federates, but with errors").to_string()
-        }
-        Status::Error => p.err.style("✗ federation broken").to_string(),
+        // Every (or some) implementation gets through, yet an error stands.
+        Status::Error => match r.failure_kind() {
+            "would not federate" => p.err.style("✗ federation broken").to_string(),
+            kind => p.err.style(format!("✗ {kind}")).to_string(),
+        },
     }
 }
 
@@ -340,6 +340,9 @@ pub fn summary_table(label: &str, rows: &[(String, &Report)], p: &Palette) -> St
             Status::Error if r.everyone_reaches() => {
                 p.err.style(format!("{:<9}", "errors")).to_string()
             }
+            Status::Error if r.failure_kind() == "fails for some implementations" => {
+                p.err.style(format!("{:<9}", "partly")).to_string()
+            }
             Status::Error => p.err.style(format!("{:<9}", "broken")).to_string(),
         };
         let name = crate::sanitize::clip(label, w);
@@ -352,7 +355,7 @@ pub fn summary_table(label: &str, rows: &[(String, &Report)], p: &Palette) -> St
         );
     }
     let ok = rows.iter().filter(|(_, r)| r.ok).count();
-    let _ = writeln!(o, "{} of {} would federate", ok, rows.len());
+    let _ = writeln!(o, "{} of {} pass (no error)", ok, rows.len());
     o
 }
 

@@ -63,8 +63,9 @@ pub fn render(reports: &[Report]) -> (String, State) {
                     super::human::headline(r)
                 ),
                 _ => format!(
-                    "{} would not federate{step}: {}",
+                    "{} {}{step}: {}",
                     clean(&r.server_name),
+                    r.failure_kind(),
                     super::human::headline(r)
                 ),
             }
@@ -80,13 +81,9 @@ pub fn render(reports: &[Report]) -> (String, State) {
             let (broken, warned) = (list(Status::Error), list(Status::Warning));
             let n = reports.len();
             let mut t = if broken.is_empty() {
-                format!("all {n} server names would federate")
+                format!("all {n} server names pass")
             } else {
-                format!(
-                    "{} of {n} would not federate: {}",
-                    broken.len(),
-                    broken.join(", ")
-                )
+                format!("{} of {n} fail: {}", broken.len(), broken.join(", "))
             };
             if !warned.is_empty() {
                 t.push_str(&format!("; with warnings: {}", warned.join(", ")));

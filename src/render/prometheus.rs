@@ -16,7 +16,7 @@ fn label(s: &str) -> String {
 pub const METRICS: &[(&str, &str)] = &[
     (
         "delegcheck_federation_ok",
-        "1 if other homeservers would federate with this server name, else 0.",
+        "1 if the server name passes (no error finding, and a target that passes every check), else 0.",
     ),
     (
         "delegcheck_status",
