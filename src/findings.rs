@@ -413,7 +413,7 @@ catalogue! {
         "The address did not answer at all, which usually means a firewall dropping packets, or an address that is not routed. Peers wait for their connect timeout on each attempt.";
     TcpUnreachable = "tcp-unreachable", Error,
         "Network unreachable",
-        "Check that the address is routed (and, for IPv6, that the host really has it).",
+        "Check that the address is routed (and, for IPv6, that the host really has it); if it is a private address, publish the public one.",
         "The connection could not even be attempted: no route to the address from here. If other servers have the same problem, remove the record.";
     TlsHandshakeFailed = "tls-handshake-failed", Error,
         "The TLS handshake failed",

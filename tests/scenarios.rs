@@ -181,5 +181,6 @@ scenarios!(
     well_known_redirect_internal,
     website_certificate_expired,
     well_known_large_fallback_works,
-    well_known_redirect_to_bad_certificate
+    well_known_redirect_to_bad_certificate,
+    well_known_private_literal
 );

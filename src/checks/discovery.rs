@@ -31,6 +31,24 @@ pub fn judge(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Fin
     for note in &res.capped {
         out.push(Finding::plain(Code::TargetsCapped, note.clone()));
     }
+    // Private addresses named literally (an IP server name or `m.server`); those from DNS
+    // are reported with their host name.
+    for t in res
+        .targets
+        .iter()
+        .filter(|t| t.sni.is_none() && crate::net::is_private(t.ip))
+    {
+        out.push(
+            Finding::plain(
+                Code::DnsPrivateAddress,
+                format!(
+                    "step {} names the private address {}: servers outside your network cannot connect there",
+                    t.step, t.ip
+                ),
+            )
+            .at_step(t.step.clone()),
+        );
+    }
     if res.targets.is_empty() {
         let why = match (res.step, &res.srv_failure, res.srv_unavailable) {
             (_, Some((n, st)), _) => format!("the SRV lookup of {n} failed ({})", st.describe()),
