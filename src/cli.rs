@@ -8,8 +8,8 @@ use clap::{ArgAction, Parser, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Exit status:
-  0  every server name would federate (warnings allowed)
-  1  at least one would not (or has warnings, with --strict)
+  0  every server name passes: no error finding (warnings allowed)
+  1  at least one does not pass (or has warnings, with --strict)
   2  usage error (bad flag, unreadable file or CA file)
   3  the check itself could not run (e.g. no resolver configuration)
   With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
@@ -233,10 +233,13 @@ pub fn man_extra() -> String {
     let mut s = String::new();
     s.push_str(".SH \"EXIT STATUS\"\n");
     for (code, text) in [
-        ("0", "every server name would federate (warnings allowed)"),
+        (
+            "0",
+            "every server name passes: no error finding (warnings allowed)",
+        ),
         (
             "1",
-            "at least one would not federate (or has warnings, with \\-\\-strict)",
+            "at least one does not pass (or has warnings, with \\-\\-strict)",
         ),
         ("2", "usage error: bad flag, unreadable file or CA file"),
         (

@@ -14,7 +14,7 @@ use delegcheck::report::{Report, Status};
 
 /// Exit codes (README, man page).
 mod exits {
-    /// Every server name would federate.
+    /// Every server name passes (no error finding).
     pub const OK: u8 = 0;
     /// At least one would not (or has warnings, with --strict).
     pub const FINDINGS: u8 = 1;
