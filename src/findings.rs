@@ -58,7 +58,7 @@ impl Code {
     /// summaries.
     pub fn consequence_rank(self) -> u8 {
         match self {
-            Code::FederationOn443 => 0,
+            Code::FederationOn443 | Code::DnsNoAnswer => 0,
             // What a broken route or listener also breaks.
             Code::FederationVersionFailed | Code::KeysFailed => 2,
             // Verdicts that sum up the findings before them.
@@ -377,6 +377,10 @@ catalogue! {
         "A host that must be connected to has no A or AAAA record",
         "Add A and/or AAAA records for the host.",
         "Other servers resolve the host with CNAME, AAAA or A lookups. With no address at all they cannot connect.";
+    DnsNoAnswer = "dns-no-answer", Error,
+        "No DNS query was answered: the resolver may be unreachable from here",
+        "Check the resolver this check used (--resolver, or the system's) and the network path to it; then check again.",
+        "Every lookup of this check timed out or was refused, including names that other lookups would answer. That points at the resolver delegcheck asked, or the network between, rather than at the server being checked: the rest of the report describes a check that could not see DNS.";
     DnsLookupFailed = "dns-lookup-failed", Error,
         "An address lookup failed (SERVFAIL, refused or timeout)",
         "Fix the DNS server that answers for this name.",

@@ -645,3 +645,26 @@ async fn a_failing_stdout_is_exit_3_not_a_quiet_end() {
     assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains("cannot write to stdout"), "{stderr}");
 }
+
+#[test]
+fn a_resolver_that_never_answers_is_named_as_the_cause() {
+    // Nothing listens on this loopback port: every lookup fails without an answer.
+    let o = run(bin().args([
+        "--resolver",
+        "127.0.0.1:9",
+        "--timeout",
+        "3s",
+        "--step-timeout",
+        "500ms",
+        "--format",
+        "json",
+        "example.test",
+    ]));
+    assert_eq!(o.code, 1);
+    let r = json(&o.stdout);
+    assert_eq!(
+        r["findings"][0]["code"], "dns-no-answer",
+        "the first finding names the resolver: {}",
+        o.stdout
+    );
+}

@@ -19,12 +19,48 @@ fn q(s: &str) -> String {
 }
 
 /// Every discovery finding.
+/// Every DNS lookup timed out or was refused: the resolver, not the server, is the likely
+/// problem (a SERVFAIL, NXDOMAIN or any answer shows the resolver works).
+fn no_dns_answer(obs: &Observations) -> Option<Finding> {
+    use crate::net::obs::DnsStatus;
+    let statuses: Vec<&DnsStatus> = obs
+        .srv
+        .values()
+        .map(|a| &a.status)
+        .chain(obs.addrs.values().flat_map(|a| {
+            [a.a.as_ref().map(|x| &x.0), a.aaaa.as_ref().map(|x| &x.0)]
+                .into_iter()
+                .flatten()
+        }))
+        .collect();
+    let dead = |s: &&DnsStatus| matches!(s, DnsStatus::Timeout | DnsStatus::Refused);
+    if statuses.len() < 2 || !statuses.iter().all(dead) {
+        return None;
+    }
+    let refused = statuses.iter().all(|s| **s == DnsStatus::Refused);
+    Some(Finding::plain(
+        Code::DnsNoAnswer,
+        format!(
+            "all {} DNS lookups {}: the resolver this check used is likely unreachable or refusing, so the findings below say little about the server",
+            statuses.len(),
+            if refused {
+                "were refused"
+            } else {
+                "timed out or were refused"
+            }
+        ),
+    ))
+}
+
 pub fn judge(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Host::Dns(host) = &name.host {
         if name.port.is_none() {
             well_known_findings(host, obs, res, &mut out);
         }
+    }
+    if let Some(f) = no_dns_answer(obs) {
+        out.push(f);
     }
     srv_findings(name, obs, res, &mut out);
     address_findings(obs, res, &mut out);
