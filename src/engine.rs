@@ -184,9 +184,9 @@ pub async fn check(net: &Net, input: &str) -> Report {
     // The spec's targets and, after a failed SRV lookup, the fallback some implementations
     // take, all at once.
     let all: Vec<_> = res.targets.iter().chain(&res.fallback).cloned().collect();
-    let mut target_obs = checks::target::probe_all(net, &all, deadline).await;
+    let mut target_obs = crate::net::targets::probe_all(net, &all, deadline).await;
     let fallback_obs = target_obs.split_off(res.targets.len());
-    let port_443 = checks::target::probe_port_443(net, &res, &target_obs, deadline).await;
+    let port_443 = crate::net::targets::probe_port_443(net, &res, &target_obs, deadline).await;
     report.timings.targets_ms = ms_since(targets_start);
 
     report

@@ -33,6 +33,16 @@ fn run(c: &mut Command) -> Out {
     }
 }
 
+/// The Nagios plugin API's answer to a check that could not be made: UNKNOWN, exit 3.
+fn assert_nagios_unknown(o: &Out) {
+    assert_eq!(o.code, 3, "{}", o.stdout);
+    assert!(
+        o.stdout.starts_with("DELEGCHECK UNKNOWN - "),
+        "{}",
+        o.stdout
+    );
+}
+
 fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
 }
@@ -96,12 +106,7 @@ fn usage_errors_exit_2_and_3_under_nagios() {
     assert_eq!(o.code, 2);
 
     let o = run(bin().args(["--format", "nagios", "--no-such-flag"]));
-    assert_eq!(o.code, 3);
-    assert!(
-        o.stdout.starts_with("DELEGCHECK UNKNOWN - "),
-        "{}",
-        o.stdout
-    );
+    assert_nagios_unknown(&o);
     let o = run(bin().args([
         "--format",
         "nagios",
@@ -109,12 +114,7 @@ fn usage_errors_exit_2_and_3_under_nagios() {
         "/nonexistent/ca.pem",
         "x.test",
     ]));
-    assert_eq!(o.code, 3);
-    assert!(
-        o.stdout.starts_with("DELEGCHECK UNKNOWN - "),
-        "{}",
-        o.stdout
-    );
+    assert_nagios_unknown(&o);
 }
 
 #[test]
@@ -611,12 +611,7 @@ fn a_check_that_cannot_run_exits_3() {
         "nagios",
         "@alice:example.com",
     ]));
-    assert_eq!(o.code, 3);
-    assert!(
-        o.stdout.starts_with("DELEGCHECK UNKNOWN - "),
-        "{}",
-        o.stdout
-    );
+    assert_nagios_unknown(&o);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

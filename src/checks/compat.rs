@@ -7,7 +7,7 @@ use crate::net::obs::SrvAnswer;
 use crate::report::{CheckName, CheckStatus, Compat, Implementation, TargetReport};
 use crate::server_name::{Host, ServerName};
 
-use super::target::TargetObs;
+use crate::net::targets::TargetObs;
 
 fn c(implementation: Implementation, reachable: Option<bool>, reason: Option<String>) -> Compat {
     Compat {

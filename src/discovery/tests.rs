@@ -363,24 +363,25 @@ fn invalid_or_absent_well_known_falls_back_to_srv_on_the_server_name() {
 
 #[test]
 fn bad_certificate_or_redirect_stop_on_the_well_known_is_no_delegation() {
-    let mut w = World::default().a("example.com", "192.0.2.1").wk(
-        "example.com",
-        200,
-        r#"{"m.server":"m.example.com:443"}"#,
-    );
-    w.wk_cert.insert("example.com".into(), CertVerdict::Expired);
-    let (r, _) = w.resolve("example.com");
-    assert_eq!(r.step, Some("6"));
-    assert!(matches!(r.well_known, WellKnownState::Failed { .. }));
-
-    let mut w = World::default().a("example.com", "192.0.2.1").wk(
-        "example.com",
-        200,
-        r#"{"m.server":"m.example.com:443"}"#,
-    );
-    w.wk_stop.insert("example.com".into(), RedirectStop::Loop);
-    let (r, _) = w.resolve("example.com");
-    assert_eq!(r.step, Some("6"));
+    for (cert, stop) in [
+        (Some(CertVerdict::Expired), None),
+        (None, Some(RedirectStop::Loop)),
+    ] {
+        let mut w = World::default().a("example.com", "192.0.2.1").wk(
+            "example.com",
+            200,
+            r#"{"m.server":"m.example.com:443"}"#,
+        );
+        if let Some(c) = cert {
+            w.wk_cert.insert("example.com".into(), c);
+        }
+        if let Some(s) = stop {
+            w.wk_stop.insert("example.com".into(), s);
+        }
+        let (r, _) = w.resolve("example.com");
+        assert_eq!(r.step, Some("6"));
+        assert!(matches!(r.well_known, WellKnownState::Failed { .. }));
+    }
 }
 
 #[test]

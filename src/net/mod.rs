@@ -6,6 +6,7 @@
 pub mod dns;
 pub mod http;
 pub mod obs;
+pub mod targets;
 pub mod tls;
 
 use std::net::{IpAddr, SocketAddr};
