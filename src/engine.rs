@@ -9,8 +9,9 @@ use futures_util::stream::FuturesUnordered;
 
 use crate::checks;
 use crate::discovery::{self, Observations, Probe, WellKnownObs};
-use crate::net::http::{self, Fetch};
+use crate::net::http;
 use crate::net::{Deadline, Net, ms_since};
+use crate::obs::Fetch;
 use crate::report::{Discovery, Report, SCHEMA_VERSION, Status, Timings};
 use crate::server_name::ServerName;
 
@@ -57,9 +58,9 @@ async fn run_probe(net: &Net, probe: Probe, deadline: Deadline) -> (Probe, Probe
 }
 
 enum ProbeResult {
-    Srv(crate::net::obs::SrvAnswer),
-    Addrs(crate::net::obs::AddrAnswer),
-    WellKnown(crate::net::obs::AddrAnswer, WellKnownObs),
+    Srv(crate::obs::SrvAnswer),
+    Addrs(crate::obs::AddrAnswer),
+    WellKnown(crate::obs::AddrAnswer, WellKnownObs),
 }
 
 /// Runs discovery to completion: re-plans as each probe finishes, so every probe starts as
@@ -166,7 +167,7 @@ pub async fn check(net: &Net, input: &str) -> Report {
     // Some implementations cannot use this (valid) well-known and take the server name's
     // own SRV/8448 path instead: resolve that path too, so their verdict is checked, not
     // guessed.
-    if res.fallback.is_empty() && checks::compat::server_name_path_needed(&name, &obs, &res) {
+    if res.fallback.is_empty() && discovery::followup::server_name_path_needed(&name, &obs, &res) {
         if let crate::server_name::Host::Dns(host) = &name.host {
             let seeded = discovery::ignoring_well_known(&obs, host);
             let (_, alt) = discover_from(net, &name, seeded, deadline).await;
@@ -211,7 +212,7 @@ pub async fn check(net: &Net, input: &str) -> Report {
     report.compatibility =
         checks::compat::verdicts(&name, &obs, &res, &report.targets, &target_obs);
     report.discovery = Discovery {
-        step: res.step.map(str::to_owned),
+        step: res.step,
         delegated_server: res.delegated.as_ref().map(|d| d.to_string()),
         steps: res.trace.clone(),
         targets: res.targets.clone(),

@@ -11,9 +11,12 @@ pub mod cli;
 pub mod discovery;
 pub mod engine;
 pub mod findings;
+pub mod implementations;
+pub mod ip_class;
 #[cfg(feature = "lab")]
 pub mod lab;
 pub mod net;
+pub mod obs;
 pub mod render;
 pub mod report;
 pub mod sanitize;

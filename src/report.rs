@@ -79,11 +79,104 @@ pub enum Status {
     Error,
 }
 
+/// A step of the spec's server-name resolution (server-server API, "Resolving server names"),
+/// written in JSON as its number (`"3.5"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpecStep {
+    /// 1: an IP literal.
+    IpLiteral,
+    /// 2: a host name with an explicit port.
+    ExplicitPort,
+    /// 3: the well-known.
+    WellKnown,
+    /// 3.1: the delegated name is an IP literal.
+    WellKnownIpLiteral,
+    /// 3.2: the delegated name has an explicit port.
+    WellKnownExplicitPort,
+    /// 3.3: `_matrix-fed._tcp` of the delegated name.
+    WellKnownSrv,
+    /// 3.4: the deprecated `_matrix._tcp` of the delegated name.
+    WellKnownLegacySrv,
+    /// 3.5: the delegated name on port 8448.
+    WellKnownDefaultPort,
+    /// 4: `_matrix-fed._tcp` of the server name.
+    Srv,
+    /// 5: the deprecated `_matrix._tcp` of the server name.
+    LegacySrv,
+    /// 6: the server name on port 8448.
+    DefaultPort,
+}
+
+impl SpecStep {
+    /// Every step, in the spec's order.
+    pub const ALL: [SpecStep; 11] = [
+        SpecStep::IpLiteral,
+        SpecStep::ExplicitPort,
+        SpecStep::WellKnown,
+        SpecStep::WellKnownIpLiteral,
+        SpecStep::WellKnownExplicitPort,
+        SpecStep::WellKnownSrv,
+        SpecStep::WellKnownLegacySrv,
+        SpecStep::WellKnownDefaultPort,
+        SpecStep::Srv,
+        SpecStep::LegacySrv,
+        SpecStep::DefaultPort,
+    ];
+
+    /// Its number in the spec.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpecStep::IpLiteral => "1",
+            SpecStep::ExplicitPort => "2",
+            SpecStep::WellKnown => "3",
+            SpecStep::WellKnownIpLiteral => "3.1",
+            SpecStep::WellKnownExplicitPort => "3.2",
+            SpecStep::WellKnownSrv => "3.3",
+            SpecStep::WellKnownLegacySrv => "3.4",
+            SpecStep::WellKnownDefaultPort => "3.5",
+            SpecStep::Srv => "4",
+            SpecStep::LegacySrv => "5",
+            SpecStep::DefaultPort => "6",
+        }
+    }
+
+    /// The step of that number.
+    pub fn from_number(s: &str) -> Option<SpecStep> {
+        SpecStep::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The steps that connect to port 8448 by default (3.5 and 6).
+    pub fn is_default_port(self) -> bool {
+        matches!(self, SpecStep::WellKnownDefaultPort | SpecStep::DefaultPort)
+    }
+}
+
+impl std::fmt::Display for SpecStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SpecStep {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SpecStep {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        SpecStep::from_number(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown spec step {s:?}")))
+    }
+}
+
 /// The resolution trace.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Discovery {
     /// The spec step that decided (`"1"`, `"2"`, `"3.1"` … `"3.5"`, `"4"`, `"5"`, `"6"`), if any.
-    pub step: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub step: Option<SpecStep>,
     /// The delegated server name from the well-known (`m.server`), if one was used.
     pub delegated_server: Option<String>,
     /// What was looked up, in the order it matters, and what it meant.
@@ -108,7 +201,8 @@ pub struct Discovery {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Step {
     /// The spec step this belongs to (`"3"`, `"3.3"`, …), or `null` for diagnostic extras.
-    pub step: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub step: Option<SpecStep>,
     /// What kind of lookup.
     pub kind: StepKind,
     /// What was asked (a URL, a DNS name and type).
@@ -171,7 +265,8 @@ pub struct Target {
     /// The SNI that is sent (`null` for IP literals: no SNI is sent).
     pub sni: Option<String>,
     /// The spec step that produced this target.
-    pub step: String,
+    #[schemars(with = "String")]
+    pub step: SpecStep,
 }
 
 impl Target {
@@ -456,7 +551,8 @@ pub struct Finding {
     /// What to change.
     pub hint: String,
     /// The spec step it concerns, if any.
-    pub step: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub step: Option<SpecStep>,
     /// The target address (`ip:port`) it concerns, if any.
     pub target: Option<String>,
 }
@@ -480,8 +576,8 @@ impl Finding {
     }
 
     /// Attach a spec step.
-    pub fn at_step(mut self, step: impl Into<String>) -> Finding {
-        self.step = Some(step.into());
+    pub fn at_step(mut self, step: SpecStep) -> Finding {
+        self.step = Some(step);
         self
     }
 

@@ -8,8 +8,8 @@ use delegcheck::lab::https::{Behaviour, HostSpec};
 use delegcheck::lab::pki::CertKind;
 use delegcheck::lab::{Lab, LabOptions};
 use delegcheck::net::http::{self, RequestSpec};
-use delegcheck::net::obs::{CertVerdict, ConnectFailure, DnsStatus, RequestFailure};
 use delegcheck::net::{Deadline, Net};
+use delegcheck::obs::{CertVerdict, ConnectFailure, DnsStatus, RequestFailure};
 
 const T: Duration = Duration::from_millis(800);
 
@@ -136,7 +136,7 @@ async fn dns_answers_as_configured() {
     assert_eq!(slow.addrs().len(), 1);
 }
 
-async fn get(net: &Net, addr: &str, tls_name: &str, path: &str) -> delegcheck::net::obs::Exchange {
+async fn get(net: &Net, addr: &str, tls_name: &str, path: &str) -> delegcheck::obs::Exchange {
     let sa: SocketAddr = addr.parse().unwrap();
     let spec = RequestSpec {
         dial_host: None,
@@ -172,10 +172,8 @@ async fn hosts_present_the_configured_certificates() {
         .await
         .unwrap();
     let net = Net::new(lab.config()).unwrap();
-    let verdict =
-        |e: &delegcheck::net::obs::Exchange| e.tls.as_ref().and_then(|t| t.verdict.clone());
-    let chain_len =
-        |e: &delegcheck::net::obs::Exchange| e.tls.as_ref().map_or(0, |t| t.chain.len());
+    let verdict = |e: &delegcheck::obs::Exchange| e.tls.as_ref().and_then(|t| t.verdict.clone());
+    let chain_len = |e: &delegcheck::obs::Exchange| e.tls.as_ref().map_or(0, |t| t.chain.len());
 
     let ok = get(
         &net,

@@ -7,7 +7,7 @@ use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::*;
 
 use crate::findings::Code;
-use crate::net::obs::{CertVerdict, TlsObs};
+use crate::obs::{CertVerdict, TlsObs};
 use crate::report::{CertInfo, Finding, Target};
 use crate::sanitize::{clip, escape};
 
@@ -383,7 +383,7 @@ mod tests {
             host_header: "example.test".into(),
             tls_server_name: "example.test".into(),
             sni: Some("example.test".into()),
-            step: "6".into(),
+            step: crate::report::SpecStep::DefaultPort,
         };
         let tls = |verdict| TlsObs {
             version: None,

@@ -1,13 +1,16 @@
 //! Who can reach you: where Synapse, Dendrite and the conduwuit family depart from the spec
 //! (reference/resolution-spec.md §5), applied to what was observed.
 
-use crate::discovery::well_known::{CONDUWUIT_MAX_BODY, WellKnownError};
+use crate::discovery::well_known::{JsonKind, WellKnownError};
 use crate::discovery::{Observations, Resolution, WellKnownState};
-use crate::net::obs::SrvAnswer;
+use crate::implementations::{
+    Behaviour, CONDUWUIT, CONTINUWUITY, DENDRITE, SYNAPSE, SrvFailure, TUWUNEL,
+};
+use crate::obs::SrvAnswer;
 use crate::report::{CheckName, CheckStatus, Compat, Implementation, TargetReport};
 use crate::server_name::{Host, ServerName};
 
-use crate::net::targets::TargetObs;
+use crate::obs::TargetObs;
 
 fn c(implementation: Implementation, reachable: Option<bool>, reason: Option<String>) -> Compat {
     Compat {
@@ -29,62 +32,72 @@ fn bracketed_v6_without_port(n: &ServerName) -> bool {
     matches!(n.host, Host::V6(_)) && n.port.is_none()
 }
 
-/// Dendrite's HTTP client (Go's default policy) gives up at the 10th redirect, so a chain of
-/// this many redirects or more never reaches the well-known.
-const DENDRITE_REDIRECT_LIMIT: usize = 10;
+/// What one implementation meets: reachable (`Some(true)`), not (`Some(false)`) or not known
+/// here (`None`), and why when it differs from the spec's verdict.
+type Verdict = (Option<bool>, Option<String>);
 
-/// The decisive well-known fetch, when there is one.
-fn decisive_fetch<'a>(
-    name: &ServerName,
+/// What the verdicts are made of, computed once.
+struct Facts<'a> {
+    name: &'a ServerName,
     obs: &'a Observations,
-    res: &Resolution,
-) -> Option<&'a crate::net::http::Fetch> {
-    let index = match &res.well_known {
-        WellKnownState::Valid { index, .. }
-        | WellKnownState::Invalid { index, .. }
-        | WellKnownState::Failed { index } => *index,
-        _ => return None,
-    };
-    match &name.host {
-        Host::Dns(h) => obs.well_known.get(h).and_then(|w| w.fetches.get(index)),
-        _ => None,
+    res: &'a Resolution,
+    targets: &'a [TargetReport],
+    target_obs: &'a [TargetObs],
+    /// A target of the spec's path passes.
+    any_ok: bool,
+    /// A fallback target passes.
+    fallback_ok: bool,
+    /// "port 8448, which works", as the fallback after a failed SRV lookup.
+    fallback_text: String,
+    /// "the server name's own SRV/8448 path, which works", as the path taken without the
+    /// well-known.
+    server_path: String,
+    /// Why the spec's path fails, when it does.
+    spec_fail: &'static str,
+    wk_error: Option<&'a WellKnownError>,
+    wk_fetch: Option<&'a crate::obs::Fetch>,
+    /// The verdict when the well-known redirects to `http://` on another host.
+    unfollowed_http: Option<Verdict>,
+}
+
+impl Facts<'_> {
+    /// The spec's verdict: reachable when a target of the spec's path passes.
+    fn base(&self) -> Verdict {
+        if self.any_ok {
+            (Some(true), None)
+        } else {
+            (Some(false), Some(self.spec_fail.to_owned()))
+        }
+    }
+
+    fn well_known_valid(&self) -> bool {
+        matches!(self.res.well_known, WellKnownState::Valid { .. })
+    }
+
+    fn grammar_invalid(&self) -> bool {
+        matches!(self.wk_error, Some(WellKnownError::Invalid { .. }))
+    }
+
+    /// More redirects before the well-known than `b` follows.
+    fn too_many_redirects_for(&self, b: &Behaviour) -> bool {
+        self.well_known_valid()
+            && self
+                .wk_fetch
+                .is_some_and(|f| f.hops.len() > b.well_known_max_redirects)
+    }
+
+    fn works(&self, ok: bool) -> &'static str {
+        if ok { "works" } else { "does not work" }
     }
 }
 
-/// A valid well-known that some implementations cannot use (more redirects than their limit,
-/// a body over the conduwuit family's limit, duplicate keys that continuwuity rejects): they
-/// resolve the server name without it, a path worth checking too.
-pub fn server_name_path_needed(name: &ServerName, obs: &Observations, res: &Resolution) -> bool {
-    if !matches!(res.well_known, WellKnownState::Valid { .. }) {
-        return false;
-    }
-    let Some(f) = decisive_fetch(name, obs, res) else {
-        return false;
-    };
-    let big = f
-        .last
-        .result
-        .as_ref()
-        .is_ok_and(|r| r.body.len() >= CONDUWUIT_MAX_BODY);
-    f.hops.len() > CONDUWUIT_REDIRECT_LIMIT
-        || big
-        || matches!(
-            crate::discovery::evaluate_fetch(f),
-            Err(Some(WellKnownError::Duplicate(_)))
-        )
-}
-
-/// Most redirects the conduwuit family follows for the well-known.
-const CONDUWUIT_REDIRECT_LIMIT: usize = 4;
-
-/// The verdict per implementation.
-pub fn verdicts(
-    name: &ServerName,
-    obs: &Observations,
-    res: &Resolution,
-    targets: &[TargetReport],
-    target_obs: &[TargetObs],
-) -> Vec<Compat> {
+fn facts<'a>(
+    name: &'a ServerName,
+    obs: &'a Observations,
+    res: &'a Resolution,
+    targets: &'a [TargetReport],
+    target_obs: &'a [TargetObs],
+) -> Facts<'a> {
     let any_ok = targets.iter().any(|t| t.ok && !t.fallback);
     let fallback: Vec<&TargetReport> = targets.iter().filter(|t| t.fallback).collect();
     let fallback_ok = fallback.iter().any(|t| t.ok);
@@ -102,29 +115,12 @@ pub fn verdicts(
     } else {
         format!("the server name's own SRV/8448 path, which does not work{either}")
     };
-    let base = |why_not: &str| {
-        if any_ok {
-            (Some(true), None)
-        } else {
-            (Some(false), Some(why_not.to_owned()))
-        }
-    };
-    let spec_fail = if res.targets.is_empty() {
-        "resolution gives no address"
-    } else {
-        "no target passes every check"
-    };
-    let wk_error = match &res.well_known {
-        WellKnownState::Invalid { error, .. } => Some(error),
-        _ => None,
-    };
-    let wk_fetch = decisive_fetch(name, obs, res);
-    let grammar_invalid = matches!(wk_error, Some(WellKnownError::Invalid { .. }));
+    let wk_fetch = crate::discovery::followup::decisive_well_known(name, obs, res);
     // Every implementation follows a redirect to http:// on another host, which delegcheck
     // does not fetch: where they end up is not known here.
     let unfollowed_http = wk_fetch
         .and_then(|f| match &f.stop {
-            Some(crate::net::http::RedirectStop::Insecure(to)) => Some(to.clone()),
+            Some(crate::obs::RedirectStop::Insecure(to)) => Some(to.clone()),
             _ => None,
         })
         .map(|to| {
@@ -136,11 +132,51 @@ pub fn verdicts(
                 )),
             )
         });
+    Facts {
+        name,
+        obs,
+        res,
+        targets,
+        target_obs,
+        any_ok,
+        fallback_ok,
+        fallback_text,
+        server_path,
+        spec_fail: if res.targets.is_empty() {
+            "resolution gives no address"
+        } else {
+            "no target passes every check"
+        },
+        wk_error: match &res.well_known {
+            WellKnownState::Invalid { error, .. } => Some(error),
+            _ => None,
+        },
+        wk_fetch,
+        unfollowed_http,
+    }
+}
 
-    // Synapse.
-    let synapse = if let Some(v) = unfollowed_http.clone() {
+/// The verdict per implementation.
+pub fn verdicts(
+    name: &ServerName,
+    obs: &Observations,
+    res: &Resolution,
+    targets: &[TargetReport],
+    target_obs: &[TargetObs],
+) -> Vec<Compat> {
+    let f = facts(name, obs, res, targets, target_obs);
+    let (synapse, dendrite, conduwuit) = (synapse(&f), dendrite(&f), conduwuit_family(&f));
+    vec![
+        c(Implementation::Synapse, synapse.0, synapse.1),
+        c(Implementation::Dendrite, dendrite.0, dendrite.1),
+        c(Implementation::Conduwuit, conduwuit.0, conduwuit.1),
+    ]
+}
+
+fn synapse(f: &Facts) -> Verdict {
+    if let Some(v) = f.unfollowed_http.clone() {
         v
-    } else if grammar_invalid {
+    } else if f.grammar_invalid() {
         (
             Some(false),
             Some(
@@ -148,7 +184,12 @@ pub fn verdicts(
                     .to_owned(),
             ),
         )
-    } else if let Some((n, st)) = &res.srv_failure {
+    } else if let Some((n, st)) = f
+        .res
+        .srv_failure
+        .as_ref()
+        .filter(|_| SYNAPSE.srv_failure == SrvFailure::GivesUp)
+    {
         (
             Some(false),
             Some(format!(
@@ -156,36 +197,37 @@ pub fn verdicts(
                 st.describe()
             )),
         )
-    } else if res.srv_unavailable {
+    } else if f.res.srv_unavailable {
         (
             Some(false),
             Some("fails on an SRV target of `.` (no fallback)".to_owned()),
         )
     } else {
-        base(spec_fail)
-    };
+        f.base()
+    }
+}
 
-    // Dendrite.
-    let dendrite = if let Some(v) = unfollowed_http.clone() {
+fn dendrite(f: &Facts) -> Verdict {
+    if let Some(v) = f.unfollowed_http.clone() {
         v
-    } else if grammar_invalid {
+    } else if f.grammar_invalid() {
         (
             Some(false),
             Some("rejects the invalid `m.server` and fails (no fallback)".to_owned()),
         )
-    } else if matches!(res.well_known, WellKnownState::Valid { .. })
-        && wk_fetch.is_some_and(|f| f.hops.len() >= DENDRITE_REDIRECT_LIMIT)
-    {
+    } else if f.too_many_redirects_for(&DENDRITE) {
         (
-            Some(fallback_ok),
+            Some(f.fallback_ok),
             Some(format!(
-                "gives up at the {DENDRITE_REDIRECT_LIMIT}th redirect (Go's default) and falls back to {server_path}"
+                "gives up at the {}th redirect (Go's default) and falls back to {}",
+                DENDRITE.well_known_max_redirects + 1,
+                f.server_path
             )),
         )
     } else if let Some(WellKnownError::MissingServer {
         wrong_case: Some(k),
         ..
-    }) = wk_error
+    }) = f.wk_error
     {
         (
             None,
@@ -193,160 +235,189 @@ pub fn verdicts(
                 "matches `{k}` case-insensitively and delegates, a path delegcheck did not check"
             )),
         )
-    } else if let Some((n, _)) = &res.srv_failure {
+    } else if let Some((n, _)) = f
+        .res
+        .srv_failure
+        .as_ref()
+        .filter(|_| DENDRITE.srv_failure == SrvFailure::FallsBack)
+    {
         (
-            Some(fallback_ok),
+            Some(f.fallback_ok),
             Some(format!(
-                "when the SRV lookup of {n} fails, falls back to {fallback_text}"
+                "when the SRV lookup of {n} fails, falls back to {}",
+                f.fallback_text
             )),
         )
-    } else if res.srv_unavailable {
+    } else if f.res.srv_unavailable {
         (
             Some(false),
             Some("dials an empty host for an SRV target of `.`".to_owned()),
         )
     } else {
-        base(spec_fail)
-    };
+        f.base()
+    }
+}
 
-    // conduwuit, tuwunel, continuwuity.
-    let first_srv_fails = res.srv.as_ref().and_then(|u| {
-        let answer: &SrvAnswer = obs.srv.get(&u.name)?;
-        let first = answer.records.first()?;
-        let ok_here = targets
-            .iter()
-            .zip(target_obs)
-            .filter(|(_, o)| {
-                o.target.hostname.eq_ignore_ascii_case(&first.target) && o.target.port == first.port
-            })
-            .any(|(t, _)| t.ok);
-        (answer.records.len() > 1 && !ok_here).then(|| first.target.clone())
-    });
-    let main = || targets.iter().filter(|t| !t.fallback);
-    let host_port_broken = main().any(|t| {
-        t.ok && t
-            .checks
-            .iter()
-            .any(|c| c.name == CheckName::HostPort && c.status != CheckStatus::Pass)
-    }) && !main().any(|t| {
-        t.ok && !t
-            .checks
-            .iter()
-            .any(|c| c.name == CheckName::HostPort && c.status != CheckStatus::Pass)
-    });
-    let big_body = wk_fetch
-        .and_then(|f| f.last.result.as_ref().ok())
-        .is_some_and(|r| {
-            r.body.len() >= CONDUWUIT_MAX_BODY
-                && r.body.len() < crate::discovery::well_known::MAX_BODY
-        });
-    let conduwuit = if let Some(v) = unfollowed_http {
-        v
-    } else if bracketed_v6_without_port(name)
-        || res
+/// conduwuit, tuwunel and continuwuity: first what the well-known does to them, then DNS and
+/// the targets.
+fn conduwuit_family(f: &Facts) -> Verdict {
+    if let Some(v) = f.unfollowed_http.clone() {
+        return v;
+    }
+    conduwuit_well_known(f)
+        .or_else(|| conduwuit_targets(f))
+        .unwrap_or_else(|| f.base())
+}
+
+fn conduwuit_well_known(f: &Facts) -> Option<Verdict> {
+    let limit = CONDUWUIT.well_known_body_limit;
+    let big_body = f
+        .wk_fetch
+        .and_then(|w| w.last.result.as_ref().ok())
+        .is_some_and(|r| r.body.len() >= limit && r.body.len() < SYNAPSE.well_known_body_limit);
+    if bracketed_v6_without_port(f.name)
+        || f.res
             .delegated
             .as_ref()
             .is_some_and(bracketed_v6_without_port)
     {
-        (
+        Some((
             Some(false),
             Some("mis-parses a bracketed IPv6 literal without a port".to_owned()),
-        )
-    } else if matches!(wk_error, Some(WellKnownError::Status(s)) if (201..300).contains(s)) {
-        (
+        ))
+    } else if CONDUWUIT.well_known_any_2xx
+        && matches!(f.wk_error, Some(WellKnownError::Status(s)) if (201..300).contains(s))
+    {
+        Some((
             None,
             Some(
                 "accepts any 2xx well-known and delegates, a path delegcheck did not check"
                     .to_owned(),
             ),
-        )
-    } else if matches!(res.well_known, WellKnownState::Valid { .. }) && big_body {
-        (
-            Some(fallback_ok),
+        ))
+    } else if f.well_known_valid() && big_body {
+        Some((
+            Some(f.fallback_ok),
             Some(format!(
-                "ignores a well-known of {CONDUWUIT_MAX_BODY} bytes or more and falls back to {server_path}"
+                "ignores a well-known of {limit} bytes or more and falls back to {}",
+                f.server_path
             )),
-        )
-    } else if matches!(res.well_known, WellKnownState::Valid { .. })
-        && wk_fetch.is_some_and(|f| f.hops.len() > CONDUWUIT_REDIRECT_LIMIT)
-    {
-        (
-            Some(fallback_ok),
+        ))
+    } else if f.too_many_redirects_for(&CONDUWUIT) {
+        Some((
+            Some(f.fallback_ok),
             Some(format!(
-                "follows at most {CONDUWUIT_REDIRECT_LIMIT} redirects, so it never sees the well-known and falls back to {server_path}"
+                "follows at most {} redirects, so it never sees the well-known and falls back to {}",
+                CONDUWUIT.well_known_max_redirects, f.server_path
             )),
-        )
-    } else if let Some(t) = first_srv_fails {
-        (
+        ))
+    } else {
+        None
+    }
+}
+
+fn conduwuit_targets(f: &Facts) -> Option<Verdict> {
+    if let Some(t) = first_srv_record_fails(f) {
+        Some((
             Some(false),
             Some(format!(
                 "uses only the first SRV record ({t}), which does not work"
             )),
-        )
-    } else if wk_fetch.is_some_and(|f| {
+        ))
+    } else if f.wk_fetch.is_some_and(|w| {
         matches!(
-            crate::discovery::evaluate_fetch(f),
+            crate::discovery::evaluate_fetch(w),
             Err(Some(WellKnownError::Duplicate(_)))
         )
     }) {
-        (
-            if any_ok == fallback_ok {
-                Some(any_ok)
-            } else {
-                None
-            },
+        Some((
+            (f.any_ok == f.fallback_ok).then_some(f.any_ok),
             Some(format!(
-                "conduwuit and tuwunel take the last `m.server` ({}); continuwuity rejects the file and falls back to {server_path}",
-                if any_ok { "works" } else { "does not work" }
+                "conduwuit and tuwunel take the last `m.server` ({}); continuwuity rejects the file and falls back to {}",
+                f.works(f.any_ok),
+                f.server_path
             )),
-        )
-    } else if host_port_broken {
-        (Some(false), Some("sends the port in the Host header (`name:port`), which the reverse proxy does not route".to_owned()))
-    } else if let Some((n, st)) = &res.srv_failure {
-        // resolution-spec §5, D17: on a timeout conduwuit and tuwunel give up; on SERVFAIL or
-        // REFUSED tuwunel falls back (conduwuit's handling is not verified); continuwuity
-        // always falls back.
-        let who_falls_back = if *st == crate::net::obs::DnsStatus::Timeout {
-            "only continuwuity falls back"
-        } else {
-            "tuwunel and continuwuity fall back (conduwuit may give up)"
-        };
-        (
-            if fallback_ok { None } else { Some(false) },
+        ))
+    } else if CONDUWUIT.host_header_with_port && host_port_broken(f) {
+        Some((Some(false), Some("sends the port in the Host header (`name:port`), which the reverse proxy does not route".to_owned())))
+    } else if let Some((n, st)) = &f.res.srv_failure {
+        Some((
+            if f.fallback_ok { None } else { Some(false) },
             Some(format!(
-                "when the SRV lookup of {n} fails ({}), {who_falls_back}, to {fallback_text}",
-                st.describe()
+                "when the SRV lookup of {n} fails ({}), {}, to {}",
+                st.describe(),
+                who_falls_back_after_srv_failure(st),
+                f.fallback_text
             )),
-        )
-    } else if let Some(
-        e @ (WellKnownError::Invalid { .. }
-        | WellKnownError::Empty
-        | WellKnownError::NotObject("an array")),
-    ) = wk_error
-    {
-        // The family splits (resolution-spec §5, D6, D7, D10, D11): conduwuit and tuwunel fall
-        // back, which is the path checked here; continuwuity takes the value as it is.
-        let continuwuity = match e {
-            WellKnownError::NotObject(_) => {
-                "accepts a top-level array and delegates to its first entry"
-            }
-            WellKnownError::Empty => "breaks on the empty `m.server`",
-            _ => "uses the invalid `m.server` verbatim",
-        };
-        (
-            if any_ok { None } else { Some(false) },
-            Some(format!(
-                "conduwuit and tuwunel ignore the well-known and fall back to SRV/8448 on the server name, which {}; continuwuity {continuwuity}",
-                if any_ok { "works" } else { "does not work" }
-            )),
-        )
+        ))
     } else {
-        base(spec_fail)
-    };
+        conduwuit_invalid_well_known(f)
+    }
+}
 
-    vec![
-        c(Implementation::Synapse, synapse.0, synapse.1),
-        c(Implementation::Dendrite, dendrite.0, dendrite.1),
-        c(Implementation::Conduwuit, conduwuit.0, conduwuit.1),
-    ]
+/// Which members of the family fall back after a failed SRV lookup (the table's
+/// `srv_failure`).
+fn who_falls_back_after_srv_failure(st: &crate::obs::DnsStatus) -> &'static str {
+    let timeout = *st == crate::obs::DnsStatus::Timeout;
+    let falls_back = |b: &Behaviour| match b.srv_failure {
+        SrvFailure::FallsBack => true,
+        SrvFailure::TimeoutGivesUp | SrvFailure::TimeoutGivesUpServfailUnverified => !timeout,
+        SrvFailure::GivesUp => false,
+    };
+    debug_assert!(falls_back(&CONTINUWUITY) && falls_back(&TUWUNEL) != timeout);
+    if timeout {
+        "only continuwuity falls back"
+    } else {
+        "tuwunel and continuwuity fall back (conduwuit may give up)"
+    }
+}
+
+/// The family splits on a broken well-known (D6, D7, D10, D11): conduwuit and tuwunel fall
+/// back, which is the path checked here; continuwuity takes the value as it is.
+fn conduwuit_invalid_well_known(f: &Facts) -> Option<Verdict> {
+    let continuwuity = match f.wk_error? {
+        WellKnownError::NotObject(JsonKind::Array) => {
+            "accepts a top-level array and delegates to its first entry"
+        }
+        WellKnownError::Empty => "breaks on the empty `m.server`",
+        WellKnownError::Invalid { .. } => "uses the invalid `m.server` verbatim",
+        _ => return None,
+    };
+    Some((
+        if f.any_ok { None } else { Some(false) },
+        Some(format!(
+            "conduwuit and tuwunel ignore the well-known and fall back to SRV/8448 on the server name, which {}; continuwuity {continuwuity}",
+            f.works(f.any_ok)
+        )),
+    ))
+}
+
+/// The first SRV record in answer order, when the family would use only it and it fails.
+fn first_srv_record_fails(f: &Facts) -> Option<String> {
+    if !CONDUWUIT.srv_first_record_only {
+        return None;
+    }
+    let u = f.res.srv.as_ref()?;
+    let answer: &SrvAnswer = f.obs.srv.get(&u.name)?;
+    let first = answer.records.first()?;
+    let ok_here = f
+        .targets
+        .iter()
+        .zip(f.target_obs)
+        .filter(|(_, o)| {
+            o.target.hostname.eq_ignore_ascii_case(&first.target) && o.target.port == first.port
+        })
+        .any(|(t, _)| t.ok);
+    (answer.records.len() > 1 && !ok_here).then(|| first.target.clone())
+}
+
+/// Every passing target of the spec's path fails with `Host: name:port`.
+fn host_port_broken(f: &Facts) -> bool {
+    let main = || f.targets.iter().filter(|t| !t.fallback);
+    let host_port_fails = |t: &TargetReport| {
+        t.checks
+            .iter()
+            .any(|c| c.name == CheckName::HostPort && c.status != CheckStatus::Pass)
+    };
+    main().any(|t| t.ok && host_port_fails(t)) && !main().any(|t| t.ok && !host_port_fails(t))
 }

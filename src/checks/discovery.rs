@@ -2,15 +2,18 @@
 
 use std::net::IpAddr;
 
-use crate::discovery::well_known::{self, CONDUWUIT_MAX_BODY, WellKnownError};
+use crate::discovery::well_known::{self, WellKnownError};
 use crate::discovery::{
     Observations, Resolution, WellKnownState, decisive_fetch, evaluate_fetch, fetch_summary,
     srv_fed, srv_legacy, verdict_text, well_known_url,
 };
 use crate::findings::Code;
-use crate::net::http::{Fetch, RedirectStop};
-use crate::net::obs::{ConnectFailure, RequestFailure};
-use crate::report::{CacheInfo, FetchOutcome, Finding, Redirect, WellKnownFetch, WellKnownInfo};
+use crate::implementations::{self, CONDUWUIT, CONTINUWUITY, DENDRITE};
+use crate::obs::{ConnectFailure, RequestFailure};
+use crate::obs::{Fetch, RedirectStop};
+use crate::report::{
+    CacheInfo, FetchOutcome, Finding, Redirect, SpecStep, WellKnownFetch, WellKnownInfo,
+};
 use crate::sanitize::{clip, escape, excerpt};
 use crate::server_name::{Host, NameProblem, ServerName};
 
@@ -22,7 +25,7 @@ fn q(s: &str) -> String {
 /// Every DNS lookup timed out or was refused: the resolver, not the server, is the likely
 /// problem (a SERVFAIL, NXDOMAIN or any answer shows the resolver works).
 fn no_dns_answer(obs: &Observations) -> Option<Finding> {
-    use crate::net::obs::DnsStatus;
+    use crate::obs::DnsStatus;
     let statuses: Vec<&DnsStatus> = obs
         .srv
         .values()
@@ -72,7 +75,7 @@ pub fn judge(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Fin
     for t in res
         .targets
         .iter()
-        .filter(|t| t.sni.is_none() && crate::net::is_private(t.ip))
+        .filter(|t| t.sni.is_none() && crate::ip_class::is_private(t.ip))
     {
         out.push(
             Finding::plain(
@@ -101,7 +104,7 @@ pub fn judge(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Fin
                 Code::NoTargets,
                 format!("resolution gives nowhere to connect: {why}"),
             )
-            .at_step(res.step.unwrap_or("3")),
+            .at_step(res.step.unwrap_or(SpecStep::WellKnown)),
         );
     }
     out
@@ -121,14 +124,14 @@ fn well_known_findings(host: &str, obs: &Observations, res: &Resolution, out: &m
                         Code::WellKnownUnreachable,
                         format!("{host} could not be resolved ({}), so the well-known could not be fetched", st.describe()),
                     )
-                    .at_step("3"),
+                    .at_step(SpecStep::WellKnown),
                 );
             }
         }
         WellKnownState::Failed { index } => failed_fetch(host, &url, &wk.fetches[*index], out),
         WellKnownState::Invalid { index, error } => {
             let f = &wk.fetches[*index];
-            out.push(invalid(host, &url, f, error).at_step("3"));
+            out.push(invalid(host, &url, f, error).at_step(SpecStep::WellKnown));
             // Synapse caches a well-formed file with a bad `m.server` as a success (24 h, or
             // what Cache-Control says), not as a failure (resolution-spec §2.3, D7).
             let cached_as_success = matches!(
@@ -141,7 +144,7 @@ fn well_known_findings(host: &str, obs: &Observations, res: &Resolution, out: &m
             let f = &wk.fetches[*index];
             if let Err(Some(e @ WellKnownError::Duplicate(_))) = crate::discovery::evaluate_fetch(f)
             {
-                out.push(invalid(host, &url, f, &e).at_step("3"));
+                out.push(invalid(host, &url, f, &e).at_step(SpecStep::WellKnown));
             }
             extra_fetch_findings(host, f, out, true);
             if let Host::Dns(d) = &ok.server.host {
@@ -151,7 +154,7 @@ fn well_known_findings(host: &str, obs: &Observations, res: &Resolution, out: &m
                             Code::WellKnownServerTrailingDot,
                             format!("`m.server` is `{}`", q(&ok.raw)),
                         )
-                        .at_step("3"),
+                        .at_step(SpecStep::WellKnown),
                     );
                 }
             }
@@ -172,7 +175,7 @@ fn well_known_findings(host: &str, obs: &Observations, res: &Resolution, out: &m
                     q(to)
                 ),
             )
-            .at_step("3"),
+            .at_step(SpecStep::WellKnown),
         );
     }
     split_brain(host, &wk.fetches, out);
@@ -182,12 +185,15 @@ fn failed_fetch(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding>) {
     failed_fetch_findings(host, url, f, out);
     // An unfollowed redirect to http:// is not a failure for homeservers: they follow it.
     if !matches!(f.stop, Some(RedirectStop::Insecure(_))) {
-        out.push(Finding::plain(Code::WellKnownCache, FAILURE_CACHED).at_step("3"));
+        out.push(
+            Finding::plain(Code::WellKnownCache, implementations::failure_cached())
+                .at_step(SpecStep::WellKnown),
+        );
     }
 }
 
 fn failed_fetch_findings(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding>) {
-    let at = "3";
+    let at = SpecStep::WellKnown;
     if let Some(stop) = &f.stop {
         let (code, msg) = match stop {
             RedirectStop::Loop => (
@@ -448,27 +454,29 @@ fn extra_fetch_findings(host: &str, f: &Fetch, out: &mut Vec<Finding>, valid: bo
             .map(|u| q(&u))
             .collect::<Vec<_>>()
             .join(" → ");
-        let code = if f.hops.len() >= 10 {
+        let code = if f.hops.len() > DENDRITE.well_known_max_redirects {
             Code::WellKnownRedirectTooLong
-        } else if f.hops.len() > 4 {
+        } else if f.hops.len() > implementations::fewest_redirects() {
             Code::WellKnownRedirectLong
         } else {
             Code::WellKnownRedirect
         };
         out.push(
-            Finding::plain(code, format!("{} redirect(s): {chain}", f.hops.len())).at_step("3"),
+            Finding::plain(code, format!("{} redirect(s): {chain}", f.hops.len()))
+                .at_step(SpecStep::WellKnown),
         );
     }
 
     let Ok(resp) = &f.last.result else { return };
     if valid {
-        if resp.body.len() >= CONDUWUIT_MAX_BODY {
+        let limit = CONDUWUIT.well_known_body_limit;
+        if resp.body.len() >= limit {
             out.push(
                 Finding::plain(
                     Code::WellKnownLarge,
-                    format!("the well-known is {} bytes; conduwuit-family servers ignore bodies of {CONDUWUIT_MAX_BODY} bytes or more", resp.body.len()),
+                    format!("the well-known is {} bytes; conduwuit-family servers ignore bodies of {limit} bytes or more", resp.body.len()),
                 )
-                .at_step("3"),
+                .at_step(SpecStep::WellKnown),
             );
         }
         let ct = resp.header("content-type").unwrap_or("");
@@ -482,20 +490,11 @@ fn extra_fetch_findings(host: &str, f: &Fetch, out: &mut Vec<Finding>, valid: bo
                         format!("the well-known is served as `{}` (it works: servers parse it as JSON anyway)", q(ct))
                     },
                 )
-                .at_step("3"),
+                .at_step(SpecStep::WellKnown),
             );
         }
     }
     if let Some(c) = cache_info(resp, valid) {
-        let hours = |s: u64| {
-            if s % 3600 == 0 {
-                format!("{} h", s / 3600)
-            } else if s >= 3600 {
-                format!("{:.1} h", s as f64 / 3600.0)
-            } else {
-                format!("{} min", s.div_ceil(60))
-            }
-        };
         let asked = match (&c.cache_control, c.requested_seconds) {
             (Some(cc), _) => format!("Cache-Control `{}`", q(cc)),
             (None, Some(_)) => "an Expires header".to_owned(),
@@ -503,21 +502,21 @@ fn extra_fetch_findings(host: &str, f: &Fetch, out: &mut Vec<Finding>, valid: bo
         };
         let msg = if valid {
             format!(
-                "with {asked}, Synapse servers cache this answer for {}: a change made now reaches them within that time (conduwuit-family 18-36 h, continuwuity 24 h, Dendrite until it fails)",
-                hours(c.synapse_seconds)
+                "with {asked}, Synapse servers cache this answer for {}: a change made now reaches them within that time (conduwuit-family {}, continuwuity {}, Dendrite {})",
+                implementations::lifetime(c.synapse_seconds),
+                implementations::kept(CONDUWUIT.cache),
+                implementations::kept(CONTINUWUITY.cache),
+                implementations::kept(DENDRITE.cache),
             )
         } else {
-            FAILURE_CACHED.to_owned()
+            implementations::failure_cached()
         };
-        out.push(Finding::plain(Code::WellKnownCache, msg).at_step("3"));
+        out.push(Finding::plain(Code::WellKnownCache, msg).at_step(SpecStep::WellKnown));
     }
 }
 
-/// How long a failed well-known lookup is remembered (resolution-spec §5, D21).
-const FAILURE_CACHED: &str = "remote servers remember this failed lookup: Synapse for about 1 h (2 min if it saw a valid answer recently), conduwuit-family servers for 18-36 h; a well-known added or fixed now reaches them only after that";
-
 /// How long remote servers keep a response (`None` when there was no response worth caching).
-fn cache_info(resp: &crate::net::obs::HttpResponse, valid: bool) -> Option<CacheInfo> {
+fn cache_info(resp: &crate::obs::HttpResponse, valid: bool) -> Option<CacheInfo> {
     let cc = resp.header("cache-control").map(str::to_owned);
     let expires = resp.header("expires").map(str::to_owned);
     let expires_in = match (&expires, resp.header("date")) {
@@ -532,7 +531,11 @@ fn cache_info(resp: &crate::net::obs::HttpResponse, valid: bool) -> Option<Cache
         cache_control: cc,
         expires,
         requested_seconds: requested,
-        synapse_seconds: if valid { used } else { 3600 },
+        synapse_seconds: if valid {
+            used
+        } else {
+            implementations::synapse_failure_lifetime()
+        },
     })
 }
 
@@ -543,28 +546,14 @@ fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
+/// Parses an HTTP date in any of the three formats RFC 9110 §5.6.7 asks recipients to accept
+/// (IMF-fixdate, RFC 850, asctime) to Unix seconds.
 pub fn parse_http_date(s: &str) -> Option<i64> {
-    let parts: Vec<&str> = s.split_whitespace().collect();
-    let [_, day, mon, year, time, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    let day: i64 = day.parse().ok()?;
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| m == mon)? as i64
-        + 1;
-    let year: i64 = year.parse().ok()?;
-    let t: Vec<i64> = time
-        .split(':')
-        .map(|x| x.parse().ok())
-        .collect::<Option<_>>()?;
-    let [h, m, sec] = t.as_slice() else {
-        return None;
-    };
-    Some(crate::time::days_from_civil(year, month, day) * 86400 + h * 3600 + m * 60 + sec)
+    let t = httpdate::parse_http_date(s.trim()).ok()?;
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).ok(),
+        Err(e) => i64::try_from(e.duration().as_secs()).ok().map(|s| -s),
+    }
 }
 
 fn split_brain(host: &str, fetches: &[Fetch], out: &mut Vec<Finding>) {
@@ -598,7 +587,7 @@ fn split_brain(host: &str, fetches: &[Fetch], out: &mut Vec<Finding>) {
             Code::WellKnownSplitBrain,
             format!("the addresses of {host} answer the well-known differently: {all}"),
         )
-        .at_step("3"),
+        .at_step(SpecStep::WellKnown),
     );
 }
 
@@ -612,7 +601,7 @@ fn srv_findings(name: &ServerName, obs: &Observations, res: &Resolution, out: &m
                     st.describe()
                 ),
             )
-            .at_step(res.step.unwrap_or("4")),
+            .at_step(res.step.unwrap_or(SpecStep::Srv)),
         );
     }
     if let Some(used) = &res.srv {
@@ -707,7 +696,7 @@ fn srv_findings(name: &ServerName, obs: &Observations, res: &Resolution, out: &m
         // _matrix-fed and _matrix both present but different.
         let host = used.name.split_once("._tcp.").map(|(_, h)| h).unwrap_or("");
         if let (Some(f), Some(l)) = (obs.srv.get(&srv_fed(host)), obs.srv.get(&srv_legacy(host))) {
-            let key = |a: &crate::net::obs::SrvAnswer| {
+            let key = |a: &crate::obs::SrvAnswer| {
                 let mut v: Vec<(u16, String)> = a
                     .records
                     .iter()
@@ -846,7 +835,7 @@ fn address_findings(obs: &Observations, res: &Resolution, out: &mut Vec<Finding>
         let private: Vec<String> = a
             .addrs()
             .into_iter()
-            .filter(|ip| crate::net::is_private(*ip))
+            .filter(|ip| crate::ip_class::is_private(*ip))
             .map(|ip| ip.to_string())
             .collect();
         if !private.is_empty() {
@@ -961,7 +950,7 @@ mod tests {
             "fd12::1",
             "fe80::1",
         ] {
-            assert!(crate::net::is_private(ip.parse().unwrap()), "{ip}");
+            assert!(crate::ip_class::is_private(ip.parse().unwrap()), "{ip}");
         }
         for ip in [
             "203.0.113.7",
@@ -971,7 +960,7 @@ mod tests {
             "127.0.0.1",
             "::1",
         ] {
-            assert!(!crate::net::is_private(ip.parse().unwrap()), "{ip}");
+            assert!(!crate::ip_class::is_private(ip.parse().unwrap()), "{ip}");
         }
     }
 

@@ -1,7 +1,7 @@
 //! Findings about the server name itself.
 
 use crate::findings::Code;
-use crate::report::Finding;
+use crate::report::{Finding, SpecStep};
 use crate::sanitize::{clip, escape};
 use crate::server_name::{NameError, NameLint, NameProblem, ServerName};
 
@@ -64,7 +64,7 @@ pub fn lints(name: &ServerName) -> Vec<Finding> {
                 Code::NameIpLiteral,
                 format!("`{name}` is an IP literal: servers connect to it directly (step 1), with no delegation"),
             )
-            .at_step("1"),
+            .at_step(SpecStep::IpLiteral),
         );
     } else if let Some(port) = name.port {
         out.push(
@@ -72,7 +72,7 @@ pub fn lints(name: &ServerName) -> Vec<Finding> {
                 Code::NameExplicitPort,
                 format!("`{name}` has port {port}: servers connect to {}:{port} directly (step 2); well-known and SRV are never consulted", name.host),
             )
-            .at_step("2"),
+            .at_step(SpecStep::ExplicitPort),
         );
     }
     out

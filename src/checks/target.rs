@@ -6,11 +6,12 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::discovery::Resolution;
+use crate::discovery::followup::{conduwuit_host, matrix_error};
 use crate::findings::{Code, Severity};
-use crate::net::obs::{ConnectFailure, Exchange, HttpResponse, RequestFailure};
-use crate::net::targets::{KEYS_PATH, TargetObs, VERSION_PATH, conduwuit_host, matrix_error};
+use crate::obs::{ConnectFailure, Exchange, HttpResponse, RequestFailure};
+use crate::obs::{KEYS_PATH, TargetObs, VERSION_PATH};
 use crate::report::{
-    Check, CheckName, CheckStatus, Family, Finding, ServerSoftware, TargetReport, TlsInfo,
+    Check, CheckName, CheckStatus, Family, Finding, ServerSoftware, SpecStep, TargetReport, TlsInfo,
 };
 use crate::sanitize::{clip, escape, excerpt};
 use crate::server_name::ServerName;
@@ -494,10 +495,10 @@ pub fn judge_all(
                 .is_some_and(|c| c.status == CheckStatus::Fail)
         });
         let hint = match (res.step, all_tcp_failed, &res.delegated) {
-            (Some("3.5"), true, Some(d)) => format!(
+            (Some(SpecStep::WellKnownDefaultPort), true, Some(d)) => format!(
                 "`m.server` has no port, so servers connect to {d} on port 8448, which does not answer. If federation is served on 443 (the usual reverse-proxy setup), write `\"m.server\": \"{d}:443\"`; otherwise open port 8448."
             ),
-            (Some("6"), true, _) => format!(
+            (Some(SpecStep::DefaultPort), true, _) => format!(
                 "Without delegation servers connect to {name} on port 8448, which does not answer. Open 8448, or delegate with a well-known (`{{\"m.server\": \"host:443\"}}` at https://{name}/.well-known/matrix/server)."
             ),
             _ => Code::NoWorkingTarget.hint().to_owned(),
@@ -536,7 +537,7 @@ pub fn judge_port_443(
     let addr = std::net::SocketAddr::new(e.ip, 443);
     let software = escape(&clip(&software, 60));
     let (message, hint) = match (&res.delegated, res.step) {
-        (Some(d), Some("3.5")) => {
+        (Some(d), Some(SpecStep::WellKnownDefaultPort)) => {
             let host = d.host_string();
             (
                 format!(
@@ -556,7 +557,10 @@ pub fn judge_port_443(
             ),
         ),
     };
-    Some(Finding::new(Code::FederationOn443, message, hint).at_step(res.step.unwrap_or("6")))
+    Some(
+        Finding::new(Code::FederationOn443, message, hint)
+            .at_step(res.step.unwrap_or(SpecStep::DefaultPort)),
+    )
 }
 
 /// Judges the fallback targets (see [`Resolution::fallback`]) one by one. They take no part

@@ -7,15 +7,17 @@
 //! ([`crate::engine`]) runs the probes, feeds the observations back and calls it again. The same
 //! observations always give the same resolution, so the algorithm is tested with no network.
 
+pub mod followup;
 pub mod well_known;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::net::http::{Fetch, RedirectStop};
-use crate::net::obs::{AddrAnswer, CertVerdict, DnsStatus, RequestFailure, SrvAnswer, SrvRecord};
-use crate::report::{Step, StepKind, StepStatus, Target};
+use crate::obs::{
+    AddrAnswer, CertVerdict, DnsStatus, Fetch, RedirectStop, RequestFailure, SrvAnswer, SrvRecord,
+};
+use crate::report::{SpecStep, Step, StepKind, StepStatus, Target};
 use crate::sanitize::clip;
 use crate::server_name::{DEFAULT_PORT, Host, ServerName};
 use well_known::{WellKnownError, WellKnownOk};
@@ -131,7 +133,7 @@ pub struct SrvUse {
     /// It is the deprecated `_matrix._tcp`.
     pub legacy: bool,
     /// The spec step.
-    pub step: &'static str,
+    pub step: SpecStep,
     /// Records in the order a homeserver would try them.
     pub ordered: Vec<SrvRecord>,
 }
@@ -144,7 +146,7 @@ pub struct HostUse {
     /// Port to connect to.
     pub port: u16,
     /// Spec step.
-    pub step: &'static str,
+    pub step: SpecStep,
     /// It came from an SRV record.
     pub srv_target: bool,
 }
@@ -153,7 +155,7 @@ pub struct HostUse {
 #[derive(Debug, Clone)]
 pub struct Resolution {
     /// The decisive step (`None` when the name was never resolvable).
-    pub step: Option<&'static str>,
+    pub step: Option<SpecStep>,
     /// The delegated server name, when a valid well-known delegates.
     pub delegated: Option<ServerName>,
     /// What the well-known step concluded.
@@ -339,7 +341,7 @@ fn run(name: &ServerName, cx: &mut Cx, res: &mut Resolution) {
         // Step 1: IP literal.
         (Host::V4(_) | Host::V6(_), port) => {
             let ip = name.host.ip().expect("literal");
-            res.step = Some("1");
+            res.step = Some(SpecStep::IpLiteral);
             res.targets.push(Target {
                 ip,
                 port: port.unwrap_or(DEFAULT_PORT),
@@ -347,13 +349,22 @@ fn run(name: &ServerName, cx: &mut Cx, res: &mut Resolution) {
                 host_header: server_name,
                 tls_server_name: ip.to_string(),
                 sni: None,
-                step: "1".into(),
+                step: SpecStep::IpLiteral,
             });
         }
         // Step 2: explicit port.
         (Host::Dns(host), Some(port)) => {
-            res.step = Some("2");
-            add_host(cx, res, host, port, "2", false, &server_name, host);
+            res.step = Some(SpecStep::ExplicitPort);
+            add_host(
+                cx,
+                res,
+                host,
+                port,
+                SpecStep::ExplicitPort,
+                false,
+                &server_name,
+                host,
+            );
         }
         // Step 3: well-known, then 4-6.
         (Host::Dns(host), None) => {
@@ -394,7 +405,13 @@ fn run(name: &ServerName, cx: &mut Cx, res: &mut Resolution) {
                 res.delegated = Some(d.clone());
                 delegated(cx, res, &d);
             } else {
-                srv_path(cx, res, host, ["4", "5", "6"], host);
+                srv_path(
+                    cx,
+                    res,
+                    host,
+                    [SpecStep::Srv, SpecStep::LegacySrv, SpecStep::DefaultPort],
+                    host,
+                );
             }
         }
     }
@@ -406,7 +423,7 @@ fn delegated(cx: &mut Cx, res: &mut Resolution, d: &ServerName) {
     match (&d.host, d.port) {
         (Host::V4(_) | Host::V6(_), port) => {
             let ip = d.host.ip().expect("literal");
-            res.step = Some("3.1");
+            res.step = Some(SpecStep::WellKnownIpLiteral);
             res.targets.push(Target {
                 ip,
                 port: port.unwrap_or(DEFAULT_PORT),
@@ -414,21 +431,40 @@ fn delegated(cx: &mut Cx, res: &mut Resolution, d: &ServerName) {
                 host_header: text,
                 tls_server_name: ip.to_string(),
                 sni: None,
-                step: "3.1".into(),
+                step: SpecStep::WellKnownIpLiteral,
             });
         }
         (Host::Dns(h), Some(port)) => {
-            res.step = Some("3.2");
-            add_host(cx, res, h, port, "3.2", false, &text, h);
+            res.step = Some(SpecStep::WellKnownExplicitPort);
+            add_host(
+                cx,
+                res,
+                h,
+                port,
+                SpecStep::WellKnownExplicitPort,
+                false,
+                &text,
+                h,
+            );
         }
-        (Host::Dns(h), None) => srv_path(cx, res, h, ["3.3", "3.4", "3.5"], h),
+        (Host::Dns(h), None) => srv_path(
+            cx,
+            res,
+            h,
+            [
+                SpecStep::WellKnownSrv,
+                SpecStep::WellKnownLegacySrv,
+                SpecStep::WellKnownDefaultPort,
+            ],
+            h,
+        ),
     }
 }
 
 /// SRV `_matrix-fed._tcp`, then `_matrix._tcp`, then A/AAAA on 8448, on `host`; Host header
 /// and certificate name are `name` (the server name or the delegated host, never the SRV
 /// target).
-fn srv_path(cx: &mut Cx, res: &mut Resolution, host: &str, labels: [&'static str; 3], name: &str) {
+fn srv_path(cx: &mut Cx, res: &mut Resolution, host: &str, labels: [SpecStep; 3], name: &str) {
     let fed = cx.srv(&srv_fed(host));
     let legacy = cx.srv(&srv_legacy(host));
     let (Some(fed), Some(legacy)) = (fed, legacy) else {
@@ -493,7 +529,7 @@ fn add_host(
     res: &mut Resolution,
     host: &str,
     port: u16,
-    step: &'static str,
+    step: SpecStep,
     srv_target: bool,
     host_header: &str,
     tls_name: &str,
@@ -516,7 +552,7 @@ fn add_host(
 fn host_targets(
     a: &AddrAnswer,
     port: u16,
-    step: &str,
+    step: SpecStep,
     host_header: &str,
     tls_name: &str,
 ) -> Vec<Target> {
@@ -529,7 +565,7 @@ fn host_targets(
             host_header: host_header.to_owned(),
             tls_server_name: tls_name.to_owned(),
             sni: Some(tls_name.to_owned()),
-            step: step.into(),
+            step,
         })
         .collect()
 }
@@ -624,7 +660,7 @@ fn addr_text(a: &AddrAnswer) -> (String, StepStatus) {
     }
 }
 
-fn srv_step(a: &SrvAnswer, step: Option<&str>, used: bool, meaning: String) -> Step {
+fn srv_step(a: &SrvAnswer, step: Option<SpecStep>, used: bool, meaning: String) -> Step {
     let (answer, status) = if a.status.is_failure() {
         (a.status.describe(), StepStatus::Error)
     } else if a.records.is_empty() {
@@ -644,7 +680,7 @@ fn srv_step(a: &SrvAnswer, step: Option<&str>, used: bool, meaning: String) -> S
         )
     };
     Step {
-        step: step.map(str::to_owned),
+        step,
         kind: StepKind::Srv,
         query: format!("{} SRV", a.name),
         answer,
@@ -658,17 +694,21 @@ fn srv_step(a: &SrvAnswer, step: Option<&str>, used: bool, meaning: String) -> S
 fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
     let mut steps = Vec::new();
     let (first, meaning) = match (&name.host, name.port) {
-        (Host::V4(_) | Host::V6(_), _) => {
-            ("1", "an IP literal: connect to it directly, no delegation")
-        }
+        (Host::V4(_) | Host::V6(_), _) => (
+            SpecStep::IpLiteral,
+            "an IP literal: connect to it directly, no delegation",
+        ),
         (_, Some(_)) => (
-            "2",
+            SpecStep::ExplicitPort,
             "an explicit port: connect to the host directly; well-known and SRV are not consulted",
         ),
-        _ => ("3", "a host name without port: fetch the well-known first"),
+        _ => (
+            SpecStep::WellKnown,
+            "a host name without port: fetch the well-known first",
+        ),
     };
     steps.push(Step {
-        step: Some(first.into()),
+        step: Some(first),
         kind: StepKind::ServerName,
         query: name.to_string(),
         answer: match &name.host {
@@ -678,7 +718,7 @@ fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
         },
         status: StepStatus::Ok,
         meaning: meaning.into(),
-        decisive: matches!(first, "1" | "2"),
+        decisive: matches!(first, SpecStep::IpLiteral | SpecStep::ExplicitPort),
         duration_ms: None,
     });
     let Host::Dns(host) = &name.host else {
@@ -735,13 +775,16 @@ fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
             WellKnownState::NotFetched => (String::new(), StepStatus::Error, String::new()),
         };
         steps.push(Step {
-            step: Some("3".into()),
+            step: Some(SpecStep::WellKnown),
             kind: StepKind::WellKnown,
             query: wk_url,
             answer,
             status,
             meaning,
-            decisive: matches!(res.step, Some("3.1" | "3.2")),
+            decisive: matches!(
+                res.step,
+                Some(SpecStep::WellKnownIpLiteral | SpecStep::WellKnownExplicitPort)
+            ),
             duration_ms: ms(wk.duration),
         });
     }
@@ -753,10 +796,22 @@ fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
         None => None,
     };
     // SRV lookups on the name the path used, then the ignored ones on the server name.
-    let (path_host, labels): (Option<&str>, [&str; 3]) = match (&res.delegated, &delegated_host) {
-        (Some(_), Some(h)) => (Some(h.as_str()), ["3.3", "3.4", "3.5"]),
-        (Some(_), None) => (None, ["", "", ""]),
-        (None, _) => (Some(host.as_str()), ["4", "5", "6"]),
+    let (path_host, labels): (Option<&str>, [SpecStep; 3]) = match (&res.delegated, &delegated_host)
+    {
+        (Some(_), Some(h)) => (
+            Some(h.as_str()),
+            [
+                SpecStep::WellKnownSrv,
+                SpecStep::WellKnownLegacySrv,
+                SpecStep::WellKnownDefaultPort,
+            ],
+        ),
+        // No path on the delegated name (it was not a host name): the labels are not used.
+        (Some(_), None) => (None, [SpecStep::WellKnownSrv; 3]),
+        (None, _) => (
+            Some(host.as_str()),
+            [SpecStep::Srv, SpecStep::LegacySrv, SpecStep::DefaultPort],
+        ),
     };
     if let Some(ph) = path_host {
         let fed = obs.srv.get(&srv_fed(ph));
@@ -849,7 +904,7 @@ fn push_hosts(steps: &mut Vec<Step>, obs: &Observations, res: &Resolution) {
             continue;
         };
         let (answer, status) = addr_text(a);
-        let fallback = matches!(h.step, "3.5" | "6");
+        let fallback = h.step.is_default_port();
         steps.push(Step {
             step: Some(h.step.into()),
             kind: StepKind::Address,
@@ -861,7 +916,11 @@ fn push_hosts(steps: &mut Vec<Step>, obs: &Observations, res: &Resolution) {
             } else {
                 format!("connect on port {}", h.port)
             },
-            decisive: fallback || matches!(h.step, "2" | "3.2"),
+            decisive: fallback
+                || matches!(
+                    h.step,
+                    SpecStep::ExplicitPort | SpecStep::WellKnownExplicitPort
+                ),
             duration_ms: ms(a.duration),
         });
     }

@@ -6,11 +6,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use super::*;
-use crate::net::http::{Fetch, Hop, RedirectStop};
-use crate::net::obs::{
+use crate::obs::{
     AddrAnswer, CertVerdict, ConnectFailure, DnsStatus, Exchange, HttpResponse, RequestFailure,
     SrvAnswer, SrvRecord, TlsObs,
 };
+use crate::obs::{Fetch, Hop, RedirectStop};
+use crate::report::SpecStep;
 
 #[derive(Default)]
 struct World {
@@ -199,7 +200,7 @@ fn targets(r: &Resolution) -> Vec<String> {
 fn ip_literal_needs_no_probe() {
     let (r, rounds) = World::default().resolve("192.0.2.7");
     assert_eq!(rounds, vec![Vec::<Probe>::new()]);
-    assert_eq!(r.step, Some("1"));
+    assert_eq!(r.step, Some(SpecStep::IpLiteral));
     assert_eq!(
         targets(&r),
         ["192.0.2.7:8448 host=192.0.2.7 tls=192.0.2.7 sni=-"]
@@ -226,7 +227,7 @@ fn explicit_port_skips_well_known_and_srv() {
         );
     let (r, rounds) = w.resolve("example.com:8448");
     assert_eq!(rounds[0], vec![Probe::Addrs("example.com".into())]);
-    assert_eq!(r.step, Some("2"));
+    assert_eq!(r.step, Some(SpecStep::ExplicitPort));
     assert_eq!(
         targets(&r),
         ["192.0.2.1:8448 host=example.com:8448 tls=example.com sni=example.com"]
@@ -245,7 +246,7 @@ fn first_round_asks_everything_independent_at_once() {
     assert!(first.contains(&&Probe::Srv("_matrix._tcp.example.com".into())));
     // One round trip of probes decides it.
     assert!(rounds[1..].iter().all(Vec::is_empty), "{rounds:?}");
-    assert_eq!(r.step, Some("6"));
+    assert_eq!(r.step, Some(SpecStep::DefaultPort));
     assert_eq!(
         targets(&r),
         ["192.0.2.1:8448 host=example.com tls=example.com sni=example.com"]
@@ -260,7 +261,7 @@ fn well_known_with_port_is_step_3_2() {
         .a("m.example.com", "2001:db8::2")
         .wk("example.com", 200, r#"{"m.server":"m.example.com:443"}"#);
     let (r, _) = w.resolve("example.com");
-    assert_eq!(r.step, Some("3.2"));
+    assert_eq!(r.step, Some(SpecStep::WellKnownExplicitPort));
     assert_eq!(
         r.delegated.as_ref().map(|d| d.to_string()).as_deref(),
         Some("m.example.com:443")
@@ -286,7 +287,7 @@ fn well_known_then_srv_keeps_the_delegated_name_for_host_and_certificate() {
             vec![rec(10, 5, 8443, "t.example.net")],
         );
     let (r, _) = w.resolve("example.com");
-    assert_eq!(r.step, Some("3.3"));
+    assert_eq!(r.step, Some(SpecStep::WellKnownSrv));
     assert_eq!(
         targets(&r),
         ["192.0.2.9:8443 host=m.example.com tls=m.example.com sni=m.example.com"]
@@ -299,7 +300,7 @@ fn well_known_literal_and_legacy_and_plain_delegation() {
     let (r, _) = base()
         .wk("example.com", 200, r#"{"m.server":"[2001:db8::7]:443"}"#)
         .resolve("example.com");
-    assert_eq!(r.step, Some("3.1"));
+    assert_eq!(r.step, Some(SpecStep::WellKnownIpLiteral));
     assert_eq!(
         targets(&r),
         ["[2001:db8::7]:443 host=[2001:db8::7]:443 tls=2001:db8::7 sni=-"]
@@ -313,14 +314,14 @@ fn well_known_literal_and_legacy_and_plain_delegation() {
             vec![rec(10, 5, 8443, "t.example.net")],
         )
         .resolve("example.com");
-    assert_eq!(r.step, Some("3.4"));
+    assert_eq!(r.step, Some(SpecStep::WellKnownLegacySrv));
     assert!(r.srv.as_ref().is_some_and(|s| s.legacy));
 
     let (r, _) = base()
         .a("m.example.com", "192.0.2.2")
         .wk("example.com", 200, r#"{"m.server":"m.example.com"}"#)
         .resolve("example.com");
-    assert_eq!(r.step, Some("3.5"));
+    assert_eq!(r.step, Some(SpecStep::WellKnownDefaultPort));
     assert_eq!(
         targets(&r),
         ["192.0.2.2:8448 host=m.example.com tls=m.example.com sni=m.example.com"]
@@ -350,7 +351,7 @@ fn invalid_or_absent_well_known_falls_back_to_srv_on_the_server_name() {
                 vec![rec(10, 0, 443, "m.example.com")],
             );
         let (r, _) = w.resolve("example.com");
-        assert_eq!(r.step, Some("4"), "{status} {body}");
+        assert_eq!(r.step, Some(SpecStep::Srv), "{status} {body}");
         assert!(r.delegated.is_none());
         assert_eq!(
             targets(&r),
@@ -379,7 +380,7 @@ fn bad_certificate_or_redirect_stop_on_the_well_known_is_no_delegation() {
             w.wk_stop.insert("example.com".into(), s);
         }
         let (r, _) = w.resolve("example.com");
-        assert_eq!(r.step, Some("6"));
+        assert_eq!(r.step, Some(SpecStep::DefaultPort));
         assert!(matches!(r.well_known, WellKnownState::Failed { .. }));
     }
 }
@@ -390,7 +391,7 @@ fn unreachable_well_known_host_still_resolves() {
         .a("example.com", "192.0.2.1")
         .wk_fail("example.com", RequestFailure::ResponseTimeout)
         .resolve("example.com");
-    assert_eq!(r.step, Some("6"));
+    assert_eq!(r.step, Some(SpecStep::DefaultPort));
     assert_eq!(r.targets.len(), 1);
 }
 
@@ -403,7 +404,7 @@ fn legacy_srv_is_used_only_without_matrix_fed() {
             vec![rec(10, 0, 8448, "old.example.com")],
         )
         .resolve("example.com");
-    assert_eq!(r.step, Some("5"));
+    assert_eq!(r.step, Some(SpecStep::LegacySrv));
     assert_eq!(
         targets(&r),
         ["192.0.2.3:8448 host=example.com tls=example.com sni=example.com"]
@@ -421,7 +422,7 @@ fn legacy_srv_is_used_only_without_matrix_fed() {
             vec![rec(10, 0, 8448, "old.example.com")],
         )
         .resolve("example.com");
-    assert_eq!(r.step, Some("4"));
+    assert_eq!(r.step, Some(SpecStep::Srv));
     assert!(r.targets.is_empty());
 }
 
@@ -433,7 +434,7 @@ fn srv_failure_is_not_absence() {
             .srv_status("_matrix-fed._tcp.example.com", st.clone())
             .resolve("example.com");
         // Synapse fails hard: no fall-through to step 6.
-        assert_eq!(r.step, Some("4"), "{st:?}");
+        assert_eq!(r.step, Some(SpecStep::Srv), "{st:?}");
         assert!(r.targets.is_empty(), "{st:?}");
         assert_eq!(r.srv_failure.as_ref().map(|f| &f.1), Some(&st));
         // What the implementations that do not give up would try instead.
@@ -450,19 +451,19 @@ fn srv_failure_is_not_absence() {
         .wk("example.com", 200, r#"{"m.server":"m.example.com"}"#)
         .srv_status("_matrix-fed._tcp.m.example.com", DnsStatus::ServFail)
         .resolve("example.com");
-    assert_eq!(r.step, Some("3.3"));
+    assert_eq!(r.step, Some(SpecStep::WellKnownSrv));
     let fallback: Vec<String> = r.fallback.iter().map(Target::line).collect();
     assert_eq!(
         fallback,
         ["192.0.2.2:8448 host=m.example.com tls=m.example.com sni=m.example.com"]
     );
-    assert_eq!(r.fallback[0].step, "3.5");
+    assert_eq!(r.fallback[0].step, SpecStep::WellKnownDefaultPort);
     for st in [DnsStatus::NxDomain, DnsStatus::NoData] {
         let (r, _) = World::default()
             .a("example.com", "192.0.2.1")
             .srv_status("_matrix-fed._tcp.example.com", st.clone())
             .resolve("example.com");
-        assert_eq!(r.step, Some("6"), "{st:?}");
+        assert_eq!(r.step, Some(SpecStep::DefaultPort), "{st:?}");
         assert!(r.fallback.is_empty());
     }
 }
@@ -473,7 +474,7 @@ fn srv_dot_target_means_unavailable() {
         .a("example.com", "192.0.2.1")
         .srv("_matrix-fed._tcp.example.com", vec![rec(0, 0, 0, ".")])
         .resolve("example.com");
-    assert_eq!(r.step, Some("4"));
+    assert_eq!(r.step, Some(SpecStep::Srv));
     assert!(r.srv_unavailable);
     assert!(r.targets.is_empty());
 }
@@ -544,7 +545,7 @@ fn unusable_srv_records_are_skipped_and_fan_out_is_bounded() {
 #[test]
 fn no_address_anywhere_gives_no_targets() {
     let (r, _) = World::default().resolve("example.com");
-    assert_eq!(r.step, Some("6"));
+    assert_eq!(r.step, Some(SpecStep::DefaultPort));
     assert!(r.targets.is_empty());
     assert!(matches!(r.well_known, WellKnownState::NoAddress(_)));
 }
@@ -585,7 +586,7 @@ fn duplicate_m_server_keys_follow_the_last_value() {
             r#"{"m.server":"old.example.com:443","m.server":"new.example.com:443"}"#,
         )
         .resolve("example.com");
-    assert_eq!(r.step, Some("3.2"));
+    assert_eq!(r.step, Some(SpecStep::WellKnownExplicitPort));
     assert_eq!(
         targets(&r),
         ["192.0.2.2:443 host=new.example.com:443 tls=new.example.com sni=new.example.com"]

@@ -6,10 +6,8 @@ use serde_json::Value;
 
 use crate::server_name::{NameError, ServerName};
 
-/// Synapse's and Dendrite's body limit.
-pub const MAX_BODY: usize = 50 * 1024;
-/// conduwuit/tuwunel's body limit.
-pub const CONDUWUIT_MAX_BODY: usize = 12_288;
+/// Most well-known bytes read: Synapse's limit (the largest that Synapse and Dendrite accept).
+pub const MAX_BODY: usize = crate::implementations::SYNAPSE.well_known_body_limit;
 
 /// A valid well-known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +34,7 @@ pub enum WellKnownError {
     /// A JSON value followed by more bytes.
     TrailingData,
     /// JSON, but not an object (`array`, `string`, …).
-    NotObject(&'static str),
+    NotObject(JsonKind),
     /// No `m.server` key. `wrong_case` holds a key that differs only in case;
     /// `client_file` is set when the body looks like the client well-known.
     MissingServer {
@@ -44,7 +42,7 @@ pub enum WellKnownError {
         client_file: bool,
     },
     /// `m.server` is not a string.
-    NotString(&'static str),
+    NotString(JsonKind),
     /// `m.server` is `""`.
     Empty,
     /// `m.server` breaks the server-name grammar.
@@ -53,14 +51,45 @@ pub enum WellKnownError {
     Duplicate(Box<WellKnownOk>),
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// The kind of a JSON value, where one was expected to be another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonKind {
+    Null,
+    Boolean,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl JsonKind {
+    fn of(v: &Value) -> JsonKind {
+        match v {
+            Value::Null => JsonKind::Null,
+            Value::Bool(_) => JsonKind::Boolean,
+            Value::Number(_) => JsonKind::Number,
+            Value::String(_) => JsonKind::String,
+            Value::Array(_) => JsonKind::Array,
+            Value::Object(_) => JsonKind::Object,
+        }
+    }
+
+    /// `an array`, `null`, …, as in a sentence.
+    pub fn describe(self) -> &'static str {
+        match self {
+            JsonKind::Null => "null",
+            JsonKind::Boolean => "a boolean",
+            JsonKind::Number => "a number",
+            JsonKind::String => "a string",
+            JsonKind::Array => "an array",
+            JsonKind::Object => "an object",
+        }
+    }
+}
+
+impl std::fmt::Display for JsonKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
     }
 }
 
@@ -119,7 +148,7 @@ pub fn parse(status: u16, body: &[u8], truncated: bool) -> Result<WellKnownOk, W
         return Err(TrailingData);
     }
     if !value.is_object() {
-        return Err(NotObject(kind(&value)));
+        return Err(NotObject(JsonKind::of(&value)));
     }
     // Re-read with duplicates kept (the body is valid JSON, so this cannot fail).
     let pairs = serde_json::from_slice::<Pairs>(body)
@@ -143,7 +172,7 @@ pub fn parse(status: u16, body: &[u8], truncated: bool) -> Result<WellKnownOk, W
     };
     let raw = match last {
         Value::String(s) => s.clone(),
-        other => return Err(NotString(kind(other))),
+        other => return Err(NotString(JsonKind::of(other))),
     };
     if raw.is_empty() {
         return Err(Empty);
@@ -174,14 +203,11 @@ impl WellKnownError {
 }
 
 /// How long Synapse caches a successful answer: Cache-Control max-age (or no-store = 0) or
-/// Expires, clamped to [5 min, 48 h]; 24 h without headers. Returns (requested, used).
+/// Expires, clamped to its bounds (`implementations::SYNAPSE`). Returns (requested, used).
 pub fn synapse_cache_seconds(
     cache_control: Option<&str>,
     expires_in: Option<i64>,
 ) -> (Option<u64>, u64) {
-    const MIN: u64 = 5 * 60;
-    const MAX: u64 = 48 * 3600;
-    const DEFAULT: u64 = 24 * 3600;
     let mut requested: Option<u64> = None;
     if let Some(cc) = cache_control {
         for directive in cc.split(',') {
@@ -200,8 +226,10 @@ pub fn synapse_cache_seconds(
     if requested.is_none() {
         requested = expires_in.map(|s| s.max(0) as u64);
     }
-    let used = requested.map_or(DEFAULT, |r| r.clamp(MIN, MAX));
-    (requested, used)
+    (
+        requested,
+        crate::implementations::synapse_cache_lifetime(requested),
+    )
 }
 
 #[cfg(test)]
@@ -251,10 +279,10 @@ mod tests {
         ));
         assert!(matches!(p(""), Err(NotJson { .. })));
         assert_eq!(p(r#"{"m.server":"a"}{"m.server":"b"}"#), Err(TrailingData));
-        assert_eq!(p(r#"["m.example.com"]"#), Err(NotObject("an array")));
-        assert_eq!(p("null"), Err(NotObject("null")));
-        assert_eq!(p("42"), Err(NotObject("a number")));
-        assert_eq!(p(r#""m.example.com""#), Err(NotObject("a string")));
+        assert_eq!(p(r#"["m.example.com"]"#), Err(NotObject(JsonKind::Array)));
+        assert_eq!(p("null"), Err(NotObject(JsonKind::Null)));
+        assert_eq!(p("42"), Err(NotObject(JsonKind::Number)));
+        assert_eq!(p(r#""m.example.com""#), Err(NotObject(JsonKind::String)));
     }
 
     #[test]
@@ -280,11 +308,11 @@ mod tests {
                 client_file: false
             })
         );
-        assert_eq!(p(r#"{"m.server":443}"#), Err(NotString("a number")));
-        assert_eq!(p(r#"{"m.server":null}"#), Err(NotString("null")));
+        assert_eq!(p(r#"{"m.server":443}"#), Err(NotString(JsonKind::Number)));
+        assert_eq!(p(r#"{"m.server":null}"#), Err(NotString(JsonKind::Null)));
         assert_eq!(
             p(r#"{"m.server":{"host":"x"}}"#),
-            Err(NotString("an object"))
+            Err(NotString(JsonKind::Object))
         );
         assert_eq!(p(r#"{"m.server":""}"#), Err(Empty));
         use crate::server_name::NameProblem;

@@ -29,7 +29,7 @@ pub struct Expect {
     pub ok: bool,
     /// Decisive step.
     #[serde(default)]
-    pub step: Option<String>,
+    pub step: Option<crate::report::SpecStep>,
     /// Exactly the warning and error codes.
     #[serde(default)]
     pub codes: Vec<String>,

@@ -11,8 +11,8 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
 
-use super::obs::{AddrAnswer, DnsStatus, SrvAnswer, SrvRecord};
 use super::{Config, IpFamilies, SetupError};
+use crate::obs::{AddrAnswer, DnsStatus, SrvAnswer, SrvRecord};
 
 /// Most records of one answer that are kept.
 pub const MAX_RECORDS: usize = 32;

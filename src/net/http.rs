@@ -9,16 +9,17 @@ use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 
-use super::obs::{CertVerdict, ConnectFailure, DnsStatus, Exchange, HttpResponse, RequestFailure};
 use super::tls::HandshakeError;
 use super::{Deadline, Net};
+use crate::discovery::followup::{NextHop, next_hop, redirect_address_refused};
+use crate::obs::{
+    ConnectFailure, DnsStatus, Exchange, Fetch, Hop, HttpResponse, RedirectStop, RequestFailure,
+};
 
 /// Most headers kept from one response.
 const MAX_HEADERS: usize = 100;
 /// Longest header value kept.
 const MAX_HEADER_LEN: usize = 1024;
-/// Most redirects followed (Synapse's limit, Twisted's default).
-pub const MAX_REDIRECTS: usize = 20;
 
 /// One request: where to connect, what to verify, what to send.
 #[derive(Debug, Clone)]
@@ -194,79 +195,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Why a redirect chain stopped without a final response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RedirectStop {
-    /// A URL came up twice.
-    Loop,
-    /// More than [`MAX_REDIRECTS`] hops.
-    TooMany,
-    /// A hop to plain `http://` on another host (homeservers follow it; delegcheck does not).
-    Insecure(String),
-    /// A hop to a scheme other than `https` or `http`.
-    Unsupported(String),
-    /// A hop from a public address into a private or loopback one (not followed).
-    Internal(String, IpAddr),
-    /// A 3xx without a usable Location.
-    NoLocation,
-    /// The Location's host did not resolve.
-    Dns(String, DnsStatus),
-}
-
-/// One redirect hop.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hop {
-    /// URL that answered with a redirect.
-    pub from: String,
-    /// Status.
-    pub status: u16,
-    /// Resolved Location.
-    pub location: Option<String>,
-}
-
-/// A GET that follows redirects, starting at a given address.
-#[derive(Debug, Clone)]
-pub struct Fetch {
-    /// The address of the first request.
-    pub ip: IpAddr,
-    /// Redirects followed.
-    pub hops: Vec<Hop>,
-    /// The last exchange (the final response, or the one that failed).
-    pub last: Exchange,
-    /// Why following stopped early, if it did.
-    pub stop: Option<RedirectStop>,
-    /// The first `http://` URL the chain was redirected to, if any (followed, as homeservers
-    /// do, but insecure).
-    pub insecure: Option<String>,
-    /// The final URL.
-    pub url: String,
-    /// Total time.
-    pub duration: Duration,
-}
-
-impl Fetch {
-    /// The final response, if the chain ended in one (redirect stops count as no response).
-    pub fn response(&self) -> Option<&HttpResponse> {
-        if self.stop.is_some() {
-            return None;
-        }
-        self.last.result.as_ref().ok()
-    }
-
-    /// The certificate verdict of the connection that failed first, if any was not valid.
-    pub fn bad_certificate(&self) -> Option<(&super::obs::TlsObs, &CertVerdict)> {
-        let tls = self.last.tls.as_ref()?;
-        match &tls.verdict {
-            Some(CertVerdict::Valid) | None => None,
-            Some(v) => Some((tls, v)),
-        }
-    }
-}
-
-fn is_redirect(status: u16) -> bool {
-    matches!(status, 301 | 302 | 303 | 307 | 308)
-}
-
 /// GET `url` (https, host from the URL) with the first connection to `ip`; later hops to
 /// other hosts are resolved through DNS (or `--connect-to`). Hops, loops, insecure hops and
 /// the limit are recorded.
@@ -328,58 +256,26 @@ pub async fn fetch(
         let Ok(resp) = &ex.result else {
             return done(None, ex, hops, &current);
         };
-        // A homeserver's client rejects a bad certificate at this hop and never sees the
-        // redirect: stop here too (the verdict is in `last.tls`).
-        let bad_cert = ex
-            .tls
-            .as_ref()
-            .is_some_and(|t| !matches!(t.verdict, Some(CertVerdict::Valid) | None));
-        if !is_redirect(resp.status) || bad_cert {
-            return done(None, ex, hops, &current);
+        let verdict = ex.tls.as_ref().and_then(|t| t.verdict.as_ref());
+        let (decision, location) = next_hop(&current, resp, verdict, &seen, hops.len());
+        if decision != NextHop::Done(None) {
+            hops.push(Hop {
+                from: current.to_string(),
+                status: resp.status,
+                location,
+            });
         }
-        let location = resp.header("location").and_then(|l| current.join(l).ok());
-        hops.push(Hop {
-            from: current.to_string(),
-            status: resp.status,
-            location: location.as_ref().map(|u| u.to_string()),
-        });
-        let Some(next) = location else {
-            return done(Some(RedirectStop::NoLocation), ex, hops, &current);
+        let next = match decision {
+            NextHop::Done(stop) => return done(stop, ex, hops, &current),
+            NextHop::Follow { next, insecure: i } => {
+                if i {
+                    insecure
+                        .borrow_mut()
+                        .get_or_insert_with(|| next.to_string());
+                }
+                next
+            }
         };
-        match next.scheme() {
-            "https" => {}
-            // Homeservers follow a redirect to plain HTTP (resolution-spec §5, D5). We follow
-            // it only to the same host (the usual https → http downgrade of a site), which is
-            // no wider than what we were asked to check; to another host it could point
-            // anywhere (a cloud metadata endpoint…), so we stop and say so.
-            "http" if next.host_str() == current.host_str() => {
-                insecure
-                    .borrow_mut()
-                    .get_or_insert_with(|| next.to_string());
-            }
-            "http" => {
-                return done(
-                    Some(RedirectStop::Insecure(next.to_string())),
-                    ex,
-                    hops,
-                    &current,
-                );
-            }
-            _ => {
-                return done(
-                    Some(RedirectStop::Unsupported(next.to_string())),
-                    ex,
-                    hops,
-                    &current,
-                );
-            }
-        }
-        if seen.contains(&next.to_string()) {
-            return done(Some(RedirectStop::Loop), ex, hops, &current);
-        }
-        if hops.len() > MAX_REDIRECTS {
-            return done(Some(RedirectStop::TooMany), ex, hops, &current);
-        }
         seen.push(next.to_string());
         // The next address: the same one for the same host, else a fresh lookup.
         if next.host_str() != current.host_str() {
@@ -418,7 +314,7 @@ pub async fn fetch(
             // A public well-known that redirects into a private network is not followed (no
             // peer outside that network could either); a private deployment may redirect
             // within itself.
-            if !user_given && super::is_internal(current_ip) && !super::is_internal(ip) {
+            if !user_given && redirect_address_refused(ip, current_ip) {
                 return done(
                     Some(RedirectStop::Internal(next.to_string(), current_ip)),
                     ex,

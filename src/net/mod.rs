@@ -5,7 +5,6 @@
 
 pub mod dns;
 pub mod http;
-pub mod obs;
 pub mod targets;
 pub mod tls;
 
@@ -17,7 +16,7 @@ use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use tokio::net::TcpStream;
 
-pub use obs::*;
+pub use crate::obs::*;
 
 /// Which address families to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -281,28 +280,6 @@ impl Dialer {
             Ok(Err(e)) => Err(ConnectFailure::from_io(&e)),
         }
     }
-}
-
-/// Private (RFC 1918, unique-local), shared (CGNAT), link-local: not reachable from the
-/// public internet. Loopback is not included.
-pub fn is_private(ip: IpAddr) -> bool {
-    // `::ffff:10.0.0.1` is 10.0.0.1.
-    match ip.to_canonical() {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_private() || v4.is_link_local() || (o[0] == 100 && (64..128).contains(&o[1]))
-        }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
-        }
-    }
-}
-
-/// Private, loopback or unspecified: inside a network, not on the internet.
-pub fn is_internal(ip: IpAddr) -> bool {
-    let ip = ip.to_canonical();
-    is_private(ip) || ip.is_loopback() || ip.is_unspecified()
 }
 
 /// Everything a check needs, built once from a [`Config`] and shared by every server name.

@@ -4,55 +4,18 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::http::{self, RequestSpec};
-use super::obs::{ConnectFailure, Exchange, HttpResponse, RequestFailure};
 use super::{Deadline, Net};
-use crate::discovery::Resolution;
+use crate::discovery::{Resolution, followup};
+use crate::obs::{Exchange, KEYS_PATH, ROUTING_PATH, TargetObs, VERSION_PATH};
 use crate::report::Target;
 
-/// `GET` path of the version endpoint.
-pub const VERSION_PATH: &str = "/_matrix/federation/v1/version";
-/// `GET` path of the key endpoint.
-pub const KEYS_PATH: &str = "/_matrix/key/v2/server";
-/// An unauthenticated federation request (with encoded characters, which path-rewriting
-/// proxies mangle); a homeserver answers 401 `M_UNAUTHORIZED`.
-pub const ROUTING_PATH: &str =
-    "/_matrix/federation/v1/query/profile?user_id=%40delegcheck%3Aexample.org&field=displayname";
 /// Most targets probed at once within one server name: all of them (at most
 /// [`crate::discovery::MAX_TARGETS`]), so that black-holed targets cost one timeout, not one
 /// per wave.
 pub const TARGET_CONCURRENCY: usize = crate::discovery::MAX_TARGETS;
-
-/// What was seen at one target.
-#[derive(Debug, Clone)]
-pub struct TargetObs {
-    /// The target.
-    pub target: Target,
-    /// `/version`.
-    pub version: Exchange,
-    /// `/key/v2/server`.
-    pub keys: Exchange,
-    /// The unauthenticated request.
-    pub routing: Exchange,
-    /// The same with `Host: name:port` (only where conduwuit-family peers send that).
-    pub host_port: Option<Exchange>,
-    /// When routing fails with the spec's Host: the same request with `Host: <hostname>`
-    /// (the name the target was resolved from, without port), to tell a proxy that routes
-    /// on another name from one that does not route `/_matrix` at all.
-    pub routing_by_hostname: Option<Exchange>,
-}
-
-/// The Host header conduwuit-family servers send: with the port unless it is 443.
-pub fn conduwuit_host(t: &Target) -> Option<String> {
-    let has_port = match t.host_header.strip_prefix('[') {
-        Some(rest) => rest.contains("]:"),
-        None => t.host_header.contains(':'),
-    };
-    (t.port != 443 && !has_port).then(|| format!("{}:{}", t.host_header, t.port))
-}
 
 /// Probes every target, concurrently (at most [`TARGET_CONCURRENCY`] at once); at each
 /// target the requests run in parallel on their own connections.
@@ -80,7 +43,7 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
         body_cap: cap,
         plain_http: false,
     };
-    let hp = conduwuit_host(t);
+    let hp = followup::conduwuit_host(t);
     let (v, k, r) = (
         spec(VERSION_PATH, &t.host_header, 16 * 1024),
         spec(KEYS_PATH, &t.host_header, 256 * 1024),
@@ -98,12 +61,7 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
             }
         }
     );
-    // Only when something answered, but not the homeserver: one more quick round trip on a
-    // server that responds (a connection or TLS failure is judged without it, and must not
-    // cost a second timeout).
-    let answered_wrong = routing.result.is_ok() && !homeserver_answered(&routing.result);
-    let alt = (t.hostname != t.host_header && answered_wrong)
-        .then(|| spec(ROUTING_PATH, &t.hostname, 16 * 1024));
+    let alt = followup::routing_retry_host(t, &routing).map(|h| spec(ROUTING_PATH, &h, 16 * 1024));
     let routing_by_hostname = match &alt {
         Some(a) => Some(http::exchange(net, a, &deadline).await),
         None => None,
@@ -118,42 +76,15 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
     }
 }
 
-/// The `errcode` of a Matrix JSON error body, if it is one.
-pub fn matrix_error(r: &HttpResponse) -> Option<String> {
-    let v: Value = serde_json::from_slice(&r.body).ok()?;
-    v.get("errcode")?.as_str().map(str::to_owned)
-}
-
-/// Whether a federation request came back from a homeserver: a 4xx Matrix error.
-pub fn homeserver_answered(r: &Result<HttpResponse, RequestFailure>) -> bool {
-    r.as_ref()
-        .is_ok_and(|r| (400..500).contains(&r.status) && matrix_error(r).is_some())
-}
-
-/// When every target of step 3.5 or 6 (port 8448 by default) fails at TCP, asks port 443 of
-/// the same addresses for the version endpoint, with the same names: the usual reverse-proxy
-/// setup with the port left off. Costs nothing when the targets answer.
+/// Asks port 443 of the targets for the version endpoint, with the same names, when
+/// [`followup::port_443_needed`] says so. Costs nothing when the targets answer.
 pub async fn probe_port_443(
     net: &Net,
     res: &Resolution,
     obs: &[TargetObs],
     deadline: Deadline,
 ) -> Vec<Exchange> {
-    let default_port_step = matches!(res.step, Some("3.5") | Some("6"));
-    let none_connected = obs.iter().all(|o| {
-        [&o.version, &o.keys, &o.routing]
-            .iter()
-            .all(|e| e.connect.is_none())
-    });
-    // Only after a quick failure (8448 refused, as when nothing listens there): after a
-    // timeout, one more round could outlast the deadline.
-    let refused = obs.iter().any(|o| {
-        matches!(
-            o.routing.result,
-            Err(RequestFailure::Connect(ConnectFailure::Refused))
-        )
-    });
-    if !default_port_step || obs.is_empty() || !none_connected || !refused {
+    if !followup::port_443_needed(res, obs) {
         return Vec::new();
     }
     let futs = res.targets.iter().take(TARGET_CONCURRENCY).map(|t| {

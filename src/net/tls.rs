@@ -16,7 +16,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use super::SetupError;
-use super::obs::{CertVerdict, TlsObs};
+use crate::obs::{CertVerdict, TlsObs};
 
 /// The TLS side of [`super::Net`]: one crypto provider (ring), one set of roots.
 #[derive(Clone)]

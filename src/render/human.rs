@@ -70,7 +70,7 @@ pub fn report(r: &Report, p: &Palette) -> String {
     if !r.discovery.steps.is_empty() {
         let _ = writeln!(o, "{}", p.bold.style("Discovery"));
         for s in &r.discovery.steps {
-            let label = s.step.clone().unwrap_or_else(|| "·".into());
+            let label = s.step.map_or("·", |s| s.as_str());
             let kind = match s.kind {
                 crate::report::StepKind::ServerName => "server name",
                 crate::report::StepKind::WellKnown => "well-known",
@@ -350,7 +350,7 @@ pub fn summary_table(label: &str, rows: &[(String, &Report)], p: &Palette) -> St
             o,
             "{:<w$}  {v} {:<5} {}",
             name,
-            r.discovery.step.as_deref().unwrap_or("-"),
+            r.discovery.step.map_or("-", |s| s.as_str()),
             headline(r)
         );
     }

@@ -52,7 +52,6 @@ pub fn render(reports: &[Report]) -> (String, State) {
             let step = r
                 .discovery
                 .step
-                .as_deref()
                 .map(|s| format!(" (step {s})"))
                 .unwrap_or_default();
             match state {

@@ -1,8 +1,11 @@
-//! Observations: what a probe saw. Plain data, no judgement; discovery and the checks read
-//! these, and a saved set of them replays a check.
+//! Observations: what a probe saw. Plain data, no judgement: the vocabulary between the IO
+//! layer (`net`, which produces them) and the pure layers (`discovery`, `checks`, `render`,
+//! which read them and never import `net`). A saved set of them replays a check.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
+
+use crate::report::Target;
 
 /// How a DNS query ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -269,4 +272,100 @@ pub struct Exchange {
     pub tls: Option<TlsObs>,
     /// The response, or why there is none.
     pub result: Result<HttpResponse, RequestFailure>,
+}
+
+/// `GET` path of the version endpoint.
+pub const VERSION_PATH: &str = "/_matrix/federation/v1/version";
+/// `GET` path of the key endpoint.
+pub const KEYS_PATH: &str = "/_matrix/key/v2/server";
+/// An unauthenticated federation request (with encoded characters, which path-rewriting
+/// proxies mangle); a homeserver answers 401 `M_UNAUTHORIZED`.
+pub const ROUTING_PATH: &str =
+    "/_matrix/federation/v1/query/profile?user_id=%40delegcheck%3Aexample.org&field=displayname";
+/// Why a redirect chain stopped without a final response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectStop {
+    /// A URL came up twice.
+    Loop,
+    /// More than the redirect limit hops.
+    TooMany,
+    /// A hop to plain `http://` on another host (homeservers follow it; delegcheck does not).
+    Insecure(String),
+    /// A hop to a scheme other than `https` or `http`.
+    Unsupported(String),
+    /// A hop from a public address into a private or loopback one (not followed).
+    Internal(String, IpAddr),
+    /// A 3xx without a usable Location.
+    NoLocation,
+    /// The Location's host did not resolve.
+    Dns(String, DnsStatus),
+}
+
+/// One redirect hop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    /// URL that answered with a redirect.
+    pub from: String,
+    /// Status.
+    pub status: u16,
+    /// Resolved Location.
+    pub location: Option<String>,
+}
+
+/// A GET that follows redirects, starting at a given address.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    /// The address of the first request.
+    pub ip: IpAddr,
+    /// Redirects followed.
+    pub hops: Vec<Hop>,
+    /// The last exchange (the final response, or the one that failed).
+    pub last: Exchange,
+    /// Why following stopped early, if it did.
+    pub stop: Option<RedirectStop>,
+    /// The first `http://` URL the chain was redirected to, if any (followed, as homeservers
+    /// do, but insecure).
+    pub insecure: Option<String>,
+    /// The final URL.
+    pub url: String,
+    /// Total time.
+    pub duration: Duration,
+}
+
+impl Fetch {
+    /// The final response, if the chain ended in one (redirect stops count as no response).
+    pub fn response(&self) -> Option<&HttpResponse> {
+        if self.stop.is_some() {
+            return None;
+        }
+        self.last.result.as_ref().ok()
+    }
+
+    /// The certificate verdict of the connection that failed first, if any was not valid.
+    pub fn bad_certificate(&self) -> Option<(&TlsObs, &CertVerdict)> {
+        let tls = self.last.tls.as_ref()?;
+        match &tls.verdict {
+            Some(CertVerdict::Valid) | None => None,
+            Some(v) => Some((tls, v)),
+        }
+    }
+}
+
+/// What was seen at one target.
+#[derive(Debug, Clone)]
+pub struct TargetObs {
+    /// The target.
+    pub target: Target,
+    /// `/version`.
+    pub version: Exchange,
+    /// `/key/v2/server`.
+    pub keys: Exchange,
+    /// The unauthenticated request.
+    pub routing: Exchange,
+    /// The same with `Host: name:port` (only where conduwuit-family peers send that).
+    pub host_port: Option<Exchange>,
+    /// When routing fails with the spec's Host: the same request with `Host: <hostname>`
+    /// (the name the target was resolved from, without port), to tell a proxy that routes
+    /// on another name from one that does not route `/_matrix` at all.
+    pub routing_by_hostname: Option<Exchange>,
 }
