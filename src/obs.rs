@@ -209,6 +209,8 @@ pub enum RequestFailure {
     Connect(ConnectFailure),
     /// TLS handshake failed (text from rustls).
     Tls(String),
+    /// The peer offers only TLS versions older than 1.2.
+    TlsOldVersion,
     /// The certificate was rejected (the handshake completed for the record).
     Certificate(CertVerdict),
     /// Timed out waiting for the handshake.
@@ -226,6 +228,9 @@ impl RequestFailure {
             RequestFailure::Dns(s) => format!("DNS: {}", s.describe()),
             RequestFailure::Connect(c) => c.describe().to_owned(),
             RequestFailure::Tls(e) => format!("TLS handshake failed: {e}"),
+            RequestFailure::TlsOldVersion => {
+                format!("TLS handshake failed: {OLD_TLS}")
+            }
             RequestFailure::Certificate(v) => format!("certificate rejected: {v:?}"),
             RequestFailure::TlsTimeout => "TLS handshake timed out".to_owned(),
             RequestFailure::ResponseTimeout => "no response in time".to_owned(),
@@ -233,6 +238,9 @@ impl RequestFailure {
         }
     }
 }
+
+/// What an old-TLS-only peer is, in words.
+pub const OLD_TLS: &str = "the server offers only TLS older than 1.2";
 
 /// An HTTP response (status, headers, capped body).
 #[derive(Debug, Clone)]

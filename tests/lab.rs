@@ -260,7 +260,10 @@ async fn hosts_misbehave_as_configured() {
         let e = get(&net, addr, "example.test", "/").await;
         assert!(e.connect.is_some(), "{addr}");
         assert!(
-            matches!(e.result, Err(RequestFailure::Tls(_))),
+            matches!(
+                e.result,
+                Err(RequestFailure::Tls(_) | RequestFailure::TlsOldVersion)
+            ),
             "{addr}: {:?}",
             e.result
         );

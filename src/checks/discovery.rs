@@ -898,9 +898,9 @@ fn fetch_info(f: &Fetch) -> WellKnownFetch {
                     | RequestFailure::TlsTimeout
                     | RequestFailure::ResponseTimeout => FetchOutcome::Timeout,
                     RequestFailure::Connect(_) => FetchOutcome::ConnectError,
-                    RequestFailure::Tls(_) | RequestFailure::Certificate(_) => {
-                        FetchOutcome::TlsError
-                    }
+                    RequestFailure::Tls(_)
+                    | RequestFailure::TlsOldVersion
+                    | RequestFailure::Certificate(_) => FetchOutcome::TlsError,
                     RequestFailure::Http(_) => FetchOutcome::HttpError,
                 },
                 Some(e.describe()),

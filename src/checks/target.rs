@@ -8,10 +8,11 @@ use serde_json::Value;
 use crate::discovery::Resolution;
 use crate::discovery::followup::{conduwuit_host, matrix_error};
 use crate::findings::{Code, Severity};
-use crate::obs::{ConnectFailure, Exchange, HttpResponse, RequestFailure};
+use crate::obs::{ConnectFailure, Exchange, HttpResponse, OLD_TLS, RequestFailure, TlsObs};
 use crate::obs::{KEYS_PATH, TargetObs, VERSION_PATH};
 use crate::report::{
-    Check, CheckName, CheckStatus, Family, Finding, ServerSoftware, SpecStep, TargetReport, TlsInfo,
+    Check, CheckName, CheckStatus, Family, Finding, ServerSoftware, SpecStep, Target, TargetReport,
+    TlsInfo,
 };
 use crate::sanitize::{clip, escape, excerpt};
 use crate::server_name::ServerName;
@@ -69,6 +70,55 @@ fn describe_response(r: &HttpResponse) -> String {
     format!("{} ({}) `{}`", r.status, escape(&clip(ct, 40)), body)
 }
 
+/// The checks after TCP, in report order (`HostPort` only where it is probed).
+const AFTER_TCP: [CheckName; 5] = [
+    CheckName::Tls,
+    CheckName::Certificate,
+    CheckName::Version,
+    CheckName::Keys,
+    CheckName::Routing,
+];
+
+/// One target's report in the making: the checks so far and their findings.
+struct Judged {
+    report: TargetReport,
+    checks: Vec<Check>,
+    findings: Vec<Finding>,
+}
+
+impl Judged {
+    /// Records a check with the findings that decided its status.
+    fn push(&mut self, name: CheckName, detail: String, d: Option<Duration>, f: Vec<Finding>) {
+        self.checks.push(check(name, status_of(&f), detail, d));
+        self.findings.extend(f);
+    }
+
+    /// The one "skip the rest" rule: every check from `from` on is skipped for `why`.
+    fn skip_rest(
+        mut self,
+        from: usize,
+        host_port: bool,
+        why: &str,
+    ) -> (TargetReport, Vec<Finding>) {
+        for n in &AFTER_TCP[from..] {
+            self.checks.push(check(*n, CheckStatus::Skip, why, None));
+        }
+        if host_port {
+            self.checks
+                .push(check(CheckName::HostPort, CheckStatus::Skip, why, None));
+        }
+        // A target that cannot be reached never passes.
+        self.report.checks = self.checks;
+        (self.report, self.findings)
+    }
+
+    fn finish(mut self) -> (TargetReport, Vec<Finding>) {
+        self.report.ok = !self.findings.iter().any(|f| f.severity == Severity::Error);
+        self.report.checks = self.checks;
+        (self.report, self.findings)
+    }
+}
+
 /// Judges one target; returns its report and its findings.
 pub fn judge_one(
     name: &ServerName,
@@ -77,137 +127,115 @@ pub fn judge_one(
     now: i64,
 ) -> (TargetReport, Vec<Finding>) {
     let t = &o.target;
-    let at = t.address();
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut checks: Vec<Check> = Vec::new();
     let exchanges = [&o.keys, &o.version, &o.routing];
-    let mut report = TargetReport {
-        address: at.clone(),
-        family: Family::of(t.ip),
-        fallback: false,
-        ok: false,
+    let mut j = Judged {
+        report: TargetReport {
+            address: t.address(),
+            family: Family::of(t.ip),
+            fallback: false,
+            ok: false,
+            checks: vec![],
+            tls: None,
+            certificate: None,
+            server: None,
+            keys: None,
+        },
         checks: vec![],
-        tls: None,
-        certificate: None,
-        server: None,
-        keys: None,
+        findings: vec![],
     };
-
-    // TCP.
-    let connected = exchanges.iter().find(|e| e.connect.is_some());
-    let Some(first) = connected else {
-        let failure = match &o.keys.result {
-            Err(RequestFailure::Connect(c)) => *c,
-            _ => ConnectFailure::Other,
-        };
-        let code = match failure {
-            ConnectFailure::Refused => Code::TcpRefused,
-            ConnectFailure::Timeout => Code::TcpTimeout,
-            _ => Code::TcpUnreachable,
-        };
-        let fam = if t.ip.is_ipv6() { "AAAA" } else { "A" };
-        findings.push(
-            Finding::plain(
-                code,
-                format!(
-                    "{at} (from the {fam} record of {}): {}",
-                    escape(&t.hostname),
-                    failure.describe()
-                ),
-            )
-            .at_target(&at),
-        );
-        checks.push(check(
-            CheckName::Tcp,
-            CheckStatus::Fail,
-            failure.describe(),
-            None,
-        ));
-        for n in [
-            CheckName::Tls,
-            CheckName::Certificate,
-            CheckName::Version,
-            CheckName::Keys,
-            CheckName::Routing,
-        ] {
-            checks.push(check(n, CheckStatus::Skip, "not connected", None));
-        }
-        if o.host_port.is_some() {
-            checks.push(check(
-                CheckName::HostPort,
-                CheckStatus::Skip,
-                "not connected",
-                None,
-            ));
-        }
-        report.checks = checks;
-        return (report, findings);
+    let host_port = o.host_port.is_some();
+    let Some(first) = exchanges.iter().find(|e| e.connect.is_some()) else {
+        judge_tcp_failure(&mut j, o);
+        return j.skip_rest(0, host_port, "not connected");
     };
-    checks.push(check(
+    j.checks.push(check(
         CheckName::Tcp,
         CheckStatus::Pass,
         "connected",
         first.connect,
     ));
-
-    // TLS.
     let tls_obs = exchanges
         .iter()
         .filter_map(|e| e.tls.as_ref())
         .find(|t| t.version.is_some());
     let Some(tls) = tls_obs else {
-        let err = match &o.keys.result {
-            Err(e) => e.clone(),
-            Ok(_) => RequestFailure::Tls("no TLS session".into()),
-        };
-        let (code, text) = match &err {
-            RequestFailure::Tls(e) if e.contains("older than 1.2") => {
-                (Code::TlsOldVersion, e.clone())
-            }
-            RequestFailure::TlsTimeout => (
-                Code::TlsHandshakeFailed,
-                "no TLS handshake in time (does the port speak TLS?)".to_owned(),
-            ),
-            e => (Code::TlsHandshakeFailed, e.describe()),
-        };
-        let sni = t
-            .sni
-            .as_deref()
-            .map(|s| format!("SNI {s}"))
-            .unwrap_or_else(|| "no SNI".into());
-        findings
-            .push(Finding::plain(code, format!("{at} ({sni}): {}", escape(&text))).at_target(&at));
-        checks.push(check(
-            CheckName::Tls,
-            CheckStatus::Fail,
-            escape(&clip(&text, 120)),
-            None,
-        ));
-        for n in [
-            CheckName::Certificate,
-            CheckName::Version,
-            CheckName::Keys,
-            CheckName::Routing,
-        ] {
-            checks.push(check(n, CheckStatus::Skip, "no TLS session", None));
-        }
-        if o.host_port.is_some() {
-            checks.push(check(
-                CheckName::HostPort,
-                CheckStatus::Skip,
-                "no TLS session",
-                None,
-            ));
-        }
-        report.checks = checks;
-        return (report, findings);
+        judge_tls_failure(&mut j, o);
+        return j.skip_rest(1, host_port, "no TLS session");
     };
-    report.tls = Some(TlsInfo {
+    judge_tls(&mut j, tls);
+    judge_certificate(&mut j, name, res, t, tls, now);
+    judge_version(&mut j, o);
+    judge_keys(&mut j, name, res, o, now);
+    judge_routing(&mut j, o);
+    judge_host_port(&mut j, o);
+    j.finish()
+}
+
+fn judge_tcp_failure(j: &mut Judged, o: &TargetObs) {
+    let t = &o.target;
+    let at = t.address();
+    let failure = match &o.keys.result {
+        Err(RequestFailure::Connect(c)) => *c,
+        _ => ConnectFailure::Other,
+    };
+    let code = match failure {
+        ConnectFailure::Refused => Code::TcpRefused,
+        ConnectFailure::Timeout => Code::TcpTimeout,
+        _ => Code::TcpUnreachable,
+    };
+    let fam = if t.ip.is_ipv6() { "AAAA" } else { "A" };
+    let message = format!(
+        "{at} (from the {fam} record of {}): {}",
+        escape(&t.hostname),
+        failure.describe()
+    );
+    j.findings
+        .push(Finding::plain(code, message).at_target(&at));
+    j.checks.push(check(
+        CheckName::Tcp,
+        CheckStatus::Fail,
+        failure.describe(),
+        None,
+    ));
+}
+
+fn judge_tls_failure(j: &mut Judged, o: &TargetObs) {
+    let t = &o.target;
+    let at = t.address();
+    let err = match &o.keys.result {
+        Err(e) => e.clone(),
+        Ok(_) => RequestFailure::Tls("no TLS session".into()),
+    };
+    let (code, text) = match &err {
+        RequestFailure::TlsOldVersion => (Code::TlsOldVersion, OLD_TLS.to_owned()),
+        RequestFailure::TlsTimeout => (
+            Code::TlsHandshakeFailed,
+            "no TLS handshake in time (does the port speak TLS?)".to_owned(),
+        ),
+        e => (Code::TlsHandshakeFailed, e.describe()),
+    };
+    let sni = t
+        .sni
+        .as_deref()
+        .map(|s| format!("SNI {s}"))
+        .unwrap_or_else(|| "no SNI".into());
+    j.findings
+        .push(Finding::plain(code, format!("{at} ({sni}): {}", escape(&text))).at_target(&at));
+    j.checks.push(check(
+        CheckName::Tls,
+        CheckStatus::Fail,
+        escape(&clip(&text, 120)),
+        None,
+    ));
+}
+
+fn judge_tls(j: &mut Judged, tls: &TlsObs) {
+    j.report.tls = Some(TlsInfo {
         version: tls.version.clone().unwrap_or_default(),
         cipher_suite: tls.cipher_suite.clone().unwrap_or_default(),
         alpn: tls.alpn.clone(),
     });
-    checks.push(check(
+    j.checks.push(check(
         CheckName::Tls,
         CheckStatus::Pass,
         format!(
@@ -217,12 +245,20 @@ pub fn judge_one(
         ),
         Some(tls.duration),
     ));
+}
 
-    // Certificate.
+fn judge_certificate(
+    j: &mut Judged,
+    name: &ServerName,
+    res: &Resolution,
+    t: &Target,
+    tls: &TlsObs,
+    now: i64,
+) {
     let delegated = res.delegated.as_ref().map(|d| d.host.to_string());
     let cert_findings = super::cert::judge(t, tls, delegated.as_deref(), &name.to_string(), now);
-    report.certificate = super::cert::info(tls, now);
-    let cert_detail = match &report.certificate {
+    j.report.certificate = super::cert::info(tls, now);
+    let detail = match &j.report.certificate {
         Some(c) if cert_findings.is_empty() => {
             format!("valid for {}, {} days left", t.tls_server_name, c.days_left)
         }
@@ -242,17 +278,37 @@ pub fn judge_one(
         }
         None => "no certificate".into(),
     };
-    checks.push(check(
-        CheckName::Certificate,
-        status_of(&cert_findings),
-        cert_detail,
-        None,
-    ));
-    findings.extend(cert_findings);
+    j.push(CheckName::Certificate, detail, None, cert_findings);
+}
 
-    // Version.
-    let mut version_findings = Vec::new();
-    let version_detail = match &o.version.result {
+/// A failed endpoint request: the finding and the check's detail.
+fn endpoint_failed(
+    code: Code,
+    path: &str,
+    at: &str,
+    result: &Result<HttpResponse, RequestFailure>,
+) -> (Finding, String) {
+    match result {
+        Ok(r) => (
+            Finding::plain(
+                code,
+                format!("{path} on {at} answered {}", describe_response(r)),
+            )
+            .at_target(at),
+            format!("HTTP {}", r.status),
+        ),
+        Err(e) => (
+            Finding::plain(code, format!("{path} on {at}: {}", escape(&e.describe())))
+                .at_target(at),
+            escape(&clip(&e.describe(), 100)),
+        ),
+    }
+}
+
+fn judge_version(j: &mut Judged, o: &TargetObs) {
+    let at = o.target.address();
+    let mut found = Vec::new();
+    let detail = match &o.version.result {
         Ok(r) if r.status == 200 => {
             let v: Option<Value> = serde_json::from_slice(&r.body).ok();
             let server = v.as_ref().and_then(|v| v.get("server"));
@@ -263,7 +319,7 @@ pub fn judge_one(
                     .map(|s| clip(s, 80))
             };
             if server.is_some() {
-                report.server = Some(ServerSoftware {
+                j.report.server = Some(ServerSoftware {
                     name: get("name"),
                     version: get("version"),
                 });
@@ -273,74 +329,46 @@ pub fn judge_one(
                     escape(&get("version").unwrap_or_default())
                 )
             } else {
-                version_findings.push(
-                    Finding::plain(
+                found.push(
+                    endpoint_failed(
                         Code::FederationVersionFailed,
-                        format!("{VERSION_PATH} on {at} answered {}", describe_response(r)),
+                        VERSION_PATH,
+                        &at,
+                        &o.version.result,
                     )
-                    .at_target(&at),
+                    .0,
                 );
                 "not a homeserver answer".into()
             }
         }
-        Ok(r) => {
-            version_findings.push(
-                Finding::plain(
-                    Code::FederationVersionFailed,
-                    format!("{VERSION_PATH} on {at} answered {}", describe_response(r)),
-                )
-                .at_target(&at),
-            );
-            format!("HTTP {}", r.status)
-        }
-        Err(e) => {
-            version_findings.push(
-                Finding::plain(
-                    Code::FederationVersionFailed,
-                    format!("{VERSION_PATH} on {at}: {}", escape(&e.describe())),
-                )
-                .at_target(&at),
-            );
-            escape(&clip(&e.describe(), 100))
+        other => {
+            let (f, d) = endpoint_failed(Code::FederationVersionFailed, VERSION_PATH, &at, other);
+            found.push(f);
+            d
         }
     };
-    let vd = o.version.result.as_ref().ok().map(|r| r.duration);
-    checks.push(check(
-        CheckName::Version,
-        status_of(&version_findings),
-        version_detail,
-        vd,
-    ));
-    findings.extend(version_findings);
+    let d = o.version.result.as_ref().ok().map(|r| r.duration);
+    j.push(CheckName::Version, detail, d, found);
+}
 
-    // Keys.
-    let mut key_findings = Vec::new();
-    let keys_detail = match &o.keys.result {
+fn judge_keys(j: &mut Judged, name: &ServerName, res: &Resolution, o: &TargetObs, now: i64) {
+    let at = o.target.address();
+    let mut found = Vec::new();
+    let detail = match &o.keys.result {
         Ok(r) if r.status == 200 => {
             let (info, problems) = super::keys::judge(&r.body, &name.to_string(), now * 1000);
+            let served_name = info.as_ref().and_then(|i| i.server_name.clone());
             for p in problems {
                 let mut f = Finding::plain(p.code, format!("{at}: {}", p.message)).at_target(&at);
                 if p.code == Code::KeysServerNameMismatch {
-                    if let Some(other) = info.as_ref().and_then(|i| i.server_name.clone()) {
-                        let delegated_host = res
-                            .delegated
-                            .as_ref()
-                            .is_some_and(|d| d.host.to_string() == other);
-                        if delegated_host || other.eq_ignore_ascii_case(&t.hostname) {
-                            let role = if delegated_host {
-                                "the delegated host"
-                            } else {
-                                "the host it runs on"
-                            };
-                            f.hint = format!(
-                                "This homeserver calls itself {}, {role}. Its `server_name` must be {name} (the name in your user IDs; it cannot change after the first start), or you meant to check {} instead; delegation only says where to connect.",
-                                escape(&other),
-                                escape(&other)
-                            );
-                        }
+                    if let Some(hint) = served_name
+                        .as_deref()
+                        .and_then(|other| keys_name_hint(name, res, &o.target, other))
+                    {
+                        f.hint = hint;
                     }
                 }
-                key_findings.push(f);
+                found.push(f);
             }
             let d = info
                 .as_ref()
@@ -352,9 +380,9 @@ pub fn judge_one(
                     )
                 })
                 .unwrap_or_default();
-            report.keys = info;
+            j.report.keys = info;
             if r.duration > SLOW {
-                key_findings.push(
+                found.push(
                     Finding::plain(
                         Code::FederationSlow,
                         format!("{KEYS_PATH} on {at} took {} ms", r.duration.as_millis()),
@@ -364,120 +392,116 @@ pub fn judge_one(
             }
             d
         }
-        Ok(r) => {
-            key_findings.push(
-                Finding::plain(
-                    Code::KeysFailed,
-                    format!("{KEYS_PATH} on {at} answered {}", describe_response(r)),
-                )
-                .at_target(&at),
-            );
-            format!("HTTP {}", r.status)
-        }
-        Err(e) => {
-            key_findings.push(
-                Finding::plain(
-                    Code::KeysFailed,
-                    format!("{KEYS_PATH} on {at}: {}", escape(&e.describe())),
-                )
-                .at_target(&at),
-            );
-            escape(&clip(&e.describe(), 100))
-        }
-    };
-    let kd = o.keys.result.as_ref().ok().map(|r| r.duration);
-    checks.push(check(
-        CheckName::Keys,
-        status_of(&key_findings),
-        keys_detail,
-        kd,
-    ));
-    findings.extend(key_findings);
-
-    // Routing.
-    let mut routing_findings = Vec::new();
-    let routing_detail = match routed(&o.routing.result) {
-        Ok(d) => d,
-        Err(d) => {
-            let message = format!(
-                "an unauthenticated federation request to {at} (Host {}) answered {d}, not 401 M_UNAUTHORIZED from the homeserver",
-                escape(&t.host_header)
-            );
-            let by_hostname = o.routing_by_hostname.as_ref().map(|e| routed(&e.result));
-            let finding = match by_hostname {
-                Some(Ok(_)) => Finding::new(
-                    Code::FederationNotRouted,
-                    format!(
-                        "{message}; with Host {} the homeserver answers, so the reverse proxy routes on that name only",
-                        escape(&t.hostname)
-                    ),
-                    if t.host_header.starts_with(&format!("{}:", t.hostname)) {
-                        // Only the port differs: an exact match on the whole header.
-                        format!(
-                            "Make the proxy match the Host header without its port: servers send `{}` (haproxy: `hdr(host)` compares the whole header; use `req.hdr(host),host_only` or `hdr_dom(host)`).",
-                            escape(&t.host_header)
-                        )
-                    } else {
-                        format!(
-                            "Make the federation vhost answer Host {} too (nginx: add it to server_name; haproxy: add it to the host match).",
-                            escape(&t.host_header)
-                        )
-                    },
-                ),
-                _ => Finding::plain(Code::FederationNotRouted, message),
-            };
-            routing_findings.push(finding.at_target(&at));
+        other => {
+            let (f, d) = endpoint_failed(Code::KeysFailed, KEYS_PATH, &at, other);
+            found.push(f);
             d
         }
     };
-    checks.push(check(
-        CheckName::Routing,
-        status_of(&routing_findings),
-        routing_detail,
-        o.routing.result.as_ref().ok().map(|r| r.duration),
-    ));
-    findings.extend(routing_findings);
+    let d = o.keys.result.as_ref().ok().map(|r| r.duration);
+    j.push(CheckName::Keys, detail, d, found);
+}
 
-    if let Some(hp) = &o.host_port {
-        let host = conduwuit_host(t).unwrap_or_default();
-        let routing_ok = routed(&o.routing.result).is_ok();
-        match routed(&hp.result) {
-            Ok(d) => checks.push(check(
-                CheckName::HostPort,
-                CheckStatus::Pass,
-                format!("Host {host}: {d}"),
-                None,
-            )),
-            Err(d) => {
-                // Only meaningful when the spec's Host works: otherwise routing already failed.
-                let status = if routing_ok {
-                    findings.push(
-                        Finding::plain(
-                            Code::FederationHostPort,
-                            format!(
-                                "{at} routes `Host: {}` but not `Host: {host}` (answered {d})",
-                                t.host_header
-                            ),
-                        )
-                        .at_target(&at),
-                    );
-                    CheckStatus::Warn
-                } else {
-                    CheckStatus::Fail
-                };
-                checks.push(check(
-                    CheckName::HostPort,
-                    status,
-                    format!("Host {host}: {d}"),
-                    None,
-                ));
-            }
-        }
+/// The hint when the keys name another server that is the delegated host or the host the
+/// target runs on: the classic `server_name` mix-up.
+fn keys_name_hint(name: &ServerName, res: &Resolution, t: &Target, other: &str) -> Option<String> {
+    let delegated_host = res
+        .delegated
+        .as_ref()
+        .is_some_and(|d| d.host.to_string() == other);
+    if !delegated_host && !other.eq_ignore_ascii_case(&t.hostname) {
+        return None;
     }
+    let role = if delegated_host {
+        "the delegated host"
+    } else {
+        "the host it runs on"
+    };
+    Some(format!(
+        "This homeserver calls itself {}, {role}. Its `server_name` must be {name} (the name in your user IDs; it cannot change after the first start), or you meant to check {} instead; delegation only says where to connect.",
+        escape(other),
+        escape(other)
+    ))
+}
 
-    report.ok = !findings.iter().any(|f| f.severity == Severity::Error);
-    report.checks = checks;
-    (report, findings)
+fn judge_routing(j: &mut Judged, o: &TargetObs) {
+    let t = &o.target;
+    let mut found = Vec::new();
+    let detail = match routed(&o.routing.result) {
+        Ok(d) => d,
+        Err(d) => {
+            found.push(not_routed(o, &d).at_target(&t.address()));
+            d
+        }
+    };
+    let dur = o.routing.result.as_ref().ok().map(|r| r.duration);
+    j.push(CheckName::Routing, detail, dur, found);
+}
+
+/// The unauthenticated request did not reach a homeserver: say whether another Host does.
+fn not_routed(o: &TargetObs, answered: &str) -> Finding {
+    let t = &o.target;
+    let at = t.address();
+    let message = format!(
+        "an unauthenticated federation request to {at} (Host {}) answered {answered}, not 401 M_UNAUTHORIZED from the homeserver",
+        escape(&t.host_header)
+    );
+    let by_hostname = o.routing_by_hostname.as_ref().map(|e| routed(&e.result));
+    let Some(Ok(_)) = by_hostname else {
+        return Finding::plain(Code::FederationNotRouted, message);
+    };
+    let hint = if t.host_header.starts_with(&format!("{}:", t.hostname)) {
+        // Only the port differs: an exact match on the whole header.
+        format!(
+            "Make the proxy match the Host header without its port: servers send `{}` (haproxy: `hdr(host)` compares the whole header; use `req.hdr(host),host_only` or `hdr_dom(host)`).",
+            escape(&t.host_header)
+        )
+    } else {
+        format!(
+            "Make the federation vhost answer Host {} too (nginx: add it to server_name; haproxy: add it to the host match).",
+            escape(&t.host_header)
+        )
+    };
+    Finding::new(
+        Code::FederationNotRouted,
+        format!(
+            "{message}; with Host {} the homeserver answers, so the reverse proxy routes on that name only",
+            escape(&t.hostname)
+        ),
+        hint,
+    )
+}
+
+fn judge_host_port(j: &mut Judged, o: &TargetObs) {
+    let Some(hp) = &o.host_port else { return };
+    let t = &o.target;
+    let host = conduwuit_host(t).unwrap_or_default();
+    let routing_ok = routed(&o.routing.result).is_ok();
+    let (status, d) = match routed(&hp.result) {
+        Ok(d) => (CheckStatus::Pass, d),
+        // Only meaningful when the spec's Host works: otherwise routing already failed.
+        Err(d) if routing_ok => {
+            j.findings.push(
+                Finding::plain(
+                    Code::FederationHostPort,
+                    format!(
+                        "{} routes `Host: {}` but not `Host: {host}` (answered {d})",
+                        t.address(),
+                        t.host_header
+                    ),
+                )
+                .at_target(&t.address()),
+            );
+            (CheckStatus::Warn, d)
+        }
+        Err(d) => (CheckStatus::Fail, d),
+    };
+    j.checks.push(check(
+        CheckName::HostPort,
+        status,
+        format!("Host {host}: {d}"),
+        None,
+    ));
 }
 
 /// Judges every target, then the consistency between them.

@@ -930,7 +930,10 @@ fn push_hosts(steps: &mut Vec<Step>, obs: &Observations, res: &Resolution) {
 pub fn is_tls_failure(f: &RequestFailure) -> bool {
     matches!(
         f,
-        RequestFailure::Tls(_) | RequestFailure::TlsTimeout | RequestFailure::Certificate(_)
+        RequestFailure::Tls(_)
+            | RequestFailure::TlsOldVersion
+            | RequestFailure::TlsTimeout
+            | RequestFailure::Certificate(_)
     )
 }
 

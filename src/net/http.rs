@@ -96,9 +96,7 @@ pub async fn exchange(net: &Net, spec: &RequestSpec, deadline: &Deadline) -> Exc
             return ex;
         }
         Err(HandshakeError::OldVersion) => {
-            ex.result = Err(RequestFailure::Tls(
-                "the server offers only TLS older than 1.2".into(),
-            ));
+            ex.result = Err(RequestFailure::TlsOldVersion);
             return ex;
         }
         Err(HandshakeError::Failed(e)) => {
