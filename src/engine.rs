@@ -190,16 +190,17 @@ pub async fn check(net: &Net, input: &str) -> Report {
     let port_443 = crate::net::targets::probe_port_443(net, &res, &target_obs, deadline).await;
     report.timings.targets_ms = ms_since(targets_start);
 
-    report
-        .findings
-        .extend(checks::discovery::judge(&name, &obs, &res));
-    let (mut target_reports, target_findings) = checks::target::judge_all(&name, &res, &target_obs);
-    report.findings.extend(target_findings);
-    target_reports.extend(checks::target::judge_fallback(&name, &res, &fallback_obs));
-    report.targets = target_reports;
-    report
-        .findings
-        .extend(checks::target::judge_port_443(&name, &res, &port_443));
+    checks::judge_all(
+        &mut report,
+        &name,
+        &obs,
+        &res,
+        &checks::Probed {
+            targets: &target_obs,
+            fallback: &fallback_obs,
+            port_443: &port_443,
+        },
+    );
     if deadline.passed() {
         report.findings.push(crate::report::Finding::plain(
             crate::findings::Code::DeadlineExceeded,
@@ -209,18 +210,6 @@ pub async fn check(net: &Net, input: &str) -> Report {
             ),
         ));
     }
-    report.compatibility =
-        checks::compat::verdicts(&name, &obs, &res, &report.targets, &target_obs);
-    report.discovery = Discovery {
-        step: res.step,
-        delegated_server: res.delegated.as_ref().map(|d| d.to_string()),
-        steps: res.trace.clone(),
-        targets: res.targets.clone(),
-        fallback_targets: res.fallback.clone(),
-        fallback_reason: res.fallback_reason.map(|r| r.describe().to_owned()),
-        well_known: checks::discovery::well_known_info(&name, &obs),
-    };
-    checks::discovery::downgrade_harmless(&mut report);
     report.timings.total_ms = ms_since(start);
     report.finalize();
     report

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::*;
 
-use crate::findings::Code;
+use crate::findings::{Code, Severity};
 use crate::obs::{CertVerdict, TlsObs};
 use crate::report::{CertInfo, Finding, Target};
 use crate::sanitize::{clip, escape};
@@ -161,171 +161,191 @@ pub fn judge(
     server_name: &str,
     now: i64,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
     let at = target.address();
-    let want = &target.tls_server_name;
     let Some(leaf) = tls.chain.first().and_then(|d| parse_leaf(d)) else {
-        out.push(
+        return vec![
             Finding::plain(
                 Code::TlsInvalid,
                 "the server presented no parsable certificate",
             )
             .at_target(&at),
-        );
-        return out;
+        ];
     };
+    let mut out = Vec::new();
+    // The name, judged by us so that it is reported even when the chain also fails.
+    out.extend(name_mismatch(target, &leaf, &at, delegated, server_name));
+    out.extend(validity_period(&leaf, &at, now));
+    let leaf_failed = out.iter().any(|f| f.severity == Severity::Error);
+    out.extend(chain_rejection(tls, &leaf, &at, leaf_failed));
+    out.into_iter().map(|f| f.at_target(&at)).collect()
+}
+
+/// The leaf's names for a message: DNS then IP SANs, escaped and clipped, or "no names".
+fn names_text(leaf: &Leaf) -> String {
     let names: Vec<String> = leaf
         .dns_names
         .iter()
         .cloned()
         .chain(leaf.ips.iter().map(|i| i.to_string()))
         .collect();
-    let names_text = if names.is_empty() {
+    if names.is_empty() {
         "no names".to_owned()
     } else {
         escape(&clip(&names.join(", "), 200))
-    };
-    // The name, judged by us so that it is reported even when the chain also fails.
-    if !covers(&leaf, want) {
-        let srv_target = target.hostname != *want && target.hostname.parse::<IpAddr>().is_err();
-        let mistake = if srv_target && covers(&leaf, &target.hostname) {
-            format!(
-                " It is valid for the SRV target {}, but the spec requires the {} name ({want}): the SRV target's name never counts.",
-                target.hostname,
-                if delegated.is_some() {
-                    "delegated"
-                } else {
-                    "server"
-                }
-            )
-        } else if delegated.is_some_and(|d| d == want) && covers(&leaf, server_name) {
-            format!(
-                " It is valid for the server name {server_name}, but after delegation the certificate must be valid for the delegated host {want}."
-            )
-        } else {
-            String::new()
-        };
-        out.push(
-            Finding::new(
-                Code::TlsNameMismatch,
-                format!("{at} presents a certificate for {names_text}; it must be valid for {want} (step {}).{mistake}", target.step),
-                format!("Issue the certificate for {want} (add it as a subject alternative name) and serve it on {at}."),
-            )
-            .at_target(&at),
-        );
     }
-    if now > leaf.not_after {
-        out.push(
-            Finding::plain(
-                Code::TlsExpired,
-                format!(
-                    "the certificate on {at} expired on {}",
-                    crate::time::rfc3339(leaf.not_after)
-                ),
-            )
-            .at_target(&at),
-        );
-    } else if now < leaf.not_before {
-        out.push(
-            Finding::plain(
-                Code::TlsNotYetValid,
-                format!(
-                    "the certificate on {at} is valid only from {}",
-                    crate::time::rfc3339(leaf.not_before)
-                ),
-            )
-            .at_target(&at),
-        );
-    } else {
-        let days = (leaf.not_after - now).div_euclid(86400);
-        if days < EXPIRY_WARNING_DAYS {
-            out.push(
-                Finding::plain(
-                    Code::TlsExpiring,
-                    format!(
-                        "the certificate on {at} expires in {days} day(s), on {}",
-                        crate::time::rfc3339(leaf.not_after)
-                    ),
-                )
-                .at_target(&at),
-            );
-        }
+}
+
+/// Whether the leaf fails to cover the name the spec requires at this step, and why.
+fn name_mismatch(
+    target: &Target,
+    leaf: &Leaf,
+    at: &str,
+    delegated: Option<&str>,
+    server_name: &str,
+) -> Option<Finding> {
+    let want = &target.tls_server_name;
+    if covers(leaf, want) {
+        return None;
     }
-    match &tls.verdict {
-        Some(CertVerdict::UnknownIssuer) => {
-            if leaf.self_issued {
-                out.push(
-                    Finding::plain(
-                        Code::TlsSelfSigned,
-                        format!(
-                            "the certificate on {at} is self-signed ({})",
-                            escape(&leaf.subject)
-                        ),
-                    )
-                    .at_target(&at),
-                );
-            } else if tls.chain.len() == 1 {
-                let aia = leaf
-                    .ca_issuers
-                    .as_ref()
-                    .map(|u| {
-                        format!(
-                            " (its issuer certificate is published at {})",
-                            escape(&clip(u, 120))
-                        )
-                    })
-                    .unwrap_or_default();
-                out.push(
-                    Finding::plain(
-                        Code::TlsIncompleteChain,
-                        format!("{at} sends only the leaf certificate, issued by {}, without the intermediate{aia}", escape(&leaf.issuer)),
-                    )
-                    .at_target(&at),
-                );
+    let mistake = wrong_name_explanation(target, leaf, delegated, server_name);
+    Some(Finding::new(
+        Code::TlsNameMismatch,
+        format!(
+            "{at} presents a certificate for {}; it must be valid for {want} (step {}).{mistake}",
+            names_text(leaf),
+            target.step
+        ),
+        format!(
+            "Issue the certificate for {want} (add it as a subject alternative name) and serve it on {at}."
+        ),
+    ))
+}
+
+/// Which wrong name a mismatched leaf covers instead (the SRV target, or the server name after
+/// delegation), as a sentence to append; empty when it is neither.
+fn wrong_name_explanation(
+    target: &Target,
+    leaf: &Leaf,
+    delegated: Option<&str>,
+    server_name: &str,
+) -> String {
+    let want = &target.tls_server_name;
+    let srv_target = target.hostname != *want && target.hostname.parse::<IpAddr>().is_err();
+    if srv_target && covers(leaf, &target.hostname) {
+        format!(
+            " It is valid for the SRV target {}, but the spec requires the {} name ({want}): the SRV target's name never counts.",
+            target.hostname,
+            if delegated.is_some() {
+                "delegated"
             } else {
-                out.push(
-                    Finding::plain(
-                        Code::TlsUnknownIssuer,
-                        format!(
-                            "the certificate on {at} is issued by {}, which is not trusted",
-                            escape(&leaf.issuer)
-                        ),
-                    )
-                    .at_target(&at),
-                );
+                "server"
             }
-        }
-        Some(CertVerdict::Other(e)) => {
-            out.push(
-                Finding::plain(
-                    Code::TlsInvalid,
-                    format!("the certificate on {at} was rejected: {}", escape(e)),
-                )
-                .at_target(&at),
-            );
-        }
+        )
+    } else if delegated.is_some_and(|d| d == want) && covers(leaf, server_name) {
+        format!(
+            " It is valid for the server name {server_name}, but after delegation the certificate must be valid for the delegated host {want}."
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Whether the leaf is expired, not yet valid, or expires within the warning window.
+fn validity_period(leaf: &Leaf, at: &str, now: i64) -> Option<Finding> {
+    if now > leaf.not_after {
+        return Some(Finding::plain(
+            Code::TlsExpired,
+            format!(
+                "the certificate on {at} expired on {}",
+                crate::time::rfc3339(leaf.not_after)
+            ),
+        ));
+    }
+    if now < leaf.not_before {
+        return Some(Finding::plain(
+            Code::TlsNotYetValid,
+            format!(
+                "the certificate on {at} is valid only from {}",
+                crate::time::rfc3339(leaf.not_before)
+            ),
+        ));
+    }
+    let days = (leaf.not_after - now).div_euclid(86400);
+    (days < EXPIRY_WARNING_DAYS).then(|| {
+        Finding::plain(
+            Code::TlsExpiring,
+            format!(
+                "the certificate on {at} expires in {days} day(s), on {}",
+                crate::time::rfc3339(leaf.not_after)
+            ),
+        )
+    })
+}
+
+/// What the verifier's verdict adds to the leaf's own findings; `leaf_failed` says whether
+/// those already hold an error.
+fn chain_rejection(tls: &TlsObs, leaf: &Leaf, at: &str, leaf_failed: bool) -> Option<Finding> {
+    match &tls.verdict {
+        Some(CertVerdict::UnknownIssuer) => Some(untrusted_issuer(tls, leaf, at)),
+        Some(CertVerdict::Other(e)) => Some(Finding::plain(
+            Code::TlsInvalid,
+            format!("the certificate on {at} was rejected: {}", escape(e)),
+        )),
         // Name and dates are judged above from the leaf itself; if that found nothing, the
         // verifier objected to something else (an expired intermediate, a name form our
         // matcher reads differently): peers reject the chain all the same.
         Some(v @ (CertVerdict::NameMismatch | CertVerdict::Expired | CertVerdict::NotYetValid))
-            if !out
-                .iter()
-                .any(|f| f.severity == crate::findings::Severity::Error) =>
+            if !leaf_failed =>
         {
-            out.push(
-                Finding::plain(
-                    Code::TlsInvalid,
-                    format!(
-                        "the certificate chain on {at} was rejected ({}), although its leaf looks right: check the intermediates' dates and the chain order",
-                        crate::discovery::verdict_text(v)
-                    ),
-                )
-                .at_target(&at),
-            );
+            Some(Finding::plain(
+                Code::TlsInvalid,
+                format!(
+                    "the certificate chain on {at} was rejected ({}), although its leaf looks right: check the intermediates' dates and the chain order",
+                    crate::discovery::verdict_text(v)
+                ),
+            ))
         }
-        _ => {}
+        _ => None,
     }
-    out
+}
+
+/// Why the issuer is unknown: a self-signed leaf, a missing intermediate, or an untrusted CA.
+fn untrusted_issuer(tls: &TlsObs, leaf: &Leaf, at: &str) -> Finding {
+    if leaf.self_issued {
+        return Finding::plain(
+            Code::TlsSelfSigned,
+            format!(
+                "the certificate on {at} is self-signed ({})",
+                escape(&leaf.subject)
+            ),
+        );
+    }
+    if tls.chain.len() == 1 {
+        let aia = leaf
+            .ca_issuers
+            .as_ref()
+            .map(|u| {
+                format!(
+                    " (its issuer certificate is published at {})",
+                    escape(&clip(u, 120))
+                )
+            })
+            .unwrap_or_default();
+        return Finding::plain(
+            Code::TlsIncompleteChain,
+            format!(
+                "{at} sends only the leaf certificate, issued by {}, without the intermediate{aia}",
+                escape(&leaf.issuer)
+            ),
+        );
+    }
+    Finding::plain(
+        Code::TlsUnknownIssuer,
+        format!(
+            "the certificate on {at} is issued by {}, which is not trusted",
+            escape(&leaf.issuer)
+        ),
+    )
 }
 
 #[cfg(test)]

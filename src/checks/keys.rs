@@ -91,137 +91,29 @@ pub struct KeyProblem {
 
 /// Judges a key response for `expected` (the server name being checked) at `now_ms`.
 pub fn judge(body: &[u8], expected: &str, now_ms: i64) -> (Option<KeysInfo>, Vec<KeyProblem>) {
-    let mut problems: Vec<KeyProblem> = Vec::new();
-    let p = |problems: &mut Vec<KeyProblem>, code: Code, message: String| {
-        problems.push(KeyProblem { code, message })
-    };
     let v: Value = match serde_json::from_slice(body) {
         Ok(v @ Value::Object(_)) => v,
         Ok(_) | Err(_) => {
-            p(
-                &mut problems,
-                Code::KeysFailed,
-                format!(
-                    "the key response is not a JSON object: `{}`",
-                    crate::sanitize::excerpt(body, 60)
-                ),
+            let message = format!(
+                "the key response is not a JSON object: `{}`",
+                crate::sanitize::excerpt(body, 60)
             );
-            return (None, problems);
+            return (None, vec![problem(Code::KeysFailed, message)]);
         }
     };
     let server_name = v
         .get("server_name")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let ids = |field: &str| -> Vec<String> {
-        v.get(field)
-            .and_then(Value::as_object)
-            .map(|m| m.keys().take(50).cloned().collect())
-            .unwrap_or_default()
-    };
-    let key_ids = ids("verify_keys");
-    let old_key_ids = ids("old_verify_keys");
+    let key_ids = listed_key_ids(&v, "verify_keys");
+    let old_key_ids = listed_key_ids(&v, "old_verify_keys");
     let valid_until_ts = v.get("valid_until_ts").and_then(Value::as_i64);
-    let mut verified_key_ids = Vec::new();
 
-    match &server_name {
-        Some(s) if s == expected => {}
-        Some(s) => p(
-            &mut problems,
-            Code::KeysServerNameMismatch,
-            format!(
-                "the keys are for `{}`, not `{expected}`",
-                escape(&clip(s, 100))
-            ),
-        ),
-        None => p(
-            &mut problems,
-            Code::KeysFailed,
-            "the key response has no `server_name`".to_owned(),
-        ),
-    }
-
-    let sigs = server_name
-        .as_deref()
-        .and_then(|s| v.get("signatures")?.get(s)?.as_object().cloned())
-        .unwrap_or_default();
-    let mut usable = 0;
-    for id in key_ids.iter().filter(|id| id.starts_with("ed25519:")) {
-        let Some(key) = v["verify_keys"][id]["key"]
-            .as_str()
-            .and_then(b64_decode)
-            .filter(|k| k.len() == 32)
-        else {
-            p(
-                &mut problems,
-                Code::KeysNoEd25519,
-                format!(
-                    "verify key `{}` is not a 32-byte base64 ed25519 key",
-                    escape(id)
-                ),
-            );
-            continue;
-        };
-        usable += 1;
-        let Some(sig) = sigs
-            .get(id.as_str())
-            .and_then(Value::as_str)
-            .and_then(b64_decode)
-        else {
-            p(
-                &mut problems,
-                Code::KeysBadSignature,
-                format!(
-                    "the response is not signed with its own key `{}`",
-                    escape(id)
-                ),
-            );
-            continue;
-        };
-        if signature_verifies(&v, &key, &sig) {
-            verified_key_ids.push(id.clone());
-        } else {
-            p(
-                &mut problems,
-                Code::KeysBadSignature,
-                format!(
-                    "the signature by `{}` does not verify over the canonical JSON of the response",
-                    escape(id)
-                ),
-            );
-        }
-    }
-    if usable == 0 && !problems.iter().any(|x| x.code == Code::KeysNoEd25519) {
-        p(
-            &mut problems,
-            Code::KeysNoEd25519,
-            "the response lists no ed25519 verify key".to_owned(),
-        );
-    }
-    match valid_until_ts {
-        None => p(
-            &mut problems,
-            Code::KeysExpired,
-            "the response has no `valid_until_ts`".to_owned(),
-        ),
-        Some(t) if t <= now_ms => p(
-            &mut problems,
-            Code::KeysExpired,
-            format!(
-                "`valid_until_ts` is {}, in the past",
-                crate::time::rfc3339(t.div_euclid(1000))
-            ),
-        ),
-        Some(t) if t - now_ms < 3_600_000 => p(
-            &mut problems,
-            Code::KeysExpiring,
-            format!(
-                "`valid_until_ts` is {}, under an hour away",
-                crate::time::rfc3339(t.div_euclid(1000))
-            ),
-        ),
-        _ => {}
-    }
+    let mut problems: Vec<KeyProblem> = Vec::new();
+    problems.extend(server_name_problem(server_name.as_deref(), expected));
+    let verified_key_ids =
+        check_self_signatures(&v, server_name.as_deref(), &key_ids, &mut problems);
+    problems.extend(validity_problem(valid_until_ts, now_ms));
     (
         Some(KeysInfo {
             server_name,
@@ -232,6 +124,148 @@ pub fn judge(body: &[u8], expected: &str, now_ms: i64) -> (Option<KeysInfo>, Vec
         }),
         problems,
     )
+}
+
+/// A problem with `code` and `message`.
+fn problem(code: Code, message: impl Into<String>) -> KeyProblem {
+    KeyProblem {
+        code,
+        message: message.into(),
+    }
+}
+
+/// The key IDs listed under `field` (at most 50).
+fn listed_key_ids(v: &Value, field: &str) -> Vec<String> {
+    v.get(field)
+        .and_then(Value::as_object)
+        .map(|m| m.keys().take(50).cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Whether the response's `server_name` is missing or names another server than `expected`.
+fn server_name_problem(server_name: Option<&str>, expected: &str) -> Option<KeyProblem> {
+    match server_name {
+        Some(s) if s == expected => None,
+        Some(s) => Some(problem(
+            Code::KeysServerNameMismatch,
+            format!(
+                "the keys are for `{}`, not `{expected}`",
+                escape(&clip(s, 100))
+            ),
+        )),
+        None => Some(problem(
+            Code::KeysFailed,
+            "the key response has no `server_name`",
+        )),
+    }
+}
+
+/// Which listed ed25519 keys verify their signature over the response; each key that does not,
+/// and the lack of any usable key, is added to `problems`.
+fn check_self_signatures(
+    v: &Value,
+    server_name: Option<&str>,
+    key_ids: &[String],
+    problems: &mut Vec<KeyProblem>,
+) -> Vec<String> {
+    let sigs = server_name
+        .and_then(|s| v.get("signatures")?.get(s)?.as_object().cloned())
+        .unwrap_or_default();
+    let mut verified_key_ids = Vec::new();
+    let mut usable = 0;
+    for id in key_ids.iter().filter(|id| id.starts_with("ed25519:")) {
+        let key = match ed25519_key(v, id) {
+            Ok(key) => key,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        usable += 1;
+        match self_signature(v, &sigs, id, &key) {
+            Ok(()) => verified_key_ids.push(id.clone()),
+            Err(p) => problems.push(p),
+        }
+    }
+    if usable == 0 && !problems.iter().any(|x| x.code == Code::KeysNoEd25519) {
+        problems.push(problem(
+            Code::KeysNoEd25519,
+            "the response lists no ed25519 verify key",
+        ));
+    }
+    verified_key_ids
+}
+
+/// The verify key `id` as a 32-byte ed25519 public key, or why it is not one.
+fn ed25519_key(v: &Value, id: &str) -> Result<Vec<u8>, KeyProblem> {
+    v["verify_keys"][id]["key"]
+        .as_str()
+        .and_then(b64_decode)
+        .filter(|k| k.len() == 32)
+        .ok_or_else(|| {
+            problem(
+                Code::KeysNoEd25519,
+                format!(
+                    "verify key `{}` is not a 32-byte base64 ed25519 key",
+                    escape(id)
+                ),
+            )
+        })
+}
+
+/// Whether the response carries a signature by its own key `id` (`key`) in `sigs` that
+/// verifies, or why not.
+fn self_signature(
+    v: &Value,
+    sigs: &serde_json::Map<String, Value>,
+    id: &str,
+    key: &[u8],
+) -> Result<(), KeyProblem> {
+    let Some(sig) = sigs.get(id).and_then(Value::as_str).and_then(b64_decode) else {
+        return Err(problem(
+            Code::KeysBadSignature,
+            format!(
+                "the response is not signed with its own key `{}`",
+                escape(id)
+            ),
+        ));
+    };
+    if signature_verifies(v, key, &sig) {
+        Ok(())
+    } else {
+        Err(problem(
+            Code::KeysBadSignature,
+            format!(
+                "the signature by `{}` does not verify over the canonical JSON of the response",
+                escape(id)
+            ),
+        ))
+    }
+}
+
+/// Whether `valid_until_ts` is missing, past, or under an hour from `now_ms`.
+fn validity_problem(valid_until_ts: Option<i64>, now_ms: i64) -> Option<KeyProblem> {
+    match valid_until_ts {
+        None => Some(problem(
+            Code::KeysExpired,
+            "the response has no `valid_until_ts`",
+        )),
+        Some(t) if t <= now_ms => Some(problem(
+            Code::KeysExpired,
+            format!(
+                "`valid_until_ts` is {}, in the past",
+                crate::time::rfc3339(t.div_euclid(1000))
+            ),
+        )),
+        Some(t) if t - now_ms < 3_600_000 => Some(problem(
+            Code::KeysExpiring,
+            format!(
+                "`valid_until_ts` is {}, under an hour away",
+                crate::time::rfc3339(t.div_euclid(1000))
+            ),
+        )),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

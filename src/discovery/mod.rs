@@ -692,7 +692,53 @@ fn srv_step(a: &SrvAnswer, step: Option<SpecStep>, used: bool, meaning: String) 
 }
 
 fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
-    let mut steps = Vec::new();
+    let mut steps = vec![server_name_step(name)];
+    let Host::Dns(host) = &name.host else {
+        return steps;
+    };
+    if name.port.is_some() {
+        push_hosts(&mut steps, obs, res);
+        return steps;
+    }
+    if let Some(wk) = obs.well_known.get(host) {
+        steps.push(well_known_step(host, wk, res));
+    }
+    let delegated_host = match &res.delegated {
+        Some(d) => match (&d.host, d.port) {
+            (Host::Dns(h), None) => Some(h.clone()),
+            _ => None,
+        },
+        None => None,
+    };
+    // SRV lookups on the name the path used, then the ignored ones on the server name.
+    let path = match (&res.delegated, &delegated_host) {
+        (Some(_), Some(h)) => Some((
+            h.as_str(),
+            [
+                SpecStep::WellKnownSrv,
+                SpecStep::WellKnownLegacySrv,
+                SpecStep::WellKnownDefaultPort,
+            ],
+        )),
+        // No path on the delegated name (it was not a host name).
+        (Some(_), None) => None,
+        (None, _) => Some((
+            host.as_str(),
+            [SpecStep::Srv, SpecStep::LegacySrv, SpecStep::DefaultPort],
+        )),
+    };
+    if let Some((ph, labels)) = path {
+        push_path_srv_steps(&mut steps, obs, res, ph, labels);
+    }
+    if res.delegated.is_some() {
+        push_ignored_srv_steps(&mut steps, obs, host);
+    }
+    push_hosts(&mut steps, obs, res);
+    steps
+}
+
+/// The first row: what kind of server name this is, and so where resolution starts.
+fn server_name_step(name: &ServerName) -> Step {
     let (first, meaning) = match (&name.host, name.port) {
         (Host::V4(_) | Host::V6(_), _) => (
             SpecStep::IpLiteral,
@@ -707,7 +753,7 @@ fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
             "a host name without port: fetch the well-known first",
         ),
     };
-    steps.push(Step {
+    Step {
         step: Some(first),
         kind: StepKind::ServerName,
         query: name.to_string(),
@@ -720,177 +766,150 @@ fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
         meaning: meaning.into(),
         decisive: matches!(first, SpecStep::IpLiteral | SpecStep::ExplicitPort),
         duration_ms: None,
-    });
-    let Host::Dns(host) = &name.host else {
-        return steps;
-    };
-    if name.port.is_some() {
-        push_hosts(&mut steps, obs, res);
-        return steps;
     }
-    // The well-known.
-    let wk_url = well_known_url(host);
-    if let Some(wk) = obs.well_known.get(host) {
-        let (answer, status, meaning) = match &res.well_known {
-            WellKnownState::NoAddress(st) => (
-                format!("{host}: {}", st.describe()),
-                StepStatus::Error,
-                "no address for the server name: no delegation, go on to SRV (step 4)".to_owned(),
-            ),
-            WellKnownState::Failed { index }
-                if matches!(wk.fetches[*index].stop, Some(RedirectStop::Insecure(_))) =>
-            {
-                (
-                    fetch_summary(&wk.fetches[*index]),
-                    StepStatus::Error,
-                    "servers follow this plain-HTTP redirect (delegcheck does not): where they connect is unknown; the steps below are what happens if it yields no delegation"
-                        .into(),
-                )
-            }
-            WellKnownState::Failed { index } => (
+}
+
+/// The well-known row: what came back and what it means for resolution.
+fn well_known_step(host: &str, wk: &WellKnownObs, res: &Resolution) -> Step {
+    let (answer, status, meaning) = match &res.well_known {
+        WellKnownState::NoAddress(st) => (
+            format!("{host}: {}", st.describe()),
+            StepStatus::Error,
+            "no address for the server name: no delegation, go on to SRV (step 4)".to_owned(),
+        ),
+        WellKnownState::Failed { index }
+            if matches!(wk.fetches[*index].stop, Some(RedirectStop::Insecure(_))) =>
+        {
+            (
                 fetch_summary(&wk.fetches[*index]),
                 StepStatus::Error,
-                "the fetch failed: every server ignores the delegation and goes on to SRV (step 4)"
+                "servers follow this plain-HTTP redirect (delegcheck does not): where they connect is unknown; the steps below are what happens if it yields no delegation"
                     .into(),
-            ),
-            WellKnownState::Invalid { index, error } => (
+            )
+        }
+        WellKnownState::Failed { index } => (
+            fetch_summary(&wk.fetches[*index]),
+            StepStatus::Error,
+            "the fetch failed: every server ignores the delegation and goes on to SRV (step 4)"
+                .into(),
+        ),
+        WellKnownState::Invalid { index, error } => {
+            let absent = matches!(error, WellKnownError::Status(404 | 410));
+            (
                 fetch_summary(&wk.fetches[*index]),
-                if matches!(error, WellKnownError::Status(404 | 410)) {
+                if absent {
                     StepStatus::NotFound
                 } else {
                     StepStatus::Invalid
                 },
-                match error {
-                    WellKnownError::Status(404 | 410) => {
-                        "no well-known: no delegation, go on to SRV (step 4)".into()
-                    }
-                    _ => "invalid: treated as no delegation, go on to SRV (step 4)".into(),
+                if absent {
+                    "no well-known: no delegation, go on to SRV (step 4)".into()
+                } else {
+                    "invalid: treated as no delegation, go on to SRV (step 4)".into()
                 },
-            ),
-            WellKnownState::Valid { index, ok } => (
-                fetch_summary(&wk.fetches[*index]),
-                StepStatus::Ok,
-                format!("delegates to {}", ok.server),
-            ),
-            WellKnownState::NotFetched => (String::new(), StepStatus::Error, String::new()),
+            )
+        }
+        WellKnownState::Valid { index, ok } => (
+            fetch_summary(&wk.fetches[*index]),
+            StepStatus::Ok,
+            format!("delegates to {}", ok.server),
+        ),
+        WellKnownState::NotFetched => (String::new(), StepStatus::Error, String::new()),
+    };
+    Step {
+        step: Some(SpecStep::WellKnown),
+        kind: StepKind::WellKnown,
+        query: well_known_url(host),
+        answer,
+        status,
+        meaning,
+        decisive: matches!(
+            res.step,
+            Some(SpecStep::WellKnownIpLiteral | SpecStep::WellKnownExplicitPort)
+        ),
+        duration_ms: ms(wk.duration),
+    }
+}
+
+/// The SRV rows of the path resolution took (on the delegated name, or on the server name):
+/// `_matrix-fed._tcp`, then the deprecated `_matrix._tcp`, labelled with their spec steps.
+fn push_path_srv_steps(
+    steps: &mut Vec<Step>,
+    obs: &Observations,
+    res: &Resolution,
+    ph: &str,
+    labels: [SpecStep; 3],
+) {
+    let fed = obs.srv.get(&srv_fed(ph));
+    let failed_here = |n: &str| res.srv_failure.as_ref().is_some_and(|(f, _)| f == n);
+    if let Some(fed) = fed {
+        let used = res.srv.as_ref().is_some_and(|s| s.name == fed.name);
+        let meaning = if used {
+            format!(
+                "use these records (step {}); Host and certificate stay {ph}",
+                labels[0]
+            )
+        } else if fed.status.is_failure() {
+            "the lookup failed: Synapse gives up here; Dendrite and continuwuity fall back to port 8448".into()
+        } else {
+            format!(
+                "no record: try the deprecated _matrix._tcp (step {})",
+                labels[1]
+            )
         };
-        steps.push(Step {
-            step: Some(SpecStep::WellKnown),
-            kind: StepKind::WellKnown,
-            query: wk_url,
-            answer,
-            status,
-            meaning,
-            decisive: matches!(
-                res.step,
-                Some(SpecStep::WellKnownIpLiteral | SpecStep::WellKnownExplicitPort)
-            ),
-            duration_ms: ms(wk.duration),
-        });
+        let mut s = srv_step(fed, Some(labels[0]), used, meaning);
+        s.decisive = used || failed_here(&fed.name);
+        steps.push(s);
     }
-    let delegated_host = match &res.delegated {
-        Some(d) => match (&d.host, d.port) {
-            (Host::Dns(h), None) => Some(h.clone()),
-            _ => None,
-        },
-        None => None,
+    let Some(legacy) = obs.srv.get(&srv_legacy(ph)) else {
+        return;
     };
-    // SRV lookups on the name the path used, then the ignored ones on the server name.
-    let (path_host, labels): (Option<&str>, [SpecStep; 3]) = match (&res.delegated, &delegated_host)
-    {
-        (Some(_), Some(h)) => (
-            Some(h.as_str()),
-            [
-                SpecStep::WellKnownSrv,
-                SpecStep::WellKnownLegacySrv,
-                SpecStep::WellKnownDefaultPort,
-            ],
-        ),
-        // No path on the delegated name (it was not a host name): the labels are not used.
-        (Some(_), None) => (None, [SpecStep::WellKnownSrv; 3]),
-        (None, _) => (
-            Some(host.as_str()),
-            [SpecStep::Srv, SpecStep::LegacySrv, SpecStep::DefaultPort],
-        ),
+    let fed_found = fed.is_some_and(|f| !f.records.is_empty() || f.status.is_failure());
+    let used = res.srv.as_ref().is_some_and(|s| s.name == legacy.name);
+    let meaning = if fed.is_some_and(|f| f.status.is_failure()) {
+        "not consulted: the _matrix-fed._tcp lookup already decided".to_owned()
+    } else if fed_found {
+        "not consulted: _matrix-fed._tcp answered first".to_owned()
+    } else if used {
+        format!("use these records (step {}, deprecated)", labels[1])
+    } else if legacy.status.is_failure() {
+        "the lookup failed: Synapse gives up here".into()
+    } else {
+        format!(
+            "no record: connect to {ph} on port 8448 (step {})",
+            labels[2]
+        )
     };
-    if let Some(ph) = path_host {
-        let fed = obs.srv.get(&srv_fed(ph));
-        let legacy = obs.srv.get(&srv_legacy(ph));
-        if let Some(fed) = fed {
-            let used = res.srv.as_ref().is_some_and(|s| s.name == fed.name);
-            let meaning = if used {
-                format!(
-                    "use these records (step {}); Host and certificate stay {ph}",
-                    labels[0]
-                )
-            } else if fed.status.is_failure() {
-                "the lookup failed: Synapse gives up here; Dendrite and continuwuity fall back to port 8448".into()
+    let mut s = srv_step(legacy, Some(labels[1]), used, meaning);
+    if fed_found {
+        s.status = if legacy.records.is_empty() {
+            StepStatus::NotFound
+        } else {
+            StepStatus::Ignored
+        };
+        s.step = None;
+    }
+    s.decisive = used || failed_here(&legacy.name);
+    steps.push(s);
+}
+
+/// SRV records on the server name when the well-known delegates: never consulted.
+fn push_ignored_srv_steps(steps: &mut Vec<Step>, obs: &Observations, host: &str) {
+    for n in [srv_fed(host), srv_legacy(host)] {
+        if let Some(a) = obs.srv.get(&n) {
+            let meaning = if a.records.is_empty() {
+                "not consulted: the well-known delegates".into()
             } else {
-                format!(
-                    "no record: try the deprecated _matrix._tcp (step {})",
-                    labels[1]
-                )
+                "ignored: the well-known delegates, so SRV on the server name is never consulted"
+                    .into()
             };
-            let mut s = srv_step(fed, Some(labels[0]), used, meaning);
-            s.decisive = used
-                || (res
-                    .srv_failure
-                    .as_ref()
-                    .is_some_and(|(n, _)| *n == fed.name));
-            steps.push(s);
-        }
-        if let Some(legacy) = legacy {
-            let fed_found = fed.is_some_and(|f| !f.records.is_empty() || f.status.is_failure());
-            let used = res.srv.as_ref().is_some_and(|s| s.name == legacy.name);
-            let meaning = if fed.is_some_and(|f| f.status.is_failure()) {
-                "not consulted: the _matrix-fed._tcp lookup already decided".to_owned()
-            } else if fed_found {
-                "not consulted: _matrix-fed._tcp answered first".to_owned()
-            } else if used {
-                format!("use these records (step {}, deprecated)", labels[1])
-            } else if legacy.status.is_failure() {
-                "the lookup failed: Synapse gives up here".into()
-            } else {
-                format!(
-                    "no record: connect to {ph} on port 8448 (step {})",
-                    labels[2]
-                )
-            };
-            let mut s = srv_step(legacy, Some(labels[1]), used, meaning);
-            if fed_found {
-                s.status = if legacy.records.is_empty() {
-                    StepStatus::NotFound
-                } else {
-                    StepStatus::Ignored
-                };
-                s.step = None;
+            let mut s = srv_step(a, None, false, meaning);
+            if !a.records.is_empty() {
+                s.status = StepStatus::Ignored;
             }
-            s.decisive = used
-                || res
-                    .srv_failure
-                    .as_ref()
-                    .is_some_and(|(n, _)| *n == legacy.name);
             steps.push(s);
         }
     }
-    if res.delegated.is_some() {
-        for n in [srv_fed(host), srv_legacy(host)] {
-            if let Some(a) = obs.srv.get(&n) {
-                let meaning = if a.records.is_empty() {
-                    "not consulted: the well-known delegates".into()
-                } else {
-                    "ignored: the well-known delegates, so SRV on the server name is never consulted".into()
-                };
-                let mut s = srv_step(a, None, false, meaning);
-                if !a.records.is_empty() {
-                    s.status = StepStatus::Ignored;
-                }
-                steps.push(s);
-            }
-        }
-    }
-    push_hosts(&mut steps, obs, res);
-    steps
 }
 
 fn push_hosts(steps: &mut Vec<Step>, obs: &Observations, res: &Resolution) {

@@ -1,116 +1,28 @@
-//! Findings about resolution: the well-known, SRV and address lookups.
-
-use std::net::IpAddr;
+//! Judging the well-known fetch (spec step 3): every way it can fail or be fragile, the
+//! split brain between addresses, caching, and the details the report carries.
 
 use crate::discovery::well_known::{self, WellKnownError};
 use crate::discovery::{
     Observations, Resolution, WellKnownState, decisive_fetch, evaluate_fetch, fetch_summary,
-    srv_fed, srv_legacy, verdict_text, well_known_url,
+    verdict_text, well_known_url,
 };
 use crate::findings::Code;
 use crate::implementations::{self, CONDUWUIT, CONTINUWUITY, DENDRITE};
-use crate::obs::{ConnectFailure, RequestFailure};
-use crate::obs::{Fetch, RedirectStop};
+use crate::obs::{ConnectFailure, Fetch, RedirectStop, RequestFailure};
 use crate::report::{
     CacheInfo, FetchOutcome, Finding, Redirect, SpecStep, WellKnownFetch, WellKnownInfo,
 };
-use crate::sanitize::{clip, escape, excerpt};
+use crate::sanitize::{clip, excerpt};
 use crate::server_name::{Host, NameProblem, ServerName};
 
-fn q(s: &str) -> String {
-    escape(&clip(s, 100))
-}
+use super::resolution::q;
 
-/// Every discovery finding.
-/// Every DNS lookup timed out or was refused: the resolver, not the server, is the likely
-/// problem (a SERVFAIL, NXDOMAIN or any answer shows the resolver works).
-fn no_dns_answer(obs: &Observations) -> Option<Finding> {
-    use crate::obs::DnsStatus;
-    let statuses: Vec<&DnsStatus> = obs
-        .srv
-        .values()
-        .map(|a| &a.status)
-        .chain(obs.addrs.values().flat_map(|a| {
-            [a.a.as_ref().map(|x| &x.0), a.aaaa.as_ref().map(|x| &x.0)]
-                .into_iter()
-                .flatten()
-        }))
-        .collect();
-    let dead = |s: &&DnsStatus| matches!(s, DnsStatus::Timeout | DnsStatus::Refused);
-    if statuses.len() < 2 || !statuses.iter().all(dead) {
-        return None;
-    }
-    let refused = statuses.iter().all(|s| **s == DnsStatus::Refused);
-    Some(Finding::plain(
-        Code::DnsNoAnswer,
-        format!(
-            "all {} DNS lookups {}: the resolver this check used is likely unreachable or refusing, so the findings below say little about the server",
-            statuses.len(),
-            if refused {
-                "were refused"
-            } else {
-                "timed out or were refused"
-            }
-        ),
-    ))
-}
-
-pub fn judge(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Finding> {
-    let mut out = Vec::new();
-    if let Host::Dns(host) = &name.host {
-        if name.port.is_none() {
-            well_known_findings(host, obs, res, &mut out);
-        }
-    }
-    if let Some(f) = no_dns_answer(obs) {
-        out.push(f);
-    }
-    srv_findings(name, obs, res, &mut out);
-    address_findings(obs, res, &mut out);
-    for note in &res.capped {
-        out.push(Finding::plain(Code::TargetsCapped, note.clone()));
-    }
-    // Private addresses named literally (an IP server name or `m.server`); those from DNS
-    // are reported with their host name.
-    for t in res
-        .targets
-        .iter()
-        .filter(|t| t.sni.is_none() && crate::ip_class::is_private(t.ip))
-    {
-        out.push(
-            Finding::plain(
-                Code::DnsPrivateAddress,
-                format!(
-                    "step {} names the private address {}: servers outside your network cannot connect there",
-                    t.step, t.ip
-                ),
-            )
-            .at_step(t.step.clone()),
-        );
-    }
-    if res.targets.is_empty() {
-        let why = match (res.step, &res.srv_failure, res.srv_unavailable) {
-            (_, Some((n, st)), _) => format!("the SRV lookup of {n} failed ({})", st.describe()),
-            (_, _, true) => "the SRV record says the service is unavailable".to_owned(),
-            (Some(step), _, _) if res.excluded > 0 => format!(
-                "step {step} yields only addresses that -4/-6 excludes ({} of them)",
-                res.excluded
-            ),
-            (Some(step), _, _) => format!("step {step} yields no address"),
-            (None, _, _) => "no step yields an address".to_owned(),
-        };
-        out.push(
-            Finding::plain(
-                Code::NoTargets,
-                format!("resolution gives nowhere to connect: {why}"),
-            )
-            .at_step(res.step.unwrap_or(SpecStep::WellKnown)),
-        );
-    }
-    out
-}
-
-fn well_known_findings(host: &str, obs: &Observations, res: &Resolution, out: &mut Vec<Finding>) {
+pub(super) fn well_known_findings(
+    host: &str,
+    obs: &Observations,
+    res: &Resolution,
+    out: &mut Vec<Finding>,
+) {
     let Some(wk) = obs.well_known.get(host) else {
         return;
     };
@@ -591,276 +503,6 @@ fn split_brain(host: &str, fetches: &[Fetch], out: &mut Vec<Finding>) {
     );
 }
 
-fn srv_findings(name: &ServerName, obs: &Observations, res: &Resolution, out: &mut Vec<Finding>) {
-    if let Some((n, st)) = &res.srv_failure {
-        out.push(
-            Finding::plain(
-                Code::SrvLookupFailed,
-                format!(
-                    "the SRV lookup of {n} failed ({}): Synapse gives up on your server; Dendrite and some conduwuit-family servers fall back to port 8448 (see the verdicts)",
-                    st.describe()
-                ),
-            )
-            .at_step(res.step.unwrap_or(SpecStep::Srv)),
-        );
-    }
-    if let Some(used) = &res.srv {
-        let step = used.step;
-        let answer = &obs.srv[&used.name];
-        if used.legacy {
-            out.push(
-                Finding::new(
-                    Code::SrvLegacy,
-                    format!("delegation relies on the deprecated {}", used.name),
-                    format!(
-                        "Publish {} with the same records (or a well-known with an explicit port).",
-                        used.name.replacen("_matrix._tcp", "_matrix-fed._tcp", 1)
-                    ),
-                )
-                .at_step(step),
-            );
-        }
-        if res.srv_unavailable {
-            out.push(
-                Finding::plain(
-                    Code::SrvTargetDot,
-                    format!(
-                        "{} has target `.`: the service is declared unavailable",
-                        used.name
-                    ),
-                )
-                .at_step(step),
-            );
-        }
-        for r in &answer.records {
-            if r.port == 0 && r.target != "." {
-                out.push(
-                    Finding::plain(
-                        Code::SrvPortZero,
-                        format!("{} → {} has port 0", used.name, q(&r.target)),
-                    )
-                    .at_step(step),
-                );
-            }
-            if r.target.parse::<IpAddr>().is_ok() {
-                out.push(
-                    Finding::plain(
-                        Code::SrvTargetIp,
-                        format!("{} has an IP address as target ({})", used.name, r.target),
-                    )
-                    .at_step(step),
-                );
-            }
-            if let Some(a) = obs.addrs.get(&r.target) {
-                if let Some((_, canon)) = a
-                    .cnames
-                    .iter()
-                    .find(|(alias, _)| alias.eq_ignore_ascii_case(&r.target))
-                {
-                    out.push(
-                        Finding::new(
-                            Code::SrvTargetCname,
-                            format!("the SRV target {} is a CNAME to {}", q(&r.target), q(canon)),
-                            format!("Point {} at {} directly.", used.name, q(canon)),
-                        )
-                        .at_step(step),
-                    );
-                }
-            }
-        }
-        let usable = answer.records.iter().filter(|r| r.target != ".").count();
-        if usable > 1 {
-            let first = &answer.records[0];
-            let best = &used.ordered[0];
-            if first.priority > best.priority {
-                out.push(
-                    Finding::plain(
-                        Code::SrvOrder,
-                        format!(
-                            "the first record in the answer ({} {} {} {}) is not the best priority ({} {} {} {}): conduwuit-family servers use only the first",
-                            first.priority, first.weight, first.port, q(&first.target), best.priority, best.weight, best.port, q(&best.target)
-                        ),
-                    )
-                    .at_step(step),
-                );
-            } else {
-                out.push(
-                    Finding::plain(
-                        Code::SrvMultiple,
-                        format!("{} has {usable} records; conduwuit-family servers use only the first in the answer", used.name),
-                    )
-                    .at_step(step),
-                );
-            }
-        }
-        // _matrix-fed and _matrix both present but different.
-        let host = used.name.split_once("._tcp.").map(|(_, h)| h).unwrap_or("");
-        if let (Some(f), Some(l)) = (obs.srv.get(&srv_fed(host)), obs.srv.get(&srv_legacy(host))) {
-            let key = |a: &crate::obs::SrvAnswer| {
-                let mut v: Vec<(u16, String)> = a
-                    .records
-                    .iter()
-                    .map(|r| (r.port, r.target.to_ascii_lowercase()))
-                    .collect();
-                v.sort();
-                v
-            };
-            if !f.records.is_empty() && !l.records.is_empty() && key(f) != key(l) {
-                out.push(
-                    Finding::plain(
-                        Code::SrvLegacyMismatch,
-                        format!(
-                            "{} and {} point to different targets; only {} is used",
-                            f.name, l.name, f.name
-                        ),
-                    )
-                    .at_step(step),
-                );
-            }
-        }
-    }
-    // SRV on the server name, ignored because the well-known delegates.
-    if res.delegated.is_some() {
-        if let Host::Dns(host) = &name.host {
-            for n in [srv_fed(host), srv_legacy(host)] {
-                if let Some(a) = obs.srv.get(&n) {
-                    if !a.records.is_empty() {
-                        let recs = a
-                            .records
-                            .iter()
-                            .map(|r| format!("{} {}", r.port, q(&r.target)))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        out.push(Finding::plain(
-                            Code::SrvIgnored,
-                            format!("{n} ({recs}) is ignored: the well-known delegates to {}, so SRV is looked up there", res.delegated.as_ref().map(|d| d.to_string()).unwrap_or_default()),
-                        ));
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// A broken well-known that every implementation treats as no delegation, when the
-/// fallback works for every implementation, does not break federation: it becomes the
-/// warning `well-known-ignored`, keeping its message (naming the original problem) and hint.
-pub fn downgrade_harmless(report: &mut crate::Report) {
-    if !report.everyone_reaches() {
-        return;
-    }
-    // A file that names an `m.server` means a delegation was intended: that it is ignored
-    // is an error whatever the fallback does (a certificate problem, a byte-order mark…).
-    let names_a_server = report.discovery.well_known.as_ref().is_some_and(|w| {
-        w.fetches.iter().any(|f| {
-            f.m_server.is_some()
-                || f.body_excerpt
-                    .as_deref()
-                    .is_some_and(|b| b.to_ascii_lowercase().contains("m.server"))
-        })
-    });
-    if names_a_server {
-        return;
-    }
-    for f in &mut report.findings {
-        if f.code.every_implementation_falls_back() {
-            f.message = format!(
-                "{} ({}). The file names no delegation, and every implementation falls back to a path that works: federation is unaffected, but each peer pays a failed fetch first.",
-                f.message.trim_end_matches('.'),
-                f.code.as_str()
-            );
-            f.code = Code::WellKnownIgnored;
-            f.severity = Code::WellKnownIgnored.severity();
-        }
-    }
-}
-
-fn address_findings(obs: &Observations, res: &Resolution, out: &mut Vec<Finding>) {
-    let any_addresses = !res.targets.is_empty();
-    let mut seen: Vec<&str> = Vec::new();
-    for h in &res.hosts {
-        if seen.contains(&h.host.as_str()) {
-            continue;
-        }
-        seen.push(&h.host);
-        let Some(a) = obs.addrs.get(&h.host) else {
-            continue;
-        };
-        let host = q(&h.host);
-        if a.addrs().is_empty() {
-            let msg = match a.failure() {
-                Some(f) => format!("the address lookup of {host} failed ({})", f.describe()),
-                None => format!("{host} has no A or AAAA record"),
-            };
-            let code = if h.srv_target && any_addresses {
-                Code::SrvTargetNoAddress
-            } else if a.failure().is_some() {
-                Code::DnsLookupFailed
-            } else {
-                Code::DnsNoAddress
-            };
-            out.push(Finding::plain(code, msg).at_step(h.step));
-            continue;
-        }
-        let has4 = a.a.as_ref().is_some_and(|x| !x.1.is_empty());
-        let has6 = a.aaaa.as_ref().is_some_and(|x| !x.1.is_empty());
-        if a.a.is_some() && a.aaaa.is_some() {
-            if !has4 && has6 {
-                out.push(
-                    Finding::plain(
-                        Code::DnsNoIpv4,
-                        format!("{host} has only AAAA records: IPv4-only servers cannot connect"),
-                    )
-                    .at_step(h.step),
-                );
-            } else if has4 && !has6 {
-                out.push(
-                    Finding::plain(Code::DnsNoIpv6, format!("{host} has no AAAA record"))
-                        .at_step(h.step),
-                );
-            }
-        }
-        if let Some(f) = a.failure() {
-            out.push(
-                Finding::plain(
-                    Code::DnsLookupFailed,
-                    format!(
-                        "one of the address lookups of {host} failed ({})",
-                        f.describe()
-                    ),
-                )
-                .at_step(h.step),
-            );
-        }
-        let private: Vec<String> = a
-            .addrs()
-            .into_iter()
-            .filter(|ip| crate::ip_class::is_private(*ip))
-            .map(|ip| ip.to_string())
-            .collect();
-        if !private.is_empty() {
-            out.push(
-                Finding::plain(
-                    Code::DnsPrivateAddress,
-                    format!(
-                        "{host} resolves to the private address(es) {}: servers outside your network cannot connect there",
-                        private.join(", ")
-                    ),
-                )
-                .at_step(h.step),
-            );
-        }
-        if !h.srv_target {
-            if let Some((_, canon)) = a.cnames.last() {
-                out.push(
-                    Finding::plain(Code::DnsCname, format!("{host} is a CNAME to {}", q(canon)))
-                        .at_step(h.step),
-                );
-            }
-        }
-    }
-}
-
 /// The well-known details for the report.
 pub fn well_known_info(name: &ServerName, obs: &Observations) -> Option<WellKnownInfo> {
     let Host::Dns(host) = &name.host else {
@@ -939,31 +581,6 @@ fn fetch_info(f: &Fetch) -> WellKnownFetch {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn private_addresses() {
-        for ip in [
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "100.64.0.1",
-            "169.254.1.1",
-            "fd12::1",
-            "fe80::1",
-        ] {
-            assert!(crate::ip_class::is_private(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in [
-            "203.0.113.7",
-            "100.128.0.1",
-            "172.32.0.1",
-            "2001:db8::1",
-            "127.0.0.1",
-            "::1",
-        ] {
-            assert!(!crate::ip_class::is_private(ip.parse().unwrap()), "{ip}");
-        }
-    }
-
     use super::*;
 
     #[test]
@@ -973,6 +590,12 @@ mod tests {
             Some(784111777)
         );
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        // RFC 850 and asctime, which RFC 9110 §5.6.7 also asks recipients to accept.
+        assert_eq!(
+            parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"),
+            Some(784111777)
+        );
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(784111777));
         assert_eq!(parse_http_date("yesterday"), None);
         assert_eq!(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
     }

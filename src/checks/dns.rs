@@ -1,0 +1,155 @@
+//! Judging the address lookups: missing records, CNAMEs, private addresses, and a resolver
+//! that answered nothing at all.
+
+use crate::discovery::{Observations, Resolution};
+use crate::findings::Code;
+use crate::report::Finding;
+
+use super::resolution::q;
+
+/// Every DNS lookup timed out or was refused: the resolver, not the server, is the likely
+/// problem (a SERVFAIL, NXDOMAIN or any answer shows the resolver works).
+pub(super) fn no_dns_answer(obs: &Observations) -> Option<Finding> {
+    use crate::obs::DnsStatus;
+    let statuses: Vec<&DnsStatus> = obs
+        .srv
+        .values()
+        .map(|a| &a.status)
+        .chain(obs.addrs.values().flat_map(|a| {
+            [a.a.as_ref().map(|x| &x.0), a.aaaa.as_ref().map(|x| &x.0)]
+                .into_iter()
+                .flatten()
+        }))
+        .collect();
+    let dead = |s: &&DnsStatus| matches!(s, DnsStatus::Timeout | DnsStatus::Refused);
+    if statuses.len() < 2 || !statuses.iter().all(dead) {
+        return None;
+    }
+    let refused = statuses.iter().all(|s| **s == DnsStatus::Refused);
+    Some(Finding::plain(
+        Code::DnsNoAnswer,
+        format!(
+            "all {} DNS lookups {}: the resolver this check used is likely unreachable or refusing, so the findings below say little about the server",
+            statuses.len(),
+            if refused {
+                "were refused"
+            } else {
+                "timed out or were refused"
+            }
+        ),
+    ))
+}
+
+pub(super) fn address_findings(obs: &Observations, res: &Resolution, out: &mut Vec<Finding>) {
+    let any_addresses = !res.targets.is_empty();
+    let mut seen: Vec<&str> = Vec::new();
+    for h in &res.hosts {
+        if seen.contains(&h.host.as_str()) {
+            continue;
+        }
+        seen.push(&h.host);
+        let Some(a) = obs.addrs.get(&h.host) else {
+            continue;
+        };
+        let host = q(&h.host);
+        if a.addrs().is_empty() {
+            let msg = match a.failure() {
+                Some(f) => format!("the address lookup of {host} failed ({})", f.describe()),
+                None => format!("{host} has no A or AAAA record"),
+            };
+            let code = if h.srv_target && any_addresses {
+                Code::SrvTargetNoAddress
+            } else if a.failure().is_some() {
+                Code::DnsLookupFailed
+            } else {
+                Code::DnsNoAddress
+            };
+            out.push(Finding::plain(code, msg).at_step(h.step));
+            continue;
+        }
+        let has4 = a.a.as_ref().is_some_and(|x| !x.1.is_empty());
+        let has6 = a.aaaa.as_ref().is_some_and(|x| !x.1.is_empty());
+        if a.a.is_some() && a.aaaa.is_some() {
+            if !has4 && has6 {
+                out.push(
+                    Finding::plain(
+                        Code::DnsNoIpv4,
+                        format!("{host} has only AAAA records: IPv4-only servers cannot connect"),
+                    )
+                    .at_step(h.step),
+                );
+            } else if has4 && !has6 {
+                out.push(
+                    Finding::plain(Code::DnsNoIpv6, format!("{host} has no AAAA record"))
+                        .at_step(h.step),
+                );
+            }
+        }
+        if let Some(f) = a.failure() {
+            out.push(
+                Finding::plain(
+                    Code::DnsLookupFailed,
+                    format!(
+                        "one of the address lookups of {host} failed ({})",
+                        f.describe()
+                    ),
+                )
+                .at_step(h.step),
+            );
+        }
+        let private: Vec<String> = a
+            .addrs()
+            .into_iter()
+            .filter(|ip| crate::ip_class::is_private(*ip))
+            .map(|ip| ip.to_string())
+            .collect();
+        if !private.is_empty() {
+            out.push(
+                Finding::plain(
+                    Code::DnsPrivateAddress,
+                    format!(
+                        "{host} resolves to the private address(es) {}: servers outside your network cannot connect there",
+                        private.join(", ")
+                    ),
+                )
+                .at_step(h.step),
+            );
+        }
+        if !h.srv_target {
+            if let Some((_, canon)) = a.cnames.last() {
+                out.push(
+                    Finding::plain(Code::DnsCname, format!("{host} is a CNAME to {}", q(canon)))
+                        .at_step(h.step),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn private_addresses() {
+        for ip in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "100.64.0.1",
+            "169.254.1.1",
+            "fd12::1",
+            "fe80::1",
+        ] {
+            assert!(crate::ip_class::is_private(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "203.0.113.7",
+            "100.128.0.1",
+            "172.32.0.1",
+            "2001:db8::1",
+            "127.0.0.1",
+            "::1",
+        ] {
+            assert!(!crate::ip_class::is_private(ip.parse().unwrap()), "{ip}");
+        }
+    }
+}
