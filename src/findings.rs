@@ -67,7 +67,8 @@ impl Code {
         }
     }
 
-    /// Well-known problems after which every implementation falls back (resolution-spec §5):
+    /// Well-known problems after which every implementation falls back to SRV/8448 on the
+    /// server name (none of them uses an unparseable or unreachable file):
     /// harmless, and reported as [`Code::WellKnownIgnored`], when that fallback works for all.
     pub fn every_implementation_falls_back(self) -> bool {
         matches!(
@@ -98,16 +99,6 @@ impl Code {
     /// Looks a code up by its kebab-case name.
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == name)
-    }
-
-    /// The area prefix (`name`, `well-known`, `srv`, `dns`, `tcp`, `tls`, `federation`, `keys`, …).
-    pub fn area(self) -> &'static str {
-        let s = self.as_str();
-        if s.starts_with("well-known") {
-            "well-known"
-        } else {
-            s.split('-').next().unwrap_or(s)
-        }
     }
 }
 
@@ -567,7 +558,5 @@ mod tests {
         let c: Code = serde_json::from_str(&j).unwrap();
         assert_eq!(c, Code::TlsNameMismatch);
         assert!(serde_json::from_str::<Code>("\"bogus\"").is_err());
-        assert_eq!(Code::WellKnownBom.area(), "well-known");
-        assert_eq!(Code::SrvLegacy.area(), "srv");
     }
 }

@@ -1,5 +1,5 @@
 //! Who can reach you: where Synapse, Dendrite and the conduwuit family depart from the spec
-//! (reference/resolution-spec.md §5), applied to what was observed.
+//! (the table in `implementations.rs`, with its sources), applied to what was observed.
 
 use crate::discovery::well_known::{JsonKind, WellKnownError};
 use crate::discovery::{Observations, Resolution, WellKnownState};

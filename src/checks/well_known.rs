@@ -45,7 +45,9 @@ pub(super) fn well_known_findings(
             let f = &wk.fetches[*index];
             out.push(invalid(host, &url, f, error).at_step(SpecStep::WellKnown));
             // Synapse caches a well-formed file with a bad `m.server` as a success (24 h, or
-            // what Cache-Control says), not as a failure (resolution-spec §2.3, D7).
+            // what Cache-Control says), not as a failure (Synapse 1.157
+            // `well_known_resolver.py` L253–319: the parse error is raised after the cache
+            // period was taken from a 200).
             let cached_as_success = matches!(
                 error,
                 WellKnownError::Invalid { .. } | WellKnownError::Empty

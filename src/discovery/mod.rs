@@ -390,9 +390,10 @@ fn run(name: &ServerName, cx: &mut Cx, res: &mut Resolution) {
                 ),
                 Some(index) => match evaluate_fetch(&wk.fetches[index]) {
                     Ok(ok) => WellKnownState::Valid { index, ok },
-                    // Duplicate `m.server` keys: most implementations take the last one
-                    // (resolution-spec §5, D8), so resolution follows it; the judge still
-                    // reports the duplicate.
+                    // Duplicate `m.server` keys: Synapse (json.loads), Dendrite (encoding/json)
+                    // and conduwuit/tuwunel (serde_json::Value) take the last one; only
+                    // continuwuity rejects the file. Resolution follows the majority; the judge
+                    // still reports the duplicate.
                     Err(Some(WellKnownError::Duplicate(ok))) => {
                         WellKnownState::Valid { index, ok: *ok }
                     }

@@ -118,7 +118,8 @@ impl std::str::FromStr for ConnectTo {
     }
 }
 
-/// The network configuration (DESIGN.md, "Network configuration").
+/// The network configuration: resolver, trust roots, `--connect-to`, address families and
+/// timeouts.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// DNS server to ask instead of the system's.
@@ -135,8 +136,6 @@ pub struct Config {
     pub timeout: Duration,
     /// Longest any one network step (DNS query, connect, handshake, response) may take.
     pub step_timeout: Duration,
-    /// User-Agent sent with every request.
-    pub user_agent: String,
     /// Refuse to dial anything but loopback (the lab sets this, so tests, the demo and the
     /// benchmarks can never send a packet off the machine, whatever a scenario's DNS says).
     pub loopback_only: bool,
@@ -152,7 +151,6 @@ impl Default for Config {
             families: IpFamilies::Both,
             timeout: Duration::from_secs(10),
             step_timeout: Duration::from_secs(5),
-            user_agent: concat!("delegcheck/", env!("CARGO_PKG_VERSION")).to_owned(),
             loopback_only: false,
         }
     }

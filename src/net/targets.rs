@@ -2,10 +2,6 @@
 //! keys, an unauthenticated federation request, the conduwuit-family `Host`), each on its
 //! own connection, all targets at once. Observations only; `checks::target` judges them.
 
-use std::sync::Arc;
-
-use tokio::sync::Semaphore;
-
 use super::http::{self, RequestSpec};
 use super::{Deadline, Net};
 use crate::discovery::{Resolution, followup};
@@ -17,19 +13,18 @@ use crate::report::Target;
 /// per wave.
 pub const TARGET_CONCURRENCY: usize = crate::discovery::MAX_TARGETS;
 
+/// Most body bytes read from the version endpoint and the routing probe.
+const ENDPOINT_BODY_CAP: usize = 16 * 1024;
+/// Most body bytes read from the key endpoint.
+const KEYS_BODY_CAP: usize = 256 * 1024;
+
 /// Probes every target, concurrently (at most [`TARGET_CONCURRENCY`] at once); at each
 /// target the requests run in parallel on their own connections.
 pub async fn probe_all(net: &Net, targets: &[Target], deadline: Deadline) -> Vec<TargetObs> {
-    // All at once: the lists are bounded (MAX_TARGETS each for targets and fallbacks).
-    let sem = Arc::new(Semaphore::new(targets.len().max(1)));
-    let futs = targets.iter().map(|t| {
-        let sem = sem.clone();
-        async move {
-            let _permit = sem.acquire().await;
-            probe(net, t, deadline).await
-        }
-    });
-    futures_util::future::join_all(futs).await
+    // All at once: the lists are bounded (MAX_TARGETS each for targets and fallbacks), and
+    // a wave would make every black-holed wave cost one more timeout.
+    debug_assert!(targets.len() <= 2 * TARGET_CONCURRENCY);
+    futures_util::future::join_all(targets.iter().map(|t| probe(net, t, deadline))).await
 }
 
 async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
@@ -45,11 +40,13 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
     };
     let hp = followup::conduwuit_host(t);
     let (v, k, r) = (
-        spec(VERSION_PATH, &t.host_header, 16 * 1024),
-        spec(KEYS_PATH, &t.host_header, 256 * 1024),
-        spec(ROUTING_PATH, &t.host_header, 16 * 1024),
+        spec(VERSION_PATH, &t.host_header, ENDPOINT_BODY_CAP),
+        spec(KEYS_PATH, &t.host_header, KEYS_BODY_CAP),
+        spec(ROUTING_PATH, &t.host_header, ENDPOINT_BODY_CAP),
     );
-    let h = hp.as_ref().map(|h| spec(ROUTING_PATH, h, 16 * 1024));
+    let h = hp
+        .as_ref()
+        .map(|h| spec(ROUTING_PATH, h, ENDPOINT_BODY_CAP));
     let (version, keys, routing, host_port) = tokio::join!(
         http::exchange(net, &v, &deadline),
         http::exchange(net, &k, &deadline),
@@ -61,7 +58,8 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
             }
         }
     );
-    let alt = followup::routing_retry_host(t, &routing).map(|h| spec(ROUTING_PATH, &h, 16 * 1024));
+    let alt = followup::routing_retry_host(t, &routing)
+        .map(|h| spec(ROUTING_PATH, &h, ENDPOINT_BODY_CAP));
     let routing_by_hostname = match &alt {
         Some(a) => Some(http::exchange(net, a, &deadline).await),
         None => None,
@@ -95,7 +93,7 @@ pub async fn probe_port_443(
             tls_name: t.tls_server_name.clone(),
             host_header: t.host_header.clone(),
             path: VERSION_PATH.to_owned(),
-            body_cap: 16 * 1024,
+            body_cap: ENDPOINT_BODY_CAP,
             plain_http: false,
         };
         async move { http::exchange(net, &spec, &deadline).await }
