@@ -56,9 +56,17 @@ fn the_check_catches_an_import() {
     let dir = std::env::temp_dir().join(format!("delegcheck-arch-{}", std::process::id()));
     fs::create_dir_all(&dir).unwrap();
     let f = dir.join("x.rs");
-    fs::write(&f, "use crate::net::http::Fetch; // a comment about crate::net\n").unwrap();
+    fs::write(
+        &f,
+        "use crate::net::http::Fetch; // a comment about crate::net\n",
+    )
+    .unwrap();
     assert_eq!(io_imports(&f).len(), 1);
-    fs::write(&f, "// crate::net is the IO layer\nuse crate::obs::Fetch;\n").unwrap();
+    fs::write(
+        &f,
+        "// crate::net is the IO layer\nuse crate::obs::Fetch;\n",
+    )
+    .unwrap();
     assert!(io_imports(&f).is_empty());
     fs::remove_dir_all(&dir).unwrap();
 }

@@ -8,7 +8,7 @@ use crate::discovery::{
 };
 use crate::findings::Code;
 use crate::implementations::{self, CONDUWUIT, CONTINUWUITY, DENDRITE};
-use crate::obs::{ConnectFailure, Fetch, RedirectStop, RequestFailure};
+use crate::obs::{CertVerdict, ConnectFailure, Fetch, RedirectStop, RequestFailure, TlsObs};
 use crate::report::{
     CacheInfo, FetchOutcome, Finding, Redirect, SpecStep, WellKnownFetch, WellKnownInfo,
 };
@@ -107,106 +107,123 @@ fn failed_fetch(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding>) {
 }
 
 fn failed_fetch_findings(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding>) {
-    let at = SpecStep::WellKnown;
-    if let Some(stop) = &f.stop {
-        let (code, msg) = match stop {
-            RedirectStop::Loop => (
-                Code::WellKnownRedirectLoop,
-                format!("{url} redirects in a loop ({} hops)", f.hops.len()),
-            ),
-            RedirectStop::TooMany => (
-                Code::WellKnownRedirectLoop,
-                format!("{url} redirects more than {} times", f.hops.len()),
-            ),
-            RedirectStop::Insecure(to) => (
-                Code::WellKnownRedirectInsecure,
-                format!(
-                    "{url} redirects to {} on another host over plain HTTP: homeservers follow it (delegcheck does not), so they use whatever that serves, and anyone on the path can rewrite your delegation",
-                    q(to)
-                ),
-            ),
-            RedirectStop::Internal(to, ip) => (
-                Code::WellKnownUnreachable,
-                format!(
-                    "{url} redirects to {}, which resolves to the internal address {ip}: no server outside your network can follow it",
-                    q(to)
-                ),
-            ),
-            RedirectStop::Unsupported(to) => (
-                Code::WellKnownStatus,
-                format!("{url} redirects to {}, which is not an HTTP(S) URL", q(to)),
-            ),
-            RedirectStop::NoLocation => (
-                Code::WellKnownStatus,
-                format!("{url} answers with a redirect without a Location header"),
-            ),
-            RedirectStop::Dns(h, st) => (
-                Code::WellKnownUnreachable,
-                format!(
-                    "{url} redirects to {}, which does not resolve ({})",
-                    q(h),
-                    st.describe()
-                ),
-            ),
-        };
-        let msg = if matches!(stop, RedirectStop::Insecure(_)) {
-            // Servers do not stop there: the message says what they do.
-            msg
-        } else {
-            format!("{msg}; servers ignore the delegation and go on to SRV (step 4)")
-        };
-        let finding = match stop {
-            RedirectStop::Internal(..) => Finding::new(
-                code,
-                msg,
-                "Point the redirect at a public host, or serve the file directly on the server name.",
-            ),
-            _ => Finding::plain(code, msg),
-        };
-        out.push(finding.at_step(at));
+    let finding = if let Some(stop) = &f.stop {
+        redirect_stopped(url, f, stop)
+    } else if let Some((tls, verdict)) = f.bad_certificate() {
+        bad_certificate(url, f, tls, verdict)
+    } else if let Err(e) = &f.last.result {
+        request_failed(host, url, e)
+    } else {
         return;
-    }
-    if let Some((tls, verdict)) = f.bad_certificate() {
-        let would = f
-            .last
-            .result
-            .as_ref()
-            .ok()
-            .and_then(|r| well_known::parse(r.status, &r.body, r.truncated).ok())
-            .map(|ok| {
-                format!(
-                    " The file says `m.server: {}`, but no server will read it.",
-                    q(&ok.raw)
-                )
-            })
-            .unwrap_or_default();
-        let names = super::cert::leaf_names(&tls.chain).join(", ");
-        // The host whose certificate failed: the well-known's own, or a redirect hop's.
-        let bad_host = q(&tls.expected_name);
-        let via = if f.hops.is_empty() {
-            String::new()
-        } else {
-            format!(" (reached by {} redirect(s) from {url})", f.hops.len())
-        };
-        let port = url::Url::parse(&f.url)
-            .ok()
-            .and_then(|u| u.port_or_known_default())
-            .unwrap_or(443);
-        out.push(
-            Finding::new(
-                Code::WellKnownTlsInvalid,
-                format!(
-                    "the certificate of https://{bad_host}/{via} is {} (it covers: {}), so every server ignores the well-known and goes on to SRV (step 4).{would}",
-                    verdict_text(verdict),
-                    if names.is_empty() { "nothing".to_owned() } else { q(&names) },
-                ),
-                format!("Serve a certificate valid for {bad_host}, from a public CA, with its full chain, on port {port}."),
+    };
+    out.push(finding.at_step(SpecStep::WellKnown));
+}
+
+/// The redirect chain stopped before a response.
+fn redirect_stopped(url: &str, f: &Fetch, stop: &RedirectStop) -> Finding {
+    let (code, msg) = match stop {
+        RedirectStop::Loop => (
+            Code::WellKnownRedirectLoop,
+            format!("{url} redirects in a loop ({} hops)", f.hops.len()),
+        ),
+        RedirectStop::TooMany => (
+            Code::WellKnownRedirectLoop,
+            format!("{url} redirects more than {} times", f.hops.len()),
+        ),
+        RedirectStop::Insecure(to) => (
+            Code::WellKnownRedirectInsecure,
+            format!(
+                "{url} redirects to {} on another host over plain HTTP: homeservers follow it (delegcheck does not), so they use whatever that serves, and anyone on the path can rewrite your delegation",
+                q(to)
+            ),
+        ),
+        RedirectStop::Internal(to, ip) => (
+            Code::WellKnownUnreachable,
+            format!(
+                "{url} redirects to {}, which resolves to the internal address {ip}: no server outside your network can follow it",
+                q(to)
+            ),
+        ),
+        RedirectStop::Unsupported(to) => (
+            Code::WellKnownStatus,
+            format!("{url} redirects to {}, which is not an HTTP(S) URL", q(to)),
+        ),
+        RedirectStop::NoLocation => (
+            Code::WellKnownStatus,
+            format!("{url} answers with a redirect without a Location header"),
+        ),
+        RedirectStop::Dns(h, st) => (
+            Code::WellKnownUnreachable,
+            format!(
+                "{url} redirects to {}, which does not resolve ({})",
+                q(h),
+                st.describe()
+            ),
+        ),
+    };
+    let msg = if matches!(stop, RedirectStop::Insecure(_)) {
+        // Servers do not stop there: the message says what they do.
+        msg
+    } else {
+        format!("{msg}; servers ignore the delegation and go on to SRV (step 4)")
+    };
+    let finding = match stop {
+        RedirectStop::Internal(..) => Finding::new(
+            code,
+            msg,
+            "Point the redirect at a public host, or serve the file directly on the server name.",
+        ),
+        _ => Finding::plain(code, msg),
+    };
+    finding
+}
+
+/// The certificate of the well-known host (or of a redirect hop) was rejected.
+fn bad_certificate(url: &str, f: &Fetch, tls: &TlsObs, verdict: &CertVerdict) -> Finding {
+    let would = f
+        .last
+        .result
+        .as_ref()
+        .ok()
+        .and_then(|r| well_known::parse(r.status, &r.body, r.truncated).ok())
+        .map(|ok| {
+            format!(
+                " The file says `m.server: {}`, but no server will read it.",
+                q(&ok.raw)
             )
-            .at_step(at),
-        );
-        return;
-    }
-    let Err(e) = &f.last.result else { return };
+        })
+        .unwrap_or_default();
+    let names = super::cert::leaf_names(&tls.chain).join(", ");
+    // The host whose certificate failed: the well-known's own, or a redirect hop's.
+    let bad_host = q(&tls.expected_name);
+    let via = if f.hops.is_empty() {
+        String::new()
+    } else {
+        format!(" (reached by {} redirect(s) from {url})", f.hops.len())
+    };
+    let port = url::Url::parse(&f.url)
+        .ok()
+        .and_then(|u| u.port_or_known_default())
+        .unwrap_or(443);
+    Finding::new(
+        Code::WellKnownTlsInvalid,
+        format!(
+            "the certificate of https://{bad_host}/{via} is {} (it covers: {}), so every server ignores the well-known and goes on to SRV (step 4).{would}",
+            verdict_text(verdict),
+            if names.is_empty() {
+                "nothing".to_owned()
+            } else {
+                q(&names)
+            },
+        ),
+        format!(
+            "Serve a certificate valid for {bad_host}, from a public CA, with its full chain, on port {port}."
+        ),
+    )
+}
+
+/// The request failed before a response.
+fn request_failed(host: &str, url: &str, e: &RequestFailure) -> Finding {
     let (code, msg) = match e {
         RequestFailure::Connect(ConnectFailure::Refused) => (
             Code::WellKnownAbsent,
@@ -236,7 +253,7 @@ fn failed_fetch_findings(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding
             ),
         ),
     };
-    out.push(Finding::plain(code, msg).at_step(at));
+    Finding::plain(code, msg)
 }
 
 fn invalid(host: &str, url: &str, f: &Fetch, error: &WellKnownError) -> Finding {
