@@ -147,185 +147,20 @@ fn err(problem: NameProblem, detail: impl Into<String>, suggestion: Option<Strin
 impl ServerName {
     /// Parses a server name strictly by the spec's grammar.
     pub fn parse(input: &str) -> Result<ServerName, NameError> {
-        use NameProblem::*;
-        if input.is_empty() {
-            return Err(err(Empty, "the server name is empty", None));
-        }
-        if input.chars().any(char::is_whitespace) {
-            let trimmed = input.trim();
-            let suggestion = (!trimmed.is_empty() && !trimmed.chars().any(char::is_whitespace))
-                .then(|| trimmed.to_owned())
-                .filter(|t| ServerName::parse(t).is_ok());
-            return Err(err(
-                Whitespace,
-                "the server name contains whitespace",
-                suggestion,
-            ));
-        }
-        if let Some(rest) = input.strip_prefix('@') {
-            // A user ID: @localpart:server_name
-            let suggestion = rest
-                .split_once(':')
-                .map(|(_, s)| s.to_owned())
-                .filter(|s| ServerName::parse(s).is_ok());
-            return Err(err(
-                UserId,
-                "this looks like a user ID, not a server name",
-                suggestion,
-            ));
-        }
-        if let Some(pos) = input.find("://") {
-            let after = &input[pos + 3..];
-            let authority = after.split(['/', '?', '#']).next().unwrap_or("");
-            let authority = authority.rsplit('@').next().unwrap_or(authority);
-            let suggestion = Some(authority.to_owned()).filter(|s| ServerName::parse(s).is_ok());
-            return Err(err(
-                Scheme,
-                format!(
-                    "`{}` is a URL scheme; a server name has none",
-                    &input[..pos + 3]
-                ),
-                suggestion,
-            ));
-        }
-        if let Some(pos) = input.find(['/', '?', '#']) {
-            let suggestion = Some(input[..pos].to_owned()).filter(|s| ServerName::parse(s).is_ok());
-            return Err(err(
-                Path,
-                "a server name has no path, query or trailing slash",
-                suggestion,
-            ));
-        }
-        if !input.is_ascii() {
-            let (host, port) = split_port_loose(input);
-            let suggestion = hickory_resolver::proto::rr::Name::from_utf8(host)
-                .ok()
-                .map(|n| {
-                    let mut a = n.to_ascii();
-                    if a.ends_with('.') && !host.ends_with('.') {
-                        a.pop();
-                    }
-                    match port {
-                        Some(p) => format!("{a}:{p}"),
-                        None => a,
-                    }
-                })
-                .filter(|s| ServerName::parse(s).is_ok());
-            return Err(err(
-                NonAscii,
-                "the server name has non-ASCII characters; internationalised names must be written in punycode",
-                suggestion,
-            ));
-        }
-        if input.len() > MAX_DNS_LEN + 6 {
-            return Err(err(
-                TooLong,
-                format!(
-                    "the server name is {} characters long; at most 255 are allowed",
-                    input.len()
-                ),
-                None,
-            ));
-        }
-        // Bracketed IPv6.
+        reject_not_a_name(input)?;
         if let Some(rest) = input.strip_prefix('[') {
-            let Some((inner, after)) = rest.split_once(']') else {
-                return Err(err(BadIpv6, "`[` without a closing `]`", None));
-            };
-            let ip: Ipv6Addr = inner.parse().map_err(|_| {
-                err(
-                    BadIpv6,
-                    format!("`{inner}` inside brackets is not an IPv6 address"),
-                    None,
-                )
-            })?;
-            let port = match after {
-                "" => None,
-                p => Some(parse_port(p.strip_prefix(':').ok_or_else(|| {
-                    err(
-                        BadChar,
-                        format!("unexpected `{p}` after the IPv6 literal"),
-                        None,
-                    )
-                })?)?),
-            };
-            return Ok(ServerName {
-                host: Host::V6(ip),
-                port,
-            });
+            return parse_bracketed_ipv6(rest);
         }
         // Unbracketed IPv6: more than one colon.
         if input.matches(':').count() > 1 {
-            let suggestion = input.parse::<Ipv6Addr>().ok().map(|ip| format!("[{ip}]"));
-            return Err(err(
-                UnbracketedIpv6,
-                "an IPv6 address in a server name must be in square brackets",
-                suggestion,
-            ));
+            return Err(unbracketed_ipv6_error(input));
         }
         let (host, port) = match input.split_once(':') {
             Some((h, p)) => (h, Some(parse_port(p)?)),
             None => (input, None),
         };
-        if host.is_empty() {
-            return Err(err(
-                Empty,
-                "the host part of the server name is empty",
-                None,
-            ));
-        }
-        if host.len() > MAX_DNS_LEN {
-            return Err(err(
-                TooLong,
-                format!(
-                    "the host name is {} characters long; at most 255 are allowed",
-                    host.len()
-                ),
-                None,
-            ));
-        }
-        if let Some(c) = host
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
-        {
-            return Err(err(
-                BadChar,
-                format!(
-                    "`{}` is not allowed in a host name (only letters, digits, `-` and `.`)",
-                    c.escape_default()
-                ),
-                None,
-            ));
-        }
-        // Four dotted numbers: an IPv4 literal, which must be a real one.
-        let parts: Vec<&str> = host.split('.').collect();
-        if parts.len() == 4
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return match host.parse::<Ipv4Addr>() {
-                Ok(ip) => Ok(ServerName {
-                    host: Host::V4(ip),
-                    port,
-                }),
-                Err(_) => Err(err(
-                    BadIpv4,
-                    format!("`{host}` is not an IPv4 address: each part must be 0–255"),
-                    None,
-                )),
-            };
-        }
-        let body = host.strip_suffix('.').unwrap_or(host);
-        if body.is_empty() || body.split('.').any(str::is_empty) {
-            return Err(err(
-                EmptyLabel,
-                "the host name has an empty label (`..` or a leading dot)",
-                None,
-            ));
-        }
         Ok(ServerName {
-            host: Host::Dns(host.to_owned()),
+            host: parse_host(host)?,
             port,
         })
     }
@@ -359,6 +194,216 @@ impl ServerName {
         }
         out
     }
+}
+
+/// `s`, if it is itself a valid server name (for suggestions).
+fn if_valid(s: Option<String>) -> Option<String> {
+    s.filter(|s| ServerName::parse(s).is_ok())
+}
+
+/// Rejects inputs that are something other than a server name (empty, padded, a user ID, a
+/// URL, a path, unencoded non-ASCII, far too long) before the grammar is applied.
+fn reject_not_a_name(input: &str) -> Result<(), NameError> {
+    if input.is_empty() {
+        return Err(err(NameProblem::Empty, "the server name is empty", None));
+    }
+    if input.chars().any(char::is_whitespace) {
+        return Err(whitespace_error(input));
+    }
+    if let Some(rest) = input.strip_prefix('@') {
+        return Err(user_id_error(rest));
+    }
+    if let Some(pos) = input.find("://") {
+        return Err(scheme_error(input, pos));
+    }
+    if let Some(pos) = input.find(['/', '?', '#']) {
+        let suggestion = if_valid(Some(input[..pos].to_owned()));
+        return Err(err(
+            NameProblem::Path,
+            "a server name has no path, query or trailing slash",
+            suggestion,
+        ));
+    }
+    if !input.is_ascii() {
+        return Err(non_ascii_error(input));
+    }
+    if input.len() > MAX_DNS_LEN + 6 {
+        return Err(err(
+            NameProblem::TooLong,
+            format!(
+                "the server name is {} characters long; at most 255 are allowed",
+                input.len()
+            ),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// The error for whitespace in a name, suggesting the trimmed name when that is valid.
+fn whitespace_error(input: &str) -> NameError {
+    let trimmed = input.trim();
+    let suggestion = if_valid(
+        (!trimmed.is_empty() && !trimmed.chars().any(char::is_whitespace))
+            .then(|| trimmed.to_owned()),
+    );
+    err(
+        NameProblem::Whitespace,
+        "the server name contains whitespace",
+        suggestion,
+    )
+}
+
+/// The error for a user ID (`rest` follows the `@`), suggesting its server name.
+fn user_id_error(rest: &str) -> NameError {
+    // A user ID: @localpart:server_name
+    let suggestion = if_valid(rest.split_once(':').map(|(_, s)| s.to_owned()));
+    err(
+        NameProblem::UserId,
+        "this looks like a user ID, not a server name",
+        suggestion,
+    )
+}
+
+/// The error for a URL (`://` at `pos`), suggesting the URL's authority without user info.
+fn scheme_error(input: &str, pos: usize) -> NameError {
+    let after = &input[pos + 3..];
+    let authority = after.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let suggestion = if_valid(Some(authority.to_owned()));
+    err(
+        NameProblem::Scheme,
+        format!(
+            "`{}` is a URL scheme; a server name has none",
+            &input[..pos + 3]
+        ),
+        suggestion,
+    )
+}
+
+/// The error for non-ASCII characters, suggesting the punycode form of the name.
+fn non_ascii_error(input: &str) -> NameError {
+    let (host, port) = split_port_loose(input);
+    let suggestion = if_valid(
+        hickory_resolver::proto::rr::Name::from_utf8(host)
+            .ok()
+            .map(|n| {
+                let mut a = n.to_ascii();
+                if a.ends_with('.') && !host.ends_with('.') {
+                    a.pop();
+                }
+                match port {
+                    Some(p) => format!("{a}:{p}"),
+                    None => a,
+                }
+            }),
+    );
+    err(
+        NameProblem::NonAscii,
+        "the server name has non-ASCII characters; internationalised names must be written in punycode",
+        suggestion,
+    )
+}
+
+/// Parses what follows the `[` of a bracketed IPv6 literal: the address and an optional port.
+fn parse_bracketed_ipv6(rest: &str) -> Result<ServerName, NameError> {
+    let Some((inner, after)) = rest.split_once(']') else {
+        return Err(err(NameProblem::BadIpv6, "`[` without a closing `]`", None));
+    };
+    let ip: Ipv6Addr = inner.parse().map_err(|_| {
+        err(
+            NameProblem::BadIpv6,
+            format!("`{inner}` inside brackets is not an IPv6 address"),
+            None,
+        )
+    })?;
+    let port = match after {
+        "" => None,
+        p => Some(parse_port(p.strip_prefix(':').ok_or_else(|| {
+            err(
+                NameProblem::BadChar,
+                format!("unexpected `{p}` after the IPv6 literal"),
+                None,
+            )
+        })?)?),
+    };
+    Ok(ServerName {
+        host: Host::V6(ip),
+        port,
+    })
+}
+
+/// The error for an IPv6 address without brackets, suggesting the bracketed form.
+fn unbracketed_ipv6_error(input: &str) -> NameError {
+    let suggestion = input.parse::<Ipv6Addr>().ok().map(|ip| format!("[{ip}]"));
+    err(
+        NameProblem::UnbracketedIpv6,
+        "an IPv6 address in a server name must be in square brackets",
+        suggestion,
+    )
+}
+
+/// Parses the host part (port already split off): an IPv4 literal or a dns-name.
+fn parse_host(host: &str) -> Result<Host, NameError> {
+    use NameProblem::*;
+    if host.is_empty() {
+        return Err(err(
+            Empty,
+            "the host part of the server name is empty",
+            None,
+        ));
+    }
+    if host.len() > MAX_DNS_LEN {
+        return Err(err(
+            TooLong,
+            format!(
+                "the host name is {} characters long; at most 255 are allowed",
+                host.len()
+            ),
+            None,
+        ));
+    }
+    if let Some(c) = host
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+    {
+        return Err(err(
+            BadChar,
+            format!(
+                "`{}` is not allowed in a host name (only letters, digits, `-` and `.`)",
+                c.escape_default()
+            ),
+            None,
+        ));
+    }
+    // Four dotted numbers: an IPv4 literal, which must be a real one.
+    if looks_like_ipv4(host) {
+        return host.parse::<Ipv4Addr>().map(Host::V4).map_err(|_| {
+            err(
+                BadIpv4,
+                format!("`{host}` is not an IPv4 address: each part must be 0–255"),
+                None,
+            )
+        });
+    }
+    let body = host.strip_suffix('.').unwrap_or(host);
+    if body.is_empty() || body.split('.').any(str::is_empty) {
+        return Err(err(
+            EmptyLabel,
+            "the host name has an empty label (`..` or a leading dot)",
+            None,
+        ));
+    }
+    Ok(Host::Dns(host.to_owned()))
+}
+
+/// Whether `host` is four dotted groups of one to three digits, the shape of an IPv4 literal.
+fn looks_like_ipv4(host: &str) -> bool {
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn parse_port(p: &str) -> Result<u16, NameError> {

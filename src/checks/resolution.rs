@@ -58,7 +58,7 @@ pub fn judge(
                     t.step, t.ip
                 ),
             )
-            .at_step(t.step.clone()),
+            .at_step(t.step),
         );
     }
     if res.targets.is_empty() {

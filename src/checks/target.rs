@@ -430,7 +430,7 @@ fn judge_routing(j: &mut Judged, o: &TargetObs) {
     let detail = match routed(&o.routing.result) {
         Ok(d) => d,
         Err(d) => {
-            found.push(not_routed(o, &d).at_target(&t.address()));
+            found.push(not_routed(o, &d).at_target(t.address()));
             d
         }
     };
@@ -490,7 +490,7 @@ fn judge_host_port(j: &mut Judged, o: &TargetObs) {
                         t.host_header
                     ),
                 )
-                .at_target(&t.address()),
+                .at_target(t.address()),
             );
             (CheckStatus::Warn, d)
         }

@@ -167,15 +167,14 @@ fn redirect_stopped(url: &str, f: &Fetch, stop: &RedirectStop) -> Finding {
     } else {
         format!("{msg}; servers ignore the delegation and go on to SRV (step 4)")
     };
-    let finding = match stop {
+    match stop {
         RedirectStop::Internal(..) => Finding::new(
             code,
             msg,
             "Point the redirect at a public host, or serve the file directly on the server name.",
         ),
         _ => Finding::plain(code, msg),
-    };
-    finding
+    }
 }
 
 /// The certificate of the well-known host (or of a redirect hop) was rejected.

@@ -926,7 +926,7 @@ fn push_hosts(steps: &mut Vec<Step>, obs: &Observations, res: &Resolution) {
         let (answer, status) = addr_text(a);
         let fallback = h.step.is_default_port();
         steps.push(Step {
-            step: Some(h.step.into()),
+            step: Some(h.step),
             kind: StepKind::Address,
             query: format!("{} A/AAAA", h.host),
             answer,

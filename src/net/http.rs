@@ -203,124 +203,153 @@ pub async fn fetch(
     body_cap: usize,
     deadline: &Deadline,
 ) -> Fetch {
-    let start = Instant::now();
-    let mut hops: Vec<Hop> = Vec::new();
-    let mut seen: Vec<String> = vec![url.to_string()];
+    let mut chain = Chain::new(url, ip);
     let mut current = url.clone();
     let mut current_ip = ip;
-    // Set while the `done` closure (which reads it) is alive, hence the RefCell.
-    let insecure: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
     loop {
-        let host = current.host_str().unwrap_or("").to_owned();
-        let port = current.port_or_known_default().unwrap_or(443);
-        let host_header = match current.port() {
-            Some(p) => format!("{host}:{p}"),
-            None => host.clone(),
-        };
-        let mut path = current.path().to_owned();
-        if let Some(q) = current.query() {
-            path.push('?');
-            path.push_str(q);
-        }
-        let spec = RequestSpec {
-            dial_host: Some(
-                host.trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .to_owned(),
-            ),
-            ip: current_ip,
-            port,
-            tls_name: host.clone(),
-            host_header,
-            path,
-            body_cap,
-            plain_http: current.scheme() == "http",
-        };
-        let ex = exchange(net, &spec, deadline).await;
-        let done =
-            |stop: Option<RedirectStop>, ex: Exchange, hops: Vec<Hop>, url: &url::Url| Fetch {
-                ip,
-                hops,
-                last: ex,
-                stop,
-                insecure: None,
-                url: url.to_string(),
-                duration: start.elapsed(),
-            };
-        let done = |stop, ex, hops, url: &url::Url| Fetch {
-            insecure: insecure.borrow().clone(),
-            ..done(stop, ex, hops, url)
-        };
+        let ex = exchange(net, &hop_request(&current, current_ip, body_cap), deadline).await;
         let Ok(resp) = &ex.result else {
-            return done(None, ex, hops, &current);
+            return chain.finish(None, ex, &current);
         };
         let verdict = ex.tls.as_ref().and_then(|t| t.verdict.as_ref());
-        let (decision, location) = next_hop(&current, resp, verdict, &seen, hops.len());
+        let (decision, location) = next_hop(&current, resp, verdict, &chain.seen, chain.hops.len());
         if decision != NextHop::Done(None) {
-            hops.push(Hop {
+            chain.hops.push(Hop {
                 from: current.to_string(),
                 status: resp.status,
                 location,
             });
         }
         let next = match decision {
-            NextHop::Done(stop) => return done(stop, ex, hops, &current),
-            NextHop::Follow { next, insecure: i } => {
-                if i {
-                    insecure
-                        .borrow_mut()
-                        .get_or_insert_with(|| next.to_string());
+            NextHop::Done(stop) => return chain.finish(stop, ex, &current),
+            NextHop::Follow { next, insecure } => {
+                if insecure {
+                    chain.insecure.get_or_insert_with(|| next.to_string());
                 }
                 next
             }
         };
-        seen.push(next.to_string());
+        chain.seen.push(next.to_string());
         // The next address: the same one for the same host, else a fresh lookup.
         if next.host_str() != current.host_str() {
-            let next_host = next
-                .host_str()
-                .unwrap_or("")
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned();
-            // Whether the address came from the user's --connect-to table (trusted as given)
-            // rather than from the redirect or DNS.
-            let mut user_given = false;
-            if let Ok(ip) = next_host.parse::<IpAddr>() {
-                current_ip = ip;
-            } else if let Some(sa) = net
-                .dialer
-                .by_name(&next_host, next.port_or_known_default().unwrap_or(443))
-            {
-                current_ip = sa.ip();
-                user_given = true;
-            } else {
-                let ans = net.dns.addrs(&next_host, deadline.step()).await;
-                match ans.addrs().first() {
-                    Some(ip) => current_ip = *ip,
-                    None => {
-                        let status = ans.failure().cloned().unwrap_or(DnsStatus::NxDomain);
-                        return done(
-                            Some(RedirectStop::Dns(next_host, status)),
-                            ex,
-                            hops,
-                            &current,
-                        );
-                    }
-                }
-            }
-            // A public well-known that redirects into a private network is not followed (no
-            // peer outside that network could either); a private deployment may redirect
-            // within itself.
-            if !user_given && redirect_address_refused(ip, current_ip) {
-                return done(
-                    Some(RedirectStop::Internal(next.to_string(), current_ip)),
-                    ex,
-                    hops,
-                    &current,
-                );
+            match next_address(net, &next, ip, deadline).await {
+                Ok(addr) => current_ip = addr,
+                Err(stop) => return chain.finish(Some(stop), ex, &current),
             }
         }
         current = next;
     }
+}
+
+/// What a redirect chain has recorded so far.
+struct Chain {
+    /// When the first request started.
+    start: Instant,
+    /// The address of the first request.
+    ip: IpAddr,
+    /// Redirects followed.
+    hops: Vec<Hop>,
+    /// The URLs requested so far.
+    seen: Vec<String>,
+    /// The first `http://` URL redirected to, if any.
+    insecure: Option<String>,
+}
+
+impl Chain {
+    /// A chain that starts at `url` on `ip`, now.
+    fn new(url: &url::Url, ip: IpAddr) -> Chain {
+        Chain {
+            start: Instant::now(),
+            ip,
+            hops: Vec::new(),
+            seen: vec![url.to_string()],
+            insecure: None,
+        }
+    }
+
+    /// The fetch's record, ending with `last` (the exchange with `url`) and `stop`.
+    fn finish(self, stop: Option<RedirectStop>, last: Exchange, url: &url::Url) -> Fetch {
+        Fetch {
+            ip: self.ip,
+            hops: self.hops,
+            last,
+            stop,
+            insecure: self.insecure,
+            url: url.to_string(),
+            duration: self.start.elapsed(),
+        }
+    }
+}
+
+/// The request for one hop of the chain: `url` fetched from `ip`.
+fn hop_request(url: &url::Url, ip: IpAddr, body_cap: usize) -> RequestSpec {
+    let host = url.host_str().unwrap_or("").to_owned();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let host_header = match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.clone(),
+    };
+    let mut path = url.path().to_owned();
+    if let Some(q) = url.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    RequestSpec {
+        dial_host: Some(
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+        ),
+        ip,
+        port,
+        tls_name: host,
+        host_header,
+        path,
+        body_cap,
+        plain_http: url.scheme() == "http",
+    }
+}
+
+/// The address for a redirect to another host (`first_ip` is the chain's first address), or
+/// why the chain stops there: the name does not resolve, or it leads into a private network.
+async fn next_address(
+    net: &Net,
+    next: &url::Url,
+    first_ip: IpAddr,
+    deadline: &Deadline,
+) -> Result<IpAddr, RedirectStop> {
+    let next_host = next
+        .host_str()
+        .unwrap_or("")
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    // Whether the address came from the user's --connect-to table (trusted as given)
+    // rather than from the redirect or DNS.
+    let mut user_given = false;
+    let addr = if let Ok(ip) = next_host.parse::<IpAddr>() {
+        ip
+    } else if let Some(sa) = net
+        .dialer
+        .by_name(&next_host, next.port_or_known_default().unwrap_or(443))
+    {
+        user_given = true;
+        sa.ip()
+    } else {
+        let ans = net.dns.addrs(&next_host, deadline.step()).await;
+        match ans.addrs().first() {
+            Some(ip) => *ip,
+            None => {
+                let status = ans.failure().cloned().unwrap_or(DnsStatus::NxDomain);
+                return Err(RedirectStop::Dns(next_host, status));
+            }
+        }
+    };
+    // A public well-known that redirects into a private network is not followed (no
+    // peer outside that network could either); a private deployment may redirect
+    // within itself.
+    if !user_given && redirect_address_refused(first_ip, addr) {
+        return Err(RedirectStop::Internal(next.to_string(), addr));
+    }
+    Ok(addr)
 }
