@@ -6,14 +6,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, Parser, ValueEnum};
 
-const AFTER_HELP: &str = "\
-Exit status:
-  0  every server name passes: no error finding (warnings allowed)
-  1  at least one does not pass (or has warnings, with --strict)
-  2  usage error (bad flag, unreadable file or CA file)
-  3  the check itself could not run (e.g. no resolver configuration)
-  With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
-
+const EXAMPLES: &str = "\
 Examples:
   delegcheck example.org
   delegcheck --demo                       # the offline lab: what reports look like
@@ -21,6 +14,24 @@ Examples:
   delegcheck -f servers.txt --format jsonl --jobs 64
   delegcheck --connect-to example.org:443:203.0.113.9:443 example.org
   delegcheck --explain tls-name-mismatch";
+
+/// The text after `--help`'s options: the exit statuses (from [`crate::exit`]), then examples.
+fn after_help() -> String {
+    let mut s = String::from("Exit status:\n");
+    for st in crate::exit::STATUSES {
+        s.push_str(&format!("  {}  {}", st.exit.code(), st.meaning));
+        if let Some(cases) = st.cases {
+            s.push_str(&format!(" ({cases})"));
+        }
+        s.push('\n');
+    }
+    s.push_str(&format!(
+        "  With --format nagios: {}.\n\n",
+        crate::exit::nagios_states()
+    ));
+    s.push_str(EXAMPLES);
+    s
+}
 
 /// Diagnose Matrix federation delegation: where other homeservers would connect to
 /// SERVER_NAME, whether it works there, and how to fix what does not.
@@ -30,7 +41,7 @@ Examples:
 /// the spec requires, the federation endpoints and the signing keys. Every problem is a
 /// finding with a stable code and a fix.
 #[derive(Debug, Parser)]
-#[command(name = "delegcheck", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(name = "delegcheck", version, after_help = after_help(), max_term_width = 100)]
 pub struct Cli {
     /// Server names to check (the `example.org` of `@alice:example.org`).
     #[arg(value_name = "SERVER_NAME")]
@@ -228,38 +239,35 @@ pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("`{s}` is not an IP address with an optional port"))
 }
 
+/// Text for roff: backslashes and hyphens escaped, Markdown backticks dropped.
+fn roff(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('-', "\\-")
+        .replace('`', "")
+}
+
 /// Sections appended to the generated man page: exit status, finding codes, environment.
 pub fn man_extra() -> String {
     let mut s = String::new();
     s.push_str(".SH \"EXIT STATUS\"\n");
-    for (code, text) in [
-        (
-            "0",
-            "every server name passes: no error finding (warnings allowed)",
-        ),
-        (
-            "1",
-            "at least one does not pass (or has warnings, with \\-\\-strict)",
-        ),
-        ("2", "usage error: bad flag, unreadable file or CA file"),
-        (
-            "3",
-            "the check itself could not run (e.g. no resolver configuration)",
-        ),
-    ] {
-        s.push_str(&format!(".TP\n{code}\n{text}\n"));
+    for st in crate::exit::STATUSES {
+        let text = match st.cases {
+            Some(cases) => format!("{}: {cases}", st.meaning),
+            None => st.meaning.to_owned(),
+        };
+        s.push_str(&format!(".TP\n{}\n{}\n", st.exit.code(), roff(&text)));
     }
-    s.push_str(".PP\nWith \\-\\-format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage errors included).\n");
+    s.push_str(&format!(
+        ".PP\nWith \\-\\-format nagios: {} (usage errors included).\n",
+        crate::exit::nagios_states()
+    ));
     s.push_str(".SH \"FINDING CODES\"\nEvery finding has a stable code; \\fBdelegcheck \\-\\-explain CODE\\fR prints the long explanation.\n");
     for c in crate::findings::Code::ALL {
         s.push_str(&format!(
             ".TP\n\\fB{}\\fR ({})\n{}\n",
             c.as_str().replace('-', "\\-"),
             c.severity().as_str(),
-            c.title()
-                .replace('\\', "\\\\")
-                .replace('-', "\\-")
-                .replace('`', "")
+            roff(c.title())
         ));
     }
     s.push_str(".SH ENVIRONMENT\n.TP\nNO_COLOR\nnon\\-empty: no colour (unless \\-\\-color always)\n.TP\nCLICOLOR_FORCE\nnon\\-empty and not 0: colour even when not a terminal\n.TP\nCLICOLOR\n0: no colour\n");

@@ -10,6 +10,7 @@ pub mod checks;
 pub mod cli;
 pub mod discovery;
 pub mod engine;
+pub mod exit;
 pub mod findings;
 pub mod implementations;
 pub mod ip_class;

@@ -129,6 +129,51 @@ fn readme_is_in_sync() {
     );
 }
 
+/// The README's exit-code table lists the statuses of `delegcheck::exit`, in order, each
+/// under the same headline (its words before any `:` or `(`), and names every Nagios state.
+#[test]
+fn readme_documents_the_exit_statuses() {
+    use delegcheck::exit::{NagiosState, STATUSES};
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let start = readme
+        .find("## Exit codes\n")
+        .expect("an `## Exit codes` section");
+    let section = &readme[start..];
+    let section = section[1..]
+        .find("\n## ")
+        .map_or(section, |end| &section[..end + 1]);
+    let rows: Vec<(u8, &str)> = section
+        .lines()
+        .filter_map(|l| {
+            let mut cells = l.trim().trim_matches('|').split('|').map(str::trim);
+            let code = cells.next()?.parse().ok()?;
+            Some((code, cells.next()?))
+        })
+        .collect();
+    let codes: Vec<u8> = STATUSES.iter().map(|s| s.exit.code()).collect();
+    assert_eq!(
+        rows.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        codes,
+        "README exit codes"
+    );
+    for (status, (code, meaning)) in STATUSES.iter().zip(&rows) {
+        let headline = status.meaning.split([':', '(']).next().unwrap().trim();
+        assert!(
+            meaning.starts_with(headline),
+            "README exit code {code}: `{meaning}` does not start with `{headline}`"
+        );
+    }
+    for state in NagiosState::ALL {
+        let named = format!("{} {}", state.code(), state.label());
+        assert!(
+            section.contains(&named),
+            "README lacks the Nagios state `{named}`"
+        );
+    }
+}
+
 #[tokio::test]
 async fn readme_documents_every_metric() {
     use delegcheck::lab::{self, LabOptions};

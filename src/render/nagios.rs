@@ -1,5 +1,5 @@
 //! The Nagios / Monitoring Plugins API: one status line with perfdata, then detail lines;
-//! the exit code is the state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+//! the exit code is the state ([`crate::exit::NagiosState`]).
 
 use std::fmt::Write as _;
 
@@ -7,28 +7,11 @@ use crate::findings::Severity;
 use crate::report::{Report, Status};
 use crate::sanitize::escape;
 
-/// Plugin states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum State {
-    /// 0
-    Ok = 0,
-    /// 1
-    Warning = 1,
-    /// 2
-    Critical = 2,
-    /// 3
-    Unknown = 3,
-}
+pub use crate::exit::NagiosState as State;
 
-impl State {
-    fn label(self) -> &'static str {
-        match self {
-            State::Ok => "OK",
-            State::Warning => "WARNING",
-            State::Critical => "CRITICAL",
-            State::Unknown => "UNKNOWN",
-        }
-    }
+/// The whole plugin output for a check that could not be made (a usage error included).
+pub fn unknown(message: &str) -> String {
+    format!("DELEGCHECK {} - {message}\n", State::Unknown.label())
 }
 
 /// Text safe for the status line: no newlines, no `|` (the perfdata separator).
