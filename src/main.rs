@@ -1,37 +1,87 @@
 //! Wiring only: parse arguments → build the network configuration → run the checks
-//! (concurrently, each under its deadline) → render → exit code.
+//! (concurrently, each under its deadline) → render → exit code. Whatever stops the run
+//! before a verdict is a [`Failure`], reported in one place ([`fail`]).
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use delegcheck::cli::{Cli, Format};
+use delegcheck::exit::{Exit, NagiosState};
 use delegcheck::findings::Code;
 use delegcheck::net::{Config, ConnectTo, IpFamilies, Net};
 use delegcheck::render::{self, ColorEnv, Palette};
 use delegcheck::report::{Report, Status};
 
-/// Exit codes (README, man page).
-mod exits {
-    /// Every server name passes (no error finding).
-    pub const OK: u8 = 0;
-    /// At least one would not (or has warnings, with --strict).
-    pub const FINDINGS: u8 = 1;
-    /// Usage error.
-    pub const USAGE: u8 = 2;
-    /// The check could not run.
-    pub const CANNOT_RUN: u8 = 3;
+/// Why delegcheck stops without a verdict.
+#[derive(Debug)]
+enum Failure {
+    /// clap rejected the command line (clap words the message).
+    Args(clap::Error),
+    /// The command line parsed but asks for what cannot be done: no server name, an unknown
+    /// finding code or scenario, flags that do not go together.
+    Usage(String),
+    /// A file the command line names cannot be used: the names file, a `--ca-file`.
+    Input(String),
+    /// The check could not run: no async runtime, no network setup, a lab that did not start.
+    CannotRun(String),
+    /// The output could not be written: `-o PATH`, or stdout while streaming.
+    Output(String),
+    /// Stdout failed while the result was being written to it; nothing more is said.
+    Stdout,
+}
+
+impl Failure {
+    fn exit(&self) -> Exit {
+        match self {
+            Failure::Args(_) | Failure::Usage(_) | Failure::Input(_) => Exit::Usage,
+            Failure::CannotRun(_) | Failure::Output(_) | Failure::Stdout => Exit::CannotRun,
+        }
+    }
+}
+
+/// Reports a failure; the one place that does. Under `--format nagios` it is the plugin's
+/// UNKNOWN line on stdout (usage errors included), otherwise a line on stderr.
+fn fail(failure: Failure, nagios: bool) -> ExitCode {
+    if nagios {
+        let message = match &failure {
+            Failure::Args(e) => Some(
+                e.to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or("usage error")
+                    .trim_start_matches("error: ")
+                    .to_owned(),
+            ),
+            Failure::Usage(m) | Failure::Input(m) | Failure::CannotRun(m) | Failure::Output(m) => {
+                Some(m.clone())
+            }
+            Failure::Stdout => None,
+        };
+        if let Some(message) = message {
+            out_text(&render::nagios::unknown(&message));
+        }
+        return NagiosState::Unknown.into();
+    }
+    match &failure {
+        Failure::Args(e) => {
+            let _ = e.print();
+        }
+        Failure::Usage(m) | Failure::Input(m) => err_text(&format!("delegcheck: error: {m}\n")),
+        Failure::CannotRun(m) | Failure::Output(m) => {
+            err_text(&format!("delegcheck: cannot run: {m}\n"))
+        }
+        Failure::Stdout => {}
+    }
+    failure.exit().into()
 }
 
 fn main() -> ExitCode {
     let raw: Vec<String> = std::env::args().collect();
-    let nagios = raw
-        .windows(2)
-        .any(|w| w[0] == "--format" && w[1] == "nagios")
-        || raw.iter().any(|a| a == "--format=nagios");
     let cli = match Cli::try_parse() {
-        Ok(c) => c,
+        Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind::*;
             if matches!(
@@ -39,116 +89,133 @@ fn main() -> ExitCode {
                 DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand
             ) {
                 let _ = e.print();
-                return ExitCode::SUCCESS;
+                return Exit::Ok.into();
             }
-            if nagios {
-                let first = e
-                    .to_string()
-                    .lines()
-                    .next()
-                    .unwrap_or("usage error")
-                    .to_owned();
-                out_text(&format!(
-                    "DELEGCHECK UNKNOWN - {}\n",
-                    first.trim_start_matches("error: ")
-                ));
-                return ExitCode::from(3);
-            }
-            let _ = e.print();
-            return ExitCode::from(exits::USAGE);
+            // Unparsed, the format is only known from the raw arguments.
+            let nagios = raw
+                .windows(2)
+                .any(|w| w[0] == "--format" && w[1] == "nagios")
+                || raw.iter().any(|a| a == "--format=nagios");
+            return fail(Failure::Args(e), nagios);
         }
     };
-    let usage_code = if cli.format == Format::Nagios {
-        3
-    } else {
-        exits::USAGE
-    };
-    let usage = |msg: String| -> ExitCode {
-        if cli.format == Format::Nagios {
-            out_text(&format!("DELEGCHECK UNKNOWN - {msg}\n"));
-        } else {
-            err_text(&format!("delegcheck: error: {msg}\n"));
-        }
-        ExitCode::from(usage_code)
-    };
+    run(&cli).unwrap_or_else(|failure| fail(failure, cli.format == Format::Nagios))
+}
 
+/// Everything after parsing: the generated files, `--explain`, `--demo`, or the checks.
+fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     if let Some(kind) = cli.generate {
-        return emit(&delegcheck::cli::generate(kind), exits::OK);
+        emit(&delegcheck::cli::generate(kind))?;
+        return Ok(Exit::Ok.into());
     }
     if let Some(code) = &cli.explain {
-        return match explain(code) {
-            Ok(text) => emit(&text, exits::OK),
-            Err(msg) => usage(msg),
-        };
+        emit(&explain(code).map_err(Failure::Usage)?)?;
+        return Ok(Exit::Ok.into());
     }
-
-    let config = match build_config(&cli) {
-        Ok(c) => c,
-        Err(msg) => return usage(msg),
-    };
-
+    let config = build_config(cli)?;
     if let Some(arg) = &cli.demo {
-        #[cfg(feature = "lab")]
-        {
-            return demo(&cli, arg);
-        }
-        #[cfg(not(feature = "lab"))]
-        {
-            let _ = arg;
-            return usage("this build has no lab (built without the `lab` feature)".into());
-        }
+        return demo(cli, arg);
     }
+    let names = server_names(cli)?;
+    let runtime = runtime()?;
+    let net = runtime
+        .block_on(async { Net::new(config) })
+        .map_err(|e| Failure::CannotRun(e.to_string()))?;
+    let (reports, closed) = runtime.block_on(check_names(cli, &net, &names))?;
+    if closed {
+        // stdout went away (`| head`): end quietly, with the verdict on what was checked.
+        return Ok(verdict(cli, &reports).into());
+    }
+    finish(cli, &reports)
+}
 
+/// The async runtime (for the checks and for the lab).
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::CannotRun(format!("cannot start the async runtime: {e}")))
+}
+
+/// The names given as arguments, then those read from `-f FILE` (`-` is stdin).
+fn server_names(cli: &Cli) -> Result<Vec<String>, Failure> {
     let mut names = cli.names.clone();
     if let Some(path) = &cli.file {
         let text = if path.as_os_str() == "-" {
             let mut s = String::new();
-            match std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
-                Ok(_) => s,
-                Err(e) => return usage(format!("cannot read server names from stdin: {e}")),
-            }
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .map_err(|e| Failure::Input(format!("cannot read server names from stdin: {e}")))?;
+            s
         } else {
-            match std::fs::read_to_string(path) {
-                Ok(s) => s,
-                Err(e) => return usage(format!("cannot read {}: {e}", path.display())),
-            }
+            std::fs::read_to_string(path)
+                .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?
         };
         names.extend(delegcheck::parse_name_list(&text));
     }
     if names.is_empty() {
-        return usage(
+        return Err(Failure::Usage(
             "no server name given (try `delegcheck example.org`, `-f FILE`, or `--demo`)".into(),
-        );
+        ));
     }
-
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return cannot_run(&cli, format!("cannot start the async runtime: {e}")),
-    };
-    let net = match runtime.block_on(async { Net::new(config) }) {
-        Ok(n) => n,
-        Err(e) => return cannot_run(&cli, e.to_string()),
-    };
-    let (reports, closed, failed) = runtime.block_on(run(&cli, &net, &names));
-    if let Some(e) = failed {
-        return cannot_run(&cli, format!("cannot write to stdout: {e}"));
-    }
-    if closed {
-        // stdout went away (`| head`): end quietly, with the verdict on what was checked.
-        return ExitCode::from(exit_code(&cli, &reports));
-    }
-    finish(&cli, &reports)
+    Ok(names)
 }
 
 /// `--demo`: the table of every demo scenario (human format; exit 0 when every scenario came
 /// out as it declares), or their reports in the other formats, or one scenario's report.
 #[cfg(feature = "lab")]
-fn demo(cli: &Cli, arg: &str) -> ExitCode {
+fn demo(cli: &Cli, arg: &str) -> Result<ExitCode, Failure> {
     use delegcheck::lab::{self, LabOptions, demo};
-    // The lab is its own network: flags that point elsewhere would be silently ignored.
+    refuse_flags_the_lab_ignores(cli)?;
+    let mut skipped = Vec::new();
+    let scenarios = match demo::Request::parse(arg) {
+        demo::Request::List => {
+            emit(&demo::list())?;
+            return Ok(Exit::Ok.into());
+        }
+        demo::Request::All => {
+            let (run, skip) = demo::runnable(demo::demo_scenarios(), lab::ipv6_loopback());
+            skipped = skip;
+            run
+        }
+        demo::Request::One(name) => vec![demo::find(&name).map_err(Failure::Usage)?],
+    };
+    let runtime = runtime()?;
+    let results = runtime.block_on(demo::run_all(&scenarios, LabOptions::default()));
+    if arg.is_empty() && cli.format == Format::Human {
+        let (text, all_as_declared) = demo::table(&scenarios, &results, &skipped, &palette(cli));
+        emit(&text)?;
+        return Ok(if all_as_declared {
+            Exit::Ok
+        } else {
+            Exit::Findings
+        }
+        .into());
+    }
+    let reports = scenarios
+        .iter()
+        .zip(results)
+        .map(|(s, r)| {
+            r.map_err(|e| Failure::CannotRun(format!("the lab for {} did not start: {e}", s.name)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if cli.format == Format::Jsonl && cli.output.is_none() {
+        let text: String = reports.iter().map(render::jsonl).collect();
+        // A failing stdout is not reported here: the exit code is the reports' verdict.
+        let _ = emit(&text);
+    }
+    finish(cli, &reports)
+}
+
+#[cfg(not(feature = "lab"))]
+fn demo(_cli: &Cli, _arg: &str) -> Result<ExitCode, Failure> {
+    Err(Failure::Usage(
+        "this build has no lab (built without the `lab` feature)".into(),
+    ))
+}
+
+/// The lab is its own network: flags that point elsewhere would be silently ignored.
+#[cfg(feature = "lab")]
+fn refuse_flags_the_lab_ignores(cli: &Cli) -> Result<(), Failure> {
     let foreign = [
         (cli.resolver.is_some(), "--resolver"),
         (!cli.ca_file.is_empty(), "--ca-file"),
@@ -164,69 +231,13 @@ fn demo(cli: &Cli, arg: &str) -> ExitCode {
         .filter(|(on, _)| *on)
         .map(|(_, f)| *f)
         .collect();
-    if !given.is_empty() {
-        let msg = format!(
-            "--demo runs on its own lab network; {} do(es) not apply to it (to try the real flags on a scenario, run `cargo run --example lab-serve -- SCENARIO`)",
-            given.join(", ")
-        );
-        if cli.format == Format::Nagios {
-            out_text(&format!("DELEGCHECK UNKNOWN - {msg}\n"));
-            return ExitCode::from(3);
-        }
-        err_text(&format!("delegcheck: error: {msg}\n"));
-        return ExitCode::from(exits::USAGE);
+    if given.is_empty() {
+        return Ok(());
     }
-    let mut skipped = Vec::new();
-    let scenarios = match demo::Request::parse(arg) {
-        demo::Request::List => return emit(&demo::list(), exits::OK),
-        demo::Request::All => {
-            let (run, skip) = demo::runnable(demo::demo_scenarios(), lab::ipv6_loopback());
-            skipped = skip;
-            run
-        }
-        demo::Request::One(name) => match demo::find(&name) {
-            Ok(s) => vec![s],
-            Err(msg) => {
-                if cli.format == Format::Nagios {
-                    out_text(&format!("DELEGCHECK UNKNOWN - {msg}\n"));
-                    return ExitCode::from(3);
-                }
-                err_text(&format!("delegcheck: error: {msg}\n"));
-                return ExitCode::from(exits::USAGE);
-            }
-        },
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return cannot_run(cli, format!("cannot start the async runtime: {e}")),
-    };
-    let results = runtime.block_on(demo::run_all(&scenarios, LabOptions::default()));
-    if arg.is_empty() && cli.format == Format::Human {
-        let (text, all_as_declared) = demo::table(&scenarios, &results, &skipped, &palette(cli));
-        return emit(
-            &text,
-            if all_as_declared {
-                exits::OK
-            } else {
-                exits::FINDINGS
-            },
-        );
-    }
-    let mut reports = Vec::new();
-    for (s, r) in scenarios.iter().zip(results) {
-        match r {
-            Ok(r) => reports.push(r),
-            Err(e) => return cannot_run(cli, format!("the lab for {} did not start: {e}", s.name)),
-        }
-    }
-    if cli.format == Format::Jsonl && cli.output.is_none() {
-        let text: String = reports.iter().map(render::jsonl).collect();
-        emit(&text, exits::OK);
-    }
-    finish(cli, &reports)
+    Err(Failure::Usage(format!(
+        "--demo runs on its own lab network; {} do(es) not apply to it (to try the real flags on a scenario, run `cargo run --example lab-serve -- SCENARIO`)",
+        given.join(", ")
+    )))
 }
 
 fn palette(cli: &Cli) -> Palette {
@@ -243,9 +254,13 @@ fn palette(cli: &Cli) -> Palette {
 }
 
 /// Checks every name; streams JSON Lines as they complete. Returns the reports in input
-/// order, whether the run stopped early because stdout went away (then the reports are those
-/// finished by then), and the write error if it was not simply a closed pipe.
-async fn run(cli: &Cli, net: &Net, names: &[String]) -> (Vec<Report>, bool, Option<String>) {
+/// order and whether the run stopped early because stdout went away (then the reports are
+/// those finished by then); a write error other than a closed pipe is a failure.
+async fn check_names(
+    cli: &Cli,
+    net: &Net,
+    names: &[String],
+) -> Result<(Vec<Report>, bool), Failure> {
     let stream_lines = cli.format == Format::Jsonl && cli.output.is_none();
     let progress = names.len() > 5 && std::io::stderr().is_terminal();
     let mut slots: Vec<Option<Report>> = vec![None; names.len()];
@@ -283,7 +298,10 @@ async fn run(cli: &Cli, net: &Net, names: &[String]) -> (Vec<Report>, bool, Opti
     if progress {
         err_text("\r\x1b[2K");
     }
-    (slots.into_iter().flatten().collect(), closed, failed)
+    if let Some(e) = failed {
+        return Err(Failure::Output(format!("cannot write to stdout: {e}")));
+    }
+    Ok((slots.into_iter().flatten().collect(), closed))
 }
 
 /// Writes to stdout, ignoring a closed pipe (never panics, unlike `println!`).
@@ -298,19 +316,21 @@ fn err_text(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
 }
 
-/// 1 when a server would not federate (or has warnings, under `--strict`), else 0.
-fn exit_code(cli: &Cli, reports: &[Report]) -> u8 {
+/// Findings when a server would not federate (or has warnings, under `--strict`), else Ok.
+fn verdict(cli: &Cli, reports: &[Report]) -> Exit {
     let any_broken = reports.iter().any(|r| !r.ok);
     let any_warning = reports.iter().any(|r| r.status == Status::Warning);
     if any_broken || (cli.strict && any_warning) {
-        exits::FINDINGS
+        Exit::Findings
     } else {
-        exits::OK
+        Exit::Ok
     }
 }
 
-fn finish(cli: &Cli, reports: &[Report]) -> ExitCode {
-    let mut code = exit_code(cli, reports);
+/// Renders the reports in the chosen format and writes them to stdout or `-o PATH`. The exit
+/// code is the verdict, or the plugin state under `--format nagios`.
+fn finish(cli: &Cli, reports: &[Report]) -> Result<ExitCode, Failure> {
+    let mut code: ExitCode = verdict(cli, reports).into();
     let text = match cli.format {
         Format::Human => {
             let palette = palette(cli);
@@ -323,41 +343,40 @@ fn finish(cli: &Cli, reports: &[Report]) -> ExitCode {
         Format::Json => render::json(reports),
         Format::Jsonl => {
             if cli.output.is_none() {
-                return ExitCode::from(code); // already streamed
+                return Ok(code); // already streamed
             }
             reports.iter().map(render::jsonl).collect()
         }
         Format::Prometheus => render::prometheus::render(reports, delegcheck::time::now()),
         Format::Nagios => {
             let (text, state) = render::nagios::render(reports);
-            code = state as u8;
+            code = state.into();
             text
         }
     };
     match &cli.output {
-        Some(path) => match write_atomically(path, &text) {
-            Ok(()) => ExitCode::from(code),
-            Err(e) => cannot_run(cli, format!("cannot write {}: {e}", path.display())),
-        },
-        None => emit(&text, code),
+        Some(path) => write_atomically(path, &text)
+            .map_err(|e| Failure::Output(format!("cannot write {}: {e}", path.display())))?,
+        None => emit(&text)?,
     }
+    Ok(code)
 }
 
-/// Writes to stdout; a closed pipe ends the program quietly.
-fn emit(text: &str, code: u8) -> ExitCode {
+/// Writes the result to stdout; a closed pipe ends the program quietly.
+fn emit(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => ExitCode::from(code),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(code),
-        Err(_) => ExitCode::from(exits::CANNOT_RUN),
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(_) => Err(Failure::Stdout),
     }
 }
 
-fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
+        .unwrap_or(Path::new("."));
     let file = path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
@@ -369,48 +388,22 @@ fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     })
 }
 
-fn cannot_run(cli: &Cli, msg: String) -> ExitCode {
-    if cli.format == Format::Nagios {
-        out_text(&format!("DELEGCHECK UNKNOWN - {msg}\n"));
-    } else {
-        err_text(&format!("delegcheck: cannot run: {msg}\n"));
-    }
-    ExitCode::from(exits::CANNOT_RUN)
-}
-
-fn build_config(cli: &Cli) -> Result<Config, String> {
+fn build_config(cli: &Cli) -> Result<Config, Failure> {
     let mut extra_roots = Vec::new();
     for path in &cli.ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("cannot read --ca-file {}: {e}", path.display()))?;
-        use rustls::pki_types::pem::PemObject;
-        let certs: Vec<_> = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("--ca-file {} is not valid PEM: {e}", path.display()))?;
-        if certs.is_empty() {
-            return Err(format!("--ca-file {} has no certificate", path.display()));
-        }
-        // A certificate that parses as PEM but cannot be a trust root is a usage error too.
-        let mut probe = rustls::RootCertStore::empty();
-        for c in &certs {
-            probe.add(c.clone()).map_err(|e| {
-                format!(
-                    "--ca-file {}: a certificate is not usable as a trust root: {e}",
-                    path.display()
-                )
-            })?;
-        }
-        extra_roots.extend(certs);
+        extra_roots.extend(read_ca_file(path).map_err(Failure::Input)?);
     }
     if cli.no_system_roots && extra_roots.is_empty() {
-        return Err("--no-system-roots needs at least one --ca-file".into());
+        return Err(Failure::Usage(
+            "--no-system-roots needs at least one --ca-file".into(),
+        ));
     }
     let connect_to = cli
         .connect_to
         .iter()
         .map(|s| {
             s.parse::<ConnectTo>()
-                .map_err(|e| format!("--connect-to: {e}"))
+                .map_err(|e| Failure::Usage(format!("--connect-to: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Config {
@@ -427,6 +420,29 @@ fn build_config(cli: &Cli) -> Result<Config, String> {
         step_timeout: cli.step_timeout.min(cli.timeout),
         ..Config::default()
     })
+}
+
+/// The certificates of one `--ca-file`: PEM, at least one, each usable as a trust root.
+fn read_ca_file(path: &Path) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let pem = std::fs::read(path)
+        .map_err(|e| format!("cannot read --ca-file {}: {e}", path.display()))?;
+    let certs: Vec<_> = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("--ca-file {} is not valid PEM: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("--ca-file {} has no certificate", path.display()));
+    }
+    let mut probe = rustls::RootCertStore::empty();
+    for c in &certs {
+        probe.add(c.clone()).map_err(|e| {
+            format!(
+                "--ca-file {}: a certificate is not usable as a trust root: {e}",
+                path.display()
+            )
+        })?;
+    }
+    Ok(certs)
 }
 
 fn explain(code: &str) -> Result<String, String> {
