@@ -242,7 +242,7 @@ fn refuse_flags_the_lab_ignores(cli: &Cli) -> Result<(), Failure> {
 
 fn palette(cli: &Cli) -> Palette {
     let color = render::use_color(
-        cli.color,
+        cli.color.into(),
         &ColorEnv::from_process(),
         std::io::stdout().is_terminal(),
     ) && cli.output.is_none();

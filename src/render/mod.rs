@@ -7,8 +7,18 @@ pub mod prometheus;
 
 use owo_colors::Style;
 
-use crate::cli::ColorChoice;
 use crate::report::Report;
+
+/// When to colour the human report (the command line's `--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// When stdout is a terminal, honouring NO_COLOR, CLICOLOR and CLICOLOR_FORCE.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
 
 /// The styles of the human report.
 #[derive(Debug, Clone, Copy)]
