@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::Palette;
 use crate::findings::Severity;
-use crate::report::{CheckStatus, Report, Status, StepStatus};
+use crate::report::{CheckStatus, Report, Status, Step, StepKind, StepStatus, Target};
 use crate::sanitize::escape;
 
 /// Width text is wrapped to.
@@ -58,214 +58,254 @@ fn verdict(p: &Palette, r: &Report) -> String {
     }
 }
 
-/// One full report.
+/// One full report: the verdict line, then discovery, targets, findings and who can reach
+/// the server, then the time taken.
 pub fn report(r: &Report, p: &Palette) -> String {
     let mut o = String::new();
+    verdict_line(&mut o, r, p);
+    if !r.discovery.steps.is_empty() {
+        discovery_section(&mut o, r, p);
+    }
+    if !r.targets.is_empty() {
+        targets_section(&mut o, r, p);
+    }
+    if !r.findings.is_empty() {
+        findings_section(&mut o, r, p);
+    }
+    if !r.compatibility.is_empty() {
+        compatibility_section(&mut o, r, p);
+        families_line(&mut o, r, p);
+    }
+    footer(&mut o, r, p);
+    o
+}
+
+/// The server name, and the verdict aligned to the right.
+fn verdict_line(o: &mut String, r: &Report, p: &Palette) {
     let name = escape(&r.server_name);
     let v = verdict(p, r);
     let pad = WIDTH.saturating_sub(name.chars().count() + 34).max(2);
     let _ = writeln!(o, "{}{}{}", p.bold.style(&name), " ".repeat(pad), v);
+}
 
-    // Discovery.
-    if !r.discovery.steps.is_empty() {
-        let _ = writeln!(o, "{}", p.bold.style("Discovery"));
-        for s in &r.discovery.steps {
-            let label = s.step.map_or("·", |s| s.as_str());
-            let kind = match s.kind {
-                crate::report::StepKind::ServerName => "server name",
-                crate::report::StepKind::WellKnown => "well-known",
-                crate::report::StepKind::Srv => "SRV",
-                crate::report::StepKind::Address => "A/AAAA",
-            };
-            let st = match s.status {
-                StepStatus::Ok => p.ok.style("✓").to_string(),
-                StepStatus::NotFound => p.dim.style("–").to_string(),
-                StepStatus::Invalid | StepStatus::Error => p.err.style("✗").to_string(),
-                StepStatus::Ignored => p.dim.style("·").to_string(),
-            };
-            let decisive = if s.decisive {
-                p.bold.style(" ◀ decisive").to_string()
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                o,
-                "  {:<4} {st} {:<11} {}{decisive}",
-                label,
-                kind,
-                escape(&s.query)
-            );
-            let _ = writeln!(o, "{:18}→ {}", "", wrap(&escape(&s.answer), WIDTH, 20));
-            if !s.meaning.is_empty() {
-                let _ = writeln!(
-                    o,
-                    "{:18}{}",
-                    "",
-                    p.dim.style(wrap(&escape(&s.meaning), WIDTH, 18))
-                );
-            }
-        }
-        if let Some(step) = &r.discovery.step {
-            let deleg = r
-                .discovery
-                .delegated_server
-                .as_ref()
-                .map(|d| format!(" · delegated to {}", escape(d)))
-                .unwrap_or_default();
-            let _ = writeln!(o, "  decided by step {step}{deleg}");
-        }
-        let target_lines = |o: &mut String, title: &str, targets: &[crate::report::Target]| {
-            if targets.is_empty() {
-                return;
-            }
-            let _ = writeln!(o, "  {title}");
-            for t in targets {
-                let sni = t
-                    .sni
-                    .as_deref()
-                    .map(escape)
-                    .unwrap_or_else(|| "none".into());
-                let _ = writeln!(
-                    o,
-                    "    {:<22} {}\n    {:<22} Host {} · cert {} · SNI {}",
-                    t.address(),
-                    p.dim
-                        .style(format!("{}, step {}", escape(&t.hostname), t.step)),
-                    "",
-                    escape(&t.host_header),
-                    escape(&t.tls_server_name),
-                    sni
-                );
-            }
-        };
-        target_lines(
-            &mut o,
-            "targets, in the order servers try them:",
-            &r.discovery.targets,
-        );
-        let fallback_title = format!(
-            "fallback: {}:",
-            r.discovery
-                .fallback_reason
-                .as_deref()
-                .unwrap_or("some implementations connect here instead")
-        );
-        target_lines(&mut o, &fallback_title, &r.discovery.fallback_targets);
+/// Every resolution step, the step that decided, and the targets (and fallback targets) in
+/// the order servers try them.
+fn discovery_section(o: &mut String, r: &Report, p: &Palette) {
+    let _ = writeln!(o, "{}", p.bold.style("Discovery"));
+    for s in &r.discovery.steps {
+        discovery_step(o, s, p);
     }
-
-    // Targets.
-    if !r.targets.is_empty() {
-        let _ = writeln!(o, "{}", p.bold.style("Targets"));
-        for t in &r.targets {
-            let status = if t.ok {
-                p.ok.style("works").to_string()
-            } else {
-                p.err.style("fails").to_string()
-            };
-            let role = if t.fallback {
-                p.dim.style(" (fallback)").to_string()
-            } else {
-                String::new()
-            };
-            let _ = writeln!(o, "  {}  {status}{role}", p.bold.style(&t.address));
-            for c in &t.checks {
-                let ms = c
-                    .duration_ms
-                    .map(|m| format!(" {}", p.dim.style(format!("{m} ms"))))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    o,
-                    "    {} {:<12} {}{ms}",
-                    mark(p, c.status),
-                    c.name.as_str(),
-                    wrap(&escape(&c.detail), WIDTH, 19)
-                );
-            }
-        }
+    if let Some(step) = &r.discovery.step {
+        let deleg = r
+            .discovery
+            .delegated_server
+            .as_ref()
+            .map(|d| format!(" · delegated to {}", escape(d)))
+            .unwrap_or_default();
+        let _ = writeln!(o, "  decided by step {step}{deleg}");
     }
+    target_list(
+        o,
+        "targets, in the order servers try them:",
+        &r.discovery.targets,
+        p,
+    );
+    let fallback_title = format!(
+        "fallback: {}:",
+        r.discovery
+            .fallback_reason
+            .as_deref()
+            .unwrap_or("some implementations connect here instead")
+    );
+    target_list(o, &fallback_title, &r.discovery.fallback_targets, p);
+}
 
-    // Findings.
-    if !r.findings.is_empty() {
-        let _ = writeln!(o, "{}", p.bold.style("Findings"));
-        for f in &r.findings {
-            let sev = match f.severity {
-                Severity::Error => p.err.style("error  ").to_string(),
-                Severity::Warning => p.warn.style("warning").to_string(),
-                Severity::Info => p.dim.style("info   ").to_string(),
-            };
-            let where_ = match (&f.step, &f.target) {
-                (_, Some(t)) => format!(" [{}]", escape(t)),
-                (Some(s), None) => format!(" [step {s}]"),
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                o,
-                "  {sev} {}{}",
-                p.code.style(f.code.as_str()),
-                p.dim.style(where_)
-            );
-            let _ = writeln!(o, "          {}", wrap(&escape(&f.message), WIDTH, 10));
-            if f.severity > Severity::Info {
-                let _ = writeln!(
-                    o,
-                    "          {} {}",
-                    p.bold.style("fix:"),
-                    wrap(&escape(&f.hint), WIDTH, 15)
-                );
-            }
-        }
-    }
-
-    // Compatibility.
-    if !r.compatibility.is_empty() {
-        let line: Vec<String> = r
-            .compatibility
-            .iter()
-            .map(|c| {
-                let m = match c.reachable {
-                    Some(true) => p.ok.style("✓").to_string(),
-                    Some(false) => p.err.style("✗").to_string(),
-                    None => p.warn.style("?").to_string(),
-                };
-                format!("{} {m}", c.implementation.label())
-            })
-            .collect();
+/// One resolution step: what was asked, the answer, and what it means.
+fn discovery_step(o: &mut String, s: &Step, p: &Palette) {
+    let label = s.step.map_or("·", |s| s.as_str());
+    let kind = match s.kind {
+        StepKind::ServerName => "server name",
+        StepKind::WellKnown => "well-known",
+        StepKind::Srv => "SRV",
+        StepKind::Address => "A/AAAA",
+    };
+    let st = match s.status {
+        StepStatus::Ok => p.ok.style("✓").to_string(),
+        StepStatus::NotFound => p.dim.style("–").to_string(),
+        StepStatus::Invalid | StepStatus::Error => p.err.style("✗").to_string(),
+        StepStatus::Ignored => p.dim.style("·").to_string(),
+    };
+    let decisive = if s.decisive {
+        p.bold.style(" ◀ decisive").to_string()
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        o,
+        "  {:<4} {st} {:<11} {}{decisive}",
+        label,
+        kind,
+        escape(&s.query)
+    );
+    let _ = writeln!(o, "{:18}→ {}", "", wrap(&escape(&s.answer), WIDTH, 20));
+    if !s.meaning.is_empty() {
         let _ = writeln!(
             o,
-            "{}   {}",
-            p.bold.style("Who can reach you"),
-            line.join("   ")
+            "{:18}{}",
+            "",
+            p.dim.style(wrap(&escape(&s.meaning), WIDTH, 18))
         );
-        // One line per distinct reason, naming every implementation it applies to.
-        let mut reasons: Vec<(Vec<&str>, &str)> = Vec::new();
-        for c in &r.compatibility {
-            let Some(reason) = c.reason.as_deref() else {
-                continue;
-            };
-            match reasons.iter_mut().find(|(_, r)| *r == reason) {
-                Some((who, _)) => who.push(c.implementation.label()),
-                None => reasons.push((vec![c.implementation.label()], reason)),
-            }
-        }
-        for (who, reason) in reasons {
-            let line = format!("{}: {}", who.join(", "), escape(reason));
-            let _ = writeln!(o, "  {}", wrap(&line, WIDTH, 4));
-        }
-        let fam = |v: Option<bool>| match v {
-            Some(true) => p.ok.style("✓").to_string(),
-            Some(false) => p.err.style("✗").to_string(),
-            None => p.dim.style("–").to_string(),
+    }
+}
+
+/// A titled list of targets: address, host name and step, then Host header, certificate
+/// name and SNI. Nothing when there are none.
+fn target_list(o: &mut String, title: &str, targets: &[Target], p: &Palette) {
+    if targets.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "  {title}");
+    for t in targets {
+        let sni = t
+            .sni
+            .as_deref()
+            .map(escape)
+            .unwrap_or_else(|| "none".into());
+        let _ = writeln!(
+            o,
+            "    {:<22} {}\n    {:<22} Host {} · cert {} · SNI {}",
+            t.address(),
+            p.dim
+                .style(format!("{}, step {}", escape(&t.hostname), t.step)),
+            "",
+            escape(&t.host_header),
+            escape(&t.tls_server_name),
+            sni
+        );
+    }
+}
+
+/// Each target checked: whether it works, and every check with its detail and time.
+fn targets_section(o: &mut String, r: &Report, p: &Palette) {
+    let _ = writeln!(o, "{}", p.bold.style("Targets"));
+    for t in &r.targets {
+        let status = if t.ok {
+            p.ok.style("works").to_string()
+        } else {
+            p.err.style("fails").to_string()
         };
-        if r.families.ipv4.is_some() || r.families.ipv6.is_some() {
+        let role = if t.fallback {
+            p.dim.style(" (fallback)").to_string()
+        } else {
+            String::new()
+        };
+        let _ = writeln!(o, "  {}  {status}{role}", p.bold.style(&t.address));
+        for c in &t.checks {
+            let ms = c
+                .duration_ms
+                .map(|m| format!(" {}", p.dim.style(format!("{m} ms"))))
+                .unwrap_or_default();
             let _ = writeln!(
                 o,
-                "{}   IPv4 {}   IPv6 {}",
-                p.bold.style(format!("{:<17}", "Over")),
-                fam(r.families.ipv4),
-                fam(r.families.ipv6)
+                "    {} {:<12} {}{ms}",
+                mark(p, c.status),
+                c.name.as_str(),
+                wrap(&escape(&c.detail), WIDTH, 19)
             );
         }
     }
+}
+
+/// Every finding: severity, code and where, the message, and the fix (above info level).
+fn findings_section(o: &mut String, r: &Report, p: &Palette) {
+    let _ = writeln!(o, "{}", p.bold.style("Findings"));
+    for f in &r.findings {
+        let sev = match f.severity {
+            Severity::Error => p.err.style("error  ").to_string(),
+            Severity::Warning => p.warn.style("warning").to_string(),
+            Severity::Info => p.dim.style("info   ").to_string(),
+        };
+        let where_ = match (&f.step, &f.target) {
+            (_, Some(t)) => format!(" [{}]", escape(t)),
+            (Some(s), None) => format!(" [step {s}]"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            o,
+            "  {sev} {}{}",
+            p.code.style(f.code.as_str()),
+            p.dim.style(where_)
+        );
+        let _ = writeln!(o, "          {}", wrap(&escape(&f.message), WIDTH, 10));
+        if f.severity > Severity::Info {
+            let _ = writeln!(
+                o,
+                "          {} {}",
+                p.bold.style("fix:"),
+                wrap(&escape(&f.hint), WIDTH, 15)
+            );
+        }
+    }
+}
+
+/// "Who can reach you": a mark per implementation, then one line per distinct reason,
+/// naming every implementation it applies to.
+fn compatibility_section(o: &mut String, r: &Report, p: &Palette) {
+    let line: Vec<String> = r
+        .compatibility
+        .iter()
+        .map(|c| {
+            let m = match c.reachable {
+                Some(true) => p.ok.style("✓").to_string(),
+                Some(false) => p.err.style("✗").to_string(),
+                None => p.warn.style("?").to_string(),
+            };
+            format!("{} {m}", c.implementation.label())
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "{}   {}",
+        p.bold.style("Who can reach you"),
+        line.join("   ")
+    );
+    let mut reasons: Vec<(Vec<&str>, &str)> = Vec::new();
+    for c in &r.compatibility {
+        let Some(reason) = c.reason.as_deref() else {
+            continue;
+        };
+        match reasons.iter_mut().find(|(_, r)| *r == reason) {
+            Some((who, _)) => who.push(c.implementation.label()),
+            None => reasons.push((vec![c.implementation.label()], reason)),
+        }
+    }
+    for (who, reason) in reasons {
+        let line = format!("{}: {}", who.join(", "), escape(reason));
+        let _ = writeln!(o, "  {}", wrap(&line, WIDTH, 4));
+    }
+}
+
+/// "Over IPv4 ✓ IPv6 ✗": whether each address family works, when any was tried.
+fn families_line(o: &mut String, r: &Report, p: &Palette) {
+    if r.families.ipv4.is_none() && r.families.ipv6.is_none() {
+        return;
+    }
+    let fam = |v: Option<bool>| match v {
+        Some(true) => p.ok.style("✓").to_string(),
+        Some(false) => p.err.style("✗").to_string(),
+        None => p.dim.style("–").to_string(),
+    };
+    let _ = writeln!(
+        o,
+        "{}   IPv4 {}   IPv6 {}",
+        p.bold.style(format!("{:<17}", "Over")),
+        fam(r.families.ipv4),
+        fam(r.families.ipv6)
+    );
+}
+
+/// The time taken, and how to read more about the first problem.
+fn footer(o: &mut String, r: &Report, p: &Palette) {
     let first_problem = r.findings.iter().find(|f| f.severity > Severity::Info);
     let explain = first_problem
         .map(|f| format!(" · delegcheck --explain {}", f.code))
@@ -276,7 +316,6 @@ pub fn report(r: &Report, p: &Palette) -> String {
         p.dim
             .style(format!("checked in {} ms{explain}", r.timings.total_ms))
     );
-    o
 }
 
 /// The finding that best says what is wrong, for summaries: for a server that federates,
