@@ -184,3 +184,37 @@ scenarios!(
     well_known_redirect_to_bad_certificate,
     well_known_private_literal
 );
+
+/// Expectations that do not hold are reported, field by field, in the words of the file.
+#[tokio::test]
+async fn a_wrong_expectation_is_a_mismatch() {
+    let mut s = scenario("well-known-port-443");
+    let report = lab::run(&s, LabOptions::default(), |_| {}).await.unwrap();
+    assert!(s.expect.mismatches(&report).is_empty());
+    let wrong = r#"
+        ok = false
+        step = "4"
+        codes = ["tls-expired"]
+        info = ["srv-legacy"]
+        checks = ["127.0.0.3:443 tcp=fail", "127.0.0.9:8448 tcp=pass"]
+        compat = "synapse=no dendrite=unknown"
+        families = "ipv4=no ipv6=none"
+        says = ["nowhere to be seen"]
+    "#;
+    s.expect = toml::from_str(wrong).unwrap();
+    assert_eq!(
+        s.expect.mismatches(&report),
+        [
+            "ok: expected false, got true",
+            r#"step: expected Some("4"), got Some("3.2")"#,
+            r#"codes: expected ["tls-expired"], got []"#,
+            "info: srv-legacy missing",
+            r#"checks: 127.0.0.3:443 tcp: expected fail, got Some("pass")"#,
+            "checks: no target 127.0.0.9:8448",
+            "families: expected ipv4=no ipv6=none, got ipv4=yes ipv6=none",
+            r#"says: no finding or verdict mentions "nowhere to be seen""#,
+            r#"compat: synapse: expected no, got Some("yes")"#,
+            r#"compat: dendrite: expected unknown, got Some("yes")"#,
+        ]
+    );
+}

@@ -7,6 +7,7 @@
 
 pub mod demo;
 pub mod dns;
+mod expect;
 pub mod https;
 pub mod pki;
 
@@ -18,40 +19,10 @@ use tokio::task::JoinHandle;
 
 use crate::net::{Config, ConnectTo};
 
+pub use expect::{Expect, TargetChecks, Verdicts};
+
 /// The scenarios shipped with delegcheck.
 pub const SCENARIOS_TOML: &str = include_str!("scenarios.toml");
-
-/// What a scenario expects delegcheck to report.
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    /// Would federate?
-    pub ok: bool,
-    /// Decisive step.
-    #[serde(default)]
-    pub step: Option<crate::report::SpecStep>,
-    /// Exactly the warning and error codes.
-    #[serde(default)]
-    pub codes: Vec<String>,
-    /// Info codes that must be present.
-    #[serde(default)]
-    pub info: Vec<String>,
-    /// Targets in order: `ADDR host=H tls=T sni=S` (`sni=-` for none).
-    #[serde(default)]
-    pub targets: Option<Vec<String>>,
-    /// Per-target check statuses: `ADDR check=status …`.
-    #[serde(default)]
-    pub checks: Vec<String>,
-    /// Per-implementation verdicts: `synapse=yes dendrite=no conduwuit=unknown`.
-    #[serde(default)]
-    pub compat: Option<String>,
-    /// Per-family verdicts: `ipv4=yes ipv6=no` (`none`: no target of that family).
-    #[serde(default)]
-    pub families: Option<String>,
-    /// Text that some finding's message or hint, or a verdict's reason, must contain.
-    #[serde(default)]
-    pub says: Vec<String>,
-}
 
 /// A named setup: zone, hosts, and the expected outcome.
 #[derive(Debug, Clone, Deserialize)]
@@ -243,122 +214,6 @@ pub async fn run(
         .map_err(|e| e.to_string())
 }
 
-impl Expect {
-    /// Where `report` departs from this expectation, one line per difference (empty: as
-    /// expected).
-    pub fn mismatches(&self, r: &crate::Report) -> Vec<String> {
-        use crate::findings::Severity;
-        let mut out = Vec::new();
-        if r.ok != self.ok {
-            out.push(format!("ok: expected {}, got {}", self.ok, r.ok));
-        }
-        if self.step.is_some() && r.discovery.step != self.step {
-            out.push(format!(
-                "step: expected {:?}, got {:?}",
-                self.step, r.discovery.step
-            ));
-        }
-        let mut got: Vec<&str> = r
-            .findings
-            .iter()
-            .filter(|f| f.severity >= Severity::Warning)
-            .map(|f| f.code.as_str())
-            .collect();
-        got.sort_unstable();
-        got.dedup();
-        let mut want: Vec<&str> = self.codes.iter().map(String::as_str).collect();
-        want.sort_unstable();
-        want.dedup();
-        if got != want {
-            out.push(format!("codes: expected {want:?}, got {got:?}"));
-        }
-        for i in &self.info {
-            if !r.findings.iter().any(|f| f.code.as_str() == i) {
-                out.push(format!("info: {i} missing"));
-            }
-        }
-        if let Some(targets) = &self.targets {
-            let got: Vec<String> = r
-                .discovery
-                .targets
-                .iter()
-                .map(crate::report::Target::line)
-                .collect();
-            if &got != targets {
-                out.push(format!("targets: expected {targets:#?}, got {got:#?}"));
-            }
-        }
-        for line in &self.checks {
-            let mut parts = line.split_whitespace();
-            let addr = parts.next().unwrap_or_default();
-            let Some(t) = r.targets.iter().find(|t| t.address == addr) else {
-                out.push(format!("checks: no target {addr}"));
-                continue;
-            };
-            for kv in parts {
-                let (name, want) = kv.split_once('=').unwrap_or((kv, ""));
-                let got = t
-                    .checks
-                    .iter()
-                    .find(|c| c.name.as_str() == name)
-                    .map(|c| format!("{:?}", c.status).to_ascii_lowercase());
-                if got.as_deref() != Some(want) {
-                    out.push(format!(
-                        "checks: {addr} {name}: expected {want}, got {got:?}"
-                    ));
-                }
-            }
-        }
-        if let Some(want) = &self.families {
-            let word = |v: Option<bool>| match v {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "none",
-            };
-            let got = format!(
-                "ipv4={} ipv6={}",
-                word(r.families.ipv4),
-                word(r.families.ipv6)
-            );
-            if &got != want {
-                out.push(format!("families: expected {want}, got {got}"));
-            }
-        }
-        for text in &self.says {
-            let in_findings = r
-                .findings
-                .iter()
-                .any(|f| f.message.contains(text.as_str()) || f.hint.contains(text.as_str()));
-            let in_verdicts = r.compatibility.iter().any(|c| {
-                c.reason
-                    .as_deref()
-                    .is_some_and(|x| x.contains(text.as_str()))
-            });
-            if !in_findings && !in_verdicts {
-                out.push(format!("says: no finding or verdict mentions {text:?}"));
-            }
-        }
-        if let Some(compat) = &self.compat {
-            for kv in compat.split_whitespace() {
-                let (name, want) = kv.split_once('=').unwrap_or((kv, ""));
-                let got = r
-                    .compatibility
-                    .iter()
-                    .find(|c| format!("{:?}", c.implementation).eq_ignore_ascii_case(name))
-                    .map(|c| match c.reachable {
-                        Some(true) => "yes",
-                        Some(false) => "no",
-                        None => "unknown",
-                    });
-                if got != Some(want) {
-                    out.push(format!("compat: {name}: expected {want}, got {got:?}"));
-                }
-            }
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,13 +230,6 @@ mod tests {
             let mut z = dns::Zone::default();
             for l in &s.dns {
                 z.add_line(l).unwrap_or_else(|e| panic!("{}: {e}", s.name));
-            }
-            for c in s.expect.codes.iter().chain(&s.expect.info) {
-                assert!(
-                    crate::findings::Code::from_name(c).is_some(),
-                    "{}: unknown code {c}",
-                    s.name
-                );
             }
         }
     }
