@@ -170,7 +170,8 @@ impl Expect {
         if self.step.is_some() && r.discovery.step != self.step {
             out.push(format!(
                 "step: expected {:?}, got {:?}",
-                self.step, r.discovery.step
+                self.step.map(|s| s.as_str()),
+                r.discovery.step.map(|s| s.as_str())
             ));
         }
         self.codes_mismatches(r, &mut out);
