@@ -18,7 +18,7 @@
 /// How an implementation treats an SRV lookup that failed (SERVFAIL, REFUSED, timeout), as
 /// opposed to one that found no record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SrvFailure {
+pub(crate) enum SrvFailure {
     /// The request fails (Synapse: `srv_resolver.py` L150–167 re-raises unless cached).
     GivesUp,
     /// Treated as "no record": on to port 8448 (gomatrixserverlib `resolve.go`,
@@ -34,7 +34,7 @@ pub enum SrvFailure {
 
 /// How long a resolved delegation is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cache {
+pub(crate) enum Cache {
     /// Honours `Cache-Control`/`Expires`, clamped to `[min, max]` seconds, `default` without
     /// headers; failures are kept `failure` seconds (`failure_recently_valid` when a valid
     /// answer was seen recently).
@@ -54,9 +54,7 @@ pub enum Cache {
 
 /// One implementation's departures from (or readings of) the spec.
 #[derive(Debug, Clone, Copy)]
-pub struct Behaviour {
-    /// Its name.
-    pub name: &'static str,
+pub(crate) struct Behaviour {
     /// Most redirects followed when fetching the well-known; a longer chain fails the fetch.
     pub well_known_max_redirects: usize,
     /// A well-known body of this many bytes or more is not used.
@@ -76,8 +74,7 @@ pub struct Behaviour {
 const HOUR: u64 = 3600;
 
 /// Synapse 1.157.1.
-pub const SYNAPSE: Behaviour = Behaviour {
-    name: "Synapse",
+pub(crate) const SYNAPSE: Behaviour = Behaviour {
     // Twisted RedirectAgent's default, `well_known_resolver.py` L127.
     well_known_max_redirects: 20,
     // WELL_KNOWN_MAX_SIZE, L44–76.
@@ -98,8 +95,7 @@ pub const SYNAPSE: Behaviour = Behaviour {
 };
 
 /// Dendrite (gomatrixserverlib).
-pub const DENDRITE: Behaviour = Behaviour {
-    name: "Dendrite",
+pub(crate) const DENDRITE: Behaviour = Behaviour {
     // Go's http.Client gives up at the 10th redirect.
     well_known_max_redirects: 9,
     // WellKnownMaxSize, `wellknown.go` L21.
@@ -113,8 +109,7 @@ pub const DENDRITE: Behaviour = Behaviour {
 };
 
 /// conduwuit (archived), the in-tree resolver.
-pub const CONDUWUIT: Behaviour = Behaviour {
-    name: "conduwuit",
+pub(crate) const CONDUWUIT: Behaviour = Behaviour {
     well_known_max_redirects: 4,
     // `text.len() >= 12288`, `well_known.rs` L5–49.
     well_known_body_limit: 12_288,
@@ -132,15 +127,13 @@ pub const CONDUWUIT: Behaviour = Behaviour {
 };
 
 /// tuwunel, conduwuit's successor.
-pub const TUWUNEL: Behaviour = Behaviour {
-    name: "tuwunel",
+pub(crate) const TUWUNEL: Behaviour = Behaviour {
     srv_failure: SrvFailure::TimeoutGivesUp,
     ..CONDUWUIT
 };
 
 /// continuwuity, through `resolvematrix` 1.3.0.
-pub const CONTINUWUITY: Behaviour = Behaviour {
-    name: "continuwuity",
+pub(crate) const CONTINUWUITY: Behaviour = Behaviour {
     well_known_max_redirects: 4,
     // `server.rs` L630–673.
     well_known_body_limit: 256 * 1024,
@@ -156,10 +149,10 @@ pub const CONTINUWUITY: Behaviour = Behaviour {
 };
 
 /// Every implementation, in report order.
-pub const ALL: [Behaviour; 5] = [SYNAPSE, DENDRITE, CONDUWUIT, TUWUNEL, CONTINUWUITY];
+pub(crate) const ALL: [Behaviour; 5] = [SYNAPSE, DENDRITE, CONDUWUIT, TUWUNEL, CONTINUWUITY];
 
 /// The fewest redirects any implementation follows: the conduwuit family's.
-pub const fn fewest_redirects() -> usize {
+pub(crate) const fn fewest_redirects() -> usize {
     let mut least = usize::MAX;
     let mut i = 0;
     while i < ALL.len() {
@@ -172,7 +165,7 @@ pub const fn fewest_redirects() -> usize {
 }
 
 /// `12 h`, `1.5 h`, `5 min`: a lifetime in the words the reports use.
-pub fn lifetime(seconds: u64) -> String {
+pub(crate) fn lifetime(seconds: u64) -> String {
     if seconds % HOUR == 0 {
         format!("{} h", seconds / HOUR)
     } else if seconds >= HOUR {
@@ -183,7 +176,7 @@ pub fn lifetime(seconds: u64) -> String {
 }
 
 /// How long an implementation keeps a resolution: `18-36 h`, `24 h`, `until it fails`.
-pub fn kept(cache: Cache) -> String {
+pub(crate) fn kept(cache: Cache) -> String {
     match cache {
         Cache::Fixed { min, max } if min == max => lifetime(min),
         Cache::Fixed { min, max } => format!("{}-{}", min / HOUR, lifetime(max)),
@@ -193,7 +186,7 @@ pub fn kept(cache: Cache) -> String {
 }
 
 /// How long Synapse remembers a failed well-known lookup.
-pub fn synapse_failure_lifetime() -> u64 {
+pub(crate) fn synapse_failure_lifetime() -> u64 {
     match SYNAPSE.cache {
         Cache::Headers { failure, .. } => failure,
         _ => 0,
@@ -202,7 +195,7 @@ pub fn synapse_failure_lifetime() -> u64 {
 
 /// How long a failed well-known lookup is remembered, in a sentence (spec: "SHOULD cache
 /// … errors", at most an hour recommended; the implementations differ).
-pub fn failure_cached() -> String {
+pub(crate) fn failure_cached() -> String {
     let recent = match SYNAPSE.cache {
         Cache::Headers {
             failure_recently_valid,
@@ -219,7 +212,7 @@ pub fn failure_cached() -> String {
 
 /// The lifetime Synapse gives a valid well-known whose headers asked for `asked` seconds
 /// (`None`: no usable header): clamped to its bounds, its default without headers.
-pub fn synapse_cache_lifetime(asked: Option<u64>) -> u64 {
+pub(crate) fn synapse_cache_lifetime(asked: Option<u64>) -> u64 {
     match SYNAPSE.cache {
         Cache::Headers {
             min, max, default, ..

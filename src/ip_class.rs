@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 /// Private (RFC 1918, unique-local), shared (CGNAT), link-local: not reachable from the
 /// public internet. Loopback is not included.
-pub fn is_private(ip: IpAddr) -> bool {
+pub(crate) fn is_private(ip: IpAddr) -> bool {
     // `::ffff:10.0.0.1` is 10.0.0.1.
     match ip.to_canonical() {
         IpAddr::V4(v4) => {
@@ -20,7 +20,7 @@ pub fn is_private(ip: IpAddr) -> bool {
 }
 
 /// Private, loopback or unspecified: inside a network, not on the internet.
-pub fn is_internal(ip: IpAddr) -> bool {
+pub(crate) fn is_internal(ip: IpAddr) -> bool {
     let ip = ip.to_canonical();
     is_private(ip) || ip.is_loopback() || ip.is_unspecified()
 }

@@ -5,6 +5,7 @@
 //! [`check`] is the one entry point the CLI, the tests, the demo and the benchmarks share.
 
 #![deny(unsafe_code)]
+#![warn(unreachable_pub)]
 
 pub mod checks;
 pub mod cli;
@@ -12,8 +13,8 @@ pub mod discovery;
 pub mod engine;
 pub mod exit;
 pub mod findings;
-pub mod implementations;
-pub mod ip_class;
+pub(crate) mod implementations;
+pub(crate) mod ip_class;
 #[cfg(feature = "lab")]
 pub mod lab;
 pub mod net;

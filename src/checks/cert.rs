@@ -12,11 +12,11 @@ use crate::report::{CertInfo, Finding, Target};
 use crate::sanitize::{clip, escape};
 
 /// Days before expiry that warrant a warning.
-pub const EXPIRY_WARNING_DAYS: i64 = 14;
+pub(crate) const EXPIRY_WARNING_DAYS: i64 = 14;
 
 /// The parsed facts of a leaf certificate.
 #[derive(Debug, Clone)]
-pub struct Leaf {
+pub(crate) struct Leaf {
     /// Subject DN.
     pub subject: String,
     /// Issuer DN.
@@ -36,7 +36,7 @@ pub struct Leaf {
 }
 
 /// Parses a DER certificate.
-pub fn parse_leaf(der: &[u8]) -> Option<Leaf> {
+pub(crate) fn parse_leaf(der: &[u8]) -> Option<Leaf> {
     let (_, cert) = X509Certificate::from_der(der).ok()?;
     let mut dns_names = Vec::new();
     let mut ips = Vec::new();
@@ -80,7 +80,7 @@ pub fn parse_leaf(der: &[u8]) -> Option<Leaf> {
 }
 
 /// The names a chain's leaf covers, for messages.
-pub fn leaf_names(chain: &[Vec<u8>]) -> Vec<String> {
+pub(crate) fn leaf_names(chain: &[Vec<u8>]) -> Vec<String> {
     chain
         .first()
         .and_then(|d| parse_leaf(d))
@@ -95,7 +95,7 @@ pub fn leaf_names(chain: &[Vec<u8>]) -> Vec<String> {
 
 /// RFC 6125 matching: IP names only against IP SANs; DNS names case-insensitively, trailing
 /// dot ignored, `*` only as the whole left-most label, matching exactly one label.
-pub fn covers(leaf: &Leaf, name: &str) -> bool {
+pub(crate) fn covers(leaf: &Leaf, name: &str) -> bool {
     let bare = name.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
         return leaf.ips.contains(&ip);
@@ -126,7 +126,7 @@ fn sha256_hex(der: &[u8]) -> String {
 }
 
 /// The certificate section of a target report.
-pub fn info(tls: &TlsObs, now: i64) -> Option<CertInfo> {
+pub(crate) fn info(tls: &TlsObs, now: i64) -> Option<CertInfo> {
     let der = tls.chain.first()?;
     let leaf = parse_leaf(der)?;
     let verified = matches!(tls.verdict, Some(CertVerdict::Valid));
@@ -154,7 +154,7 @@ pub fn info(tls: &TlsObs, now: i64) -> Option<CertInfo> {
 }
 
 /// Findings for the certificate a target presented.
-pub fn judge(
+pub(crate) fn judge(
     target: &Target,
     tls: &TlsObs,
     delegated: Option<&str>,

@@ -21,7 +21,7 @@ fn c(implementation: Implementation, reachable: Option<bool>, reason: Option<Str
 }
 
 /// Every implementation unreachable, for one reason.
-pub fn unreachable_all(reason: &str) -> Vec<Compat> {
+pub(crate) fn unreachable_all(reason: &str) -> Vec<Compat> {
     Implementation::ALL
         .iter()
         .map(|i| c(*i, Some(false), Some(reason.to_owned())))
@@ -157,7 +157,7 @@ fn facts<'a>(
 }
 
 /// The verdict per implementation.
-pub fn verdicts(
+pub(crate) fn verdicts(
     name: &ServerName,
     obs: &Observations,
     res: &Resolution,

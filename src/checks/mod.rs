@@ -1,15 +1,15 @@
 //! The judge: turns observations and the resolution into findings (codes, severities, hints)
 //! and per-target check results. Touches no network.
 
-pub mod cert;
-pub mod compat;
-pub mod dns;
+pub(crate) mod cert;
+pub(crate) mod compat;
+pub(crate) mod dns;
 pub mod keys;
-pub mod name;
-pub mod resolution;
-pub mod srv;
-pub mod target;
-pub mod well_known;
+pub(crate) mod name;
+pub(crate) mod resolution;
+pub(crate) mod srv;
+pub(crate) mod target;
+pub(crate) mod well_known;
 
 use crate::discovery::{Observations, Resolution};
 use crate::obs::{Exchange, TargetObs};

@@ -6,7 +6,7 @@ use crate::sanitize::{clip, escape};
 use crate::server_name::{NameError, NameLint, NameProblem, ServerName};
 
 /// The finding for a string that is not a server name.
-pub fn invalid_name(input: &str, e: &NameError) -> Finding {
+pub(crate) fn invalid_name(input: &str, e: &NameError) -> Finding {
     let code = match e.problem {
         NameProblem::Scheme => Code::NameHasScheme,
         NameProblem::Path => Code::NameHasPath,
@@ -33,7 +33,7 @@ pub fn invalid_name(input: &str, e: &NameError) -> Finding {
 }
 
 /// Warnings for a valid but fragile server name.
-pub fn lints(name: &ServerName) -> Vec<Finding> {
+pub(crate) fn lints(name: &ServerName) -> Vec<Finding> {
     let mut out = Vec::new();
     for l in name.lints() {
         out.push(match l {

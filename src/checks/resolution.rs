@@ -19,7 +19,7 @@ pub(super) fn q(s: &str) -> String {
 
 /// Every resolution finding. `everyone_reaches` (every implementation's verdict is
 /// "reachable") decides whether a broken well-known that names no delegation is harmless.
-pub fn judge(
+pub(crate) fn judge(
     name: &ServerName,
     obs: &Observations,
     res: &Resolution,

@@ -18,7 +18,7 @@ use crate::sanitize::{clip, escape, excerpt};
 use crate::server_name::ServerName;
 
 /// A response slower than this is worth a warning.
-pub const SLOW: Duration = Duration::from_secs(5);
+pub(crate) const SLOW: Duration = Duration::from_secs(5);
 
 /// Did a federation request reach a homeserver? `Ok` with a short description when it came
 /// back as a Matrix error (401 `M_UNAUTHORIZED`, or another 4xx Matrix error), `Err` with what
@@ -120,7 +120,7 @@ impl Judged {
 }
 
 /// Judges one target; returns its report and its findings.
-pub fn judge_one(
+pub(crate) fn judge_one(
     name: &ServerName,
     res: &Resolution,
     o: &TargetObs,
@@ -505,7 +505,7 @@ fn judge_host_port(j: &mut Judged, o: &TargetObs) {
 }
 
 /// Judges every target, then the consistency between them.
-pub fn judge_all(
+pub(crate) fn judge_all(
     name: &ServerName,
     res: &Resolution,
     obs: &[TargetObs],
@@ -540,7 +540,7 @@ pub fn judge_all(
 }
 
 /// The diagnosis of [`probe_port_443`]: a homeserver answered on 443.
-pub fn judge_port_443(
+pub(crate) fn judge_port_443(
     name: &ServerName,
     res: &Resolution,
     exchanges: &[Exchange],
@@ -589,7 +589,11 @@ pub fn judge_port_443(
 
 /// Judges the fallback targets (see [`Resolution::fallback`]) one by one. They take no part
 /// in `ok`.
-pub fn judge_fallback(name: &ServerName, res: &Resolution, obs: &[TargetObs]) -> Vec<TargetReport> {
+pub(crate) fn judge_fallback(
+    name: &ServerName,
+    res: &Resolution,
+    obs: &[TargetObs],
+) -> Vec<TargetReport> {
     // Their checks are shown at each fallback address; the conclusion is in the verdicts of
     // the implementations that go there, not in findings that would read as if every peer did.
     judge_each(name, res, obs, true).0

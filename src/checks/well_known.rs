@@ -478,7 +478,7 @@ fn now_unix() -> i64 {
 
 /// Parses an HTTP date in any of the three formats RFC 9110 §5.6.7 asks recipients to accept
 /// (IMF-fixdate, RFC 850, asctime) to Unix seconds.
-pub fn parse_http_date(s: &str) -> Option<i64> {
+pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
     let t = httpdate::parse_http_date(s.trim()).ok()?;
     match t.duration_since(std::time::UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).ok(),
@@ -522,7 +522,7 @@ fn split_brain(host: &str, fetches: &[Fetch], out: &mut Vec<Finding>) {
 }
 
 /// The well-known details for the report.
-pub fn well_known_info(name: &ServerName, obs: &Observations) -> Option<WellKnownInfo> {
+pub(crate) fn well_known_info(name: &ServerName, obs: &Observations) -> Option<WellKnownInfo> {
     let Host::Dns(host) = &name.host else {
         return None;
     };

@@ -93,7 +93,10 @@ pub fn render(reports: &[Report]) -> (String, State) {
             .filter_map(|t| t.certificate.as_ref().map(|c| c.days_left))
             .min()
         {
-            perf.push(format!("'{prefix}cert_days_left'={days};14:;1:"));
+            perf.push(format!(
+                "'{prefix}cert_days_left'={days};{}:;1:",
+                crate::checks::cert::EXPIRY_WARNING_DAYS
+            ));
         }
     }
     let mut o = String::new();
