@@ -31,7 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'delegcheck' -ScriptBlock {
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the certificates in this PEM file too (repeatable)')
             [CompletionResult]::new('--connect-to', '--connect-to', [CompletionResultType]::ParameterName, 'Connect to ADDR2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl''s meaning; empty HOST1 or PORT1 match any; repeatable)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Overall deadline per server name (e.g. 10s, 1500ms, 1m)')
-            [CompletionResult]::new('--step-timeout', '--step-timeout', [CompletionResultType]::ParameterName, 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout')
+            [CompletionResult]::new('--step-timeout', '--step-timeout', [CompletionResultType]::ParameterName, 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Check at most N server names at once')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Check at most N server names at once')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Print the long explanation of a finding code (`list` lists them all)')

@@ -28,7 +28,7 @@ set edit:completion:arg-completer[delegcheck] = {|@words|
             cand --ca-file 'Trust the certificates in this PEM file too (repeatable)'
             cand --connect-to 'Connect to ADDR2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl''s meaning; empty HOST1 or PORT1 match any; repeatable)'
             cand --timeout 'Overall deadline per server name (e.g. 10s, 1500ms, 1m)'
-            cand --step-timeout 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout'
+            cand --step-timeout 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it'
             cand -j 'Check at most N server names at once'
             cand --jobs 'Check at most N server names at once'
             cand --explain 'Print the long explanation of a finding code (`list` lists them all)'

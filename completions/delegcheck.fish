@@ -12,7 +12,7 @@ complete -c delegcheck -l resolver -d 'Ask this DNS server instead of the system
 complete -c delegcheck -l ca-file -d 'Trust the certificates in this PEM file too (repeatable)' -r -F
 complete -c delegcheck -l connect-to -d 'Connect to ADDR2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl\'s meaning; empty HOST1 or PORT1 match any; repeatable)' -r
 complete -c delegcheck -l timeout -d 'Overall deadline per server name (e.g. 10s, 1500ms, 1m)' -r
-complete -c delegcheck -l step-timeout -d 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout' -r
+complete -c delegcheck -l step-timeout -d 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it' -r
 complete -c delegcheck -s j -l jobs -d 'Check at most N server names at once' -r
 complete -c delegcheck -l explain -d 'Print the long explanation of a finding code (`list` lists them all)' -r
 complete -c delegcheck -l demo -d 'Run the built-in offline lab: every scenario, or one by name (`list` lists them)' -r

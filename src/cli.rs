@@ -97,9 +97,10 @@ pub struct Cli {
     pub timeout: Duration,
 
     /// Longest any one network step may take (DNS query, connect, handshake, response);
-    /// at most --timeout.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, help_heading = "Network")]
-    pub step_timeout: Duration,
+    /// at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one
+    /// black-holed step leaves time for the steps after it.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Network")]
+    pub step_timeout: Option<Duration>,
 
     /// Fail (exit 1) on warnings too.
     #[arg(long, help_heading = "Batch and CI")]

@@ -38,8 +38,18 @@ async fn run_probe(net: &Net, probe: Probe, deadline: Deadline) -> (Probe, Probe
             let url = url::Url::parse(&discovery::well_known_url(host)).ok();
             let fetches: Vec<Fetch> = match url {
                 Some(url) => {
+                    // The well-known (with its redirects) leaves one step (at most half the
+                    // deadline) for the targets.
+                    let reserve = net.config.step_timeout.min(net.config.timeout / 2);
+                    let wk_deadline = deadline.reserving(reserve);
                     let futs = ips.iter().map(|ip| {
-                        http::fetch(net, &url, *ip, discovery::well_known::MAX_BODY, &deadline)
+                        http::fetch(
+                            net,
+                            &url,
+                            *ip,
+                            discovery::well_known::MAX_BODY,
+                            &wk_deadline,
+                        )
                     });
                     futures_util::future::join_all(futs).await
                 }
@@ -201,13 +211,11 @@ pub async fn check(net: &Net, input: &str) -> Report {
             port_443: &port_443,
         },
     );
-    if deadline.passed() {
-        report.findings.push(crate::report::Finding::plain(
-            crate::findings::Code::DeadlineExceeded,
-            format!(
-                "the check did not finish within {} ms; steps still running were cut short",
-                net.config.timeout.as_millis()
-            ),
+    if deadline.passed() || checks::deadline_cut(&obs, &target_obs) {
+        report.findings.push(checks::deadline_finding(
+            &obs,
+            net.config.timeout,
+            report.timings.discovery_ms,
         ));
     }
     report.timings.total_ms = ms_since(start);

@@ -59,7 +59,7 @@ pub const STATUSES: [ExitStatus; 4] = [
     },
     ExitStatus {
         exit: Exit::CannotRun,
-        meaning: "the check itself could not run (e.g. no resolver configuration)",
+        meaning: "the check itself could not run (e.g. no resolver configuration), or a verdict is unknown for a reason of the checking host (a dead local resolver, the deadline, no route from here) and no server name fails",
         cases: None,
     },
 ];

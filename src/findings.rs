@@ -368,10 +368,10 @@ catalogue! {
         "A host that must be connected to has no A or AAAA record",
         "Add A and/or AAAA records for the host.",
         "Other servers resolve the host with CNAME, AAAA or A lookups. With no address at all they cannot connect.";
-    DnsNoAnswer = "dns-no-answer", Error,
+    DnsNoAnswer = "dns-no-answer", Warning,
         "No DNS query was answered: the resolver may be unreachable from here",
         "Check the resolver this check used (--resolver, or the system's) and the network path to it; then check again.",
-        "Every lookup of this check timed out or was refused, including names that other lookups would answer. That points at the resolver delegcheck asked, or the network between, rather than at the server being checked: the rest of the report describes a check that could not see DNS.";
+        "Every lookup of this check timed out or was refused, including names that other lookups would answer. That points at the resolver delegcheck asked, or the network between, rather than at the server being checked: the report's status is `unknown` (exit 3, Nagios UNKNOWN, `delegcheck_probe_success 0`), and no DNS failure is blamed on the server.";
     DnsLookupFailed = "dns-lookup-failed", Error,
         "An address lookup failed (SERVFAIL, refused or timeout)",
         "Fix the DNS server that answers for this name.",
@@ -520,10 +520,14 @@ catalogue! {
         "Resolution gives no address to connect to",
         "Publish the records the decisive step needs (see the trace).",
         "Server-name resolution ended without any address, so no server can connect.";
-    DeadlineExceeded = "deadline-exceeded", Error,
+    DeadlineExceeded = "deadline-exceeded", Warning,
         "The check did not finish within the deadline",
-        "Look for the step that timed out; raise --timeout if the server is just slow.",
-        "Every probe runs inside one overall deadline (--timeout). Steps that had not finished when it passed are reported as timed out.";
+        "The message names the step that used the time; raise --timeout (or lower --step-timeout) if the server is just slow.",
+        "Every probe runs inside one overall deadline (--timeout), and each network step inside a step timeout (--step-timeout, by default at most half of --timeout, so that one black-holed step leaves time for the steps after it). Checks that the deadline cut short are `not checked`, never failed: they are the tool's limit, not the server's. When the verdict depends on them the report's status is `unknown` (exit 3).";
+    NotChecked = "not-checked", Info,
+        "A step could not be checked from here",
+        "Check from a host that can reach the address (for IPv6, one with an IPv6 route), or with a longer --timeout.",
+        "A step (the well-known fetch, or checks of a target) was not made for a reason of the checking host: the deadline passed first, or this host has no route to the address (a machine without IPv6 checking an AAAA target). Nothing is concluded about the server from it. When the verdict depends on it (the well-known, or every target that could pass) the report's status is `unknown`.";
 }
 
 #[cfg(test)]

@@ -318,10 +318,13 @@ fn err_text(text: &str) {
 
 /// Findings when a server would not federate (or has warnings, under `--strict`), else Ok.
 fn verdict(cli: &Cli, reports: &[Report]) -> Exit {
-    let any_broken = reports.iter().any(|r| !r.ok);
+    let any_broken = reports.iter().any(|r| r.status == Status::Error);
+    let any_unknown = reports.iter().any(|r| r.status == Status::Unknown);
     let any_warning = reports.iter().any(|r| r.status == Status::Warning);
-    if any_broken || (cli.strict && any_warning) {
+    if any_broken || (cli.strict && any_warning && !any_unknown) {
         Exit::Findings
+    } else if any_unknown {
+        Exit::CannotRun
     } else {
         Exit::Ok
     }
@@ -417,7 +420,10 @@ fn build_config(cli: &Cli) -> Result<Config, Failure> {
             _ => IpFamilies::Both,
         },
         timeout: cli.timeout,
-        step_timeout: cli.step_timeout.min(cli.timeout),
+        step_timeout: cli
+            .step_timeout
+            .unwrap_or_else(|| delegcheck::net::default_step_timeout(cli.timeout))
+            .min(cli.timeout),
         ..Config::default()
     })
 }

@@ -7,6 +7,30 @@ use std::time::Duration;
 
 use crate::report::Target;
 
+/// Which address families a check connects over (`-4`/`-6`: as a single-stack peer
+/// would). DNS is always asked for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IpFamilies {
+    /// IPv4 and IPv6.
+    #[default]
+    Both,
+    /// `-4`.
+    V4Only,
+    /// `-6`.
+    V6Only,
+}
+
+impl IpFamilies {
+    /// Is this address allowed?
+    pub fn allows(self, ip: IpAddr) -> bool {
+        match self {
+            IpFamilies::Both => true,
+            IpFamilies::V4Only => ip.is_ipv4(),
+            IpFamilies::V6Only => ip.is_ipv6(),
+        }
+    }
+}
+
 /// How a DNS query ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DnsStatus {
@@ -134,6 +158,9 @@ pub enum ConnectFailure {
     Reset,
     /// Not dialled: the address family is excluded by `-4`/`-6`.
     Excluded,
+    /// This host has no route to the address (no IPv6 route, no network): a limit of the
+    /// checking host, not of the server.
+    NoRoute,
     /// Anything else.
     Other,
 }
@@ -146,7 +173,9 @@ impl ConnectFailure {
             ConnectionRefused => ConnectFailure::Refused,
             ConnectionReset | ConnectionAborted => ConnectFailure::Reset,
             TimedOut => ConnectFailure::Timeout,
-            NetworkUnreachable | HostUnreachable | AddrNotAvailable => ConnectFailure::Unreachable,
+            // The local stack has no route (or no source address) for it.
+            NetworkUnreachable | AddrNotAvailable => ConnectFailure::NoRoute,
+            HostUnreachable => ConnectFailure::Unreachable,
             _ => ConnectFailure::Other,
         }
     }
@@ -159,6 +188,7 @@ impl ConnectFailure {
             ConnectFailure::Unreachable => "network unreachable",
             ConnectFailure::Reset => "connection reset by the server",
             ConnectFailure::Excluded => "not dialled: the address family is excluded by -4/-6",
+            ConnectFailure::NoRoute => "this host has no route to that address",
             ConnectFailure::Other => "connection failed",
         }
     }
@@ -219,6 +249,9 @@ pub enum RequestFailure {
     ResponseTimeout,
     /// The peer did not speak HTTP.
     Http(String),
+    /// Not finished: the overall deadline (`--timeout`) cut this step short. A limit of the
+    /// check, not of the server.
+    Deadline,
 }
 
 impl RequestFailure {
@@ -235,6 +268,23 @@ impl RequestFailure {
             RequestFailure::TlsTimeout => "TLS handshake timed out".to_owned(),
             RequestFailure::ResponseTimeout => "no response in time".to_owned(),
             RequestFailure::Http(e) => format!("HTTP error: {e}"),
+            RequestFailure::Deadline => {
+                "not checked: the overall deadline (--timeout) passed first".to_owned()
+            }
+        }
+    }
+}
+
+impl RequestFailure {
+    /// Why this request says nothing about the server, when it is the checking host's own
+    /// limit (the deadline, no route from here).
+    pub fn probe_side(&self) -> Option<&'static str> {
+        match self {
+            RequestFailure::Deadline => Some("not checked: the deadline (--timeout) passed first"),
+            RequestFailure::Connect(ConnectFailure::NoRoute) => {
+                Some("not checked from here: this host has no route to that address")
+            }
+            _ => None,
         }
     }
 }

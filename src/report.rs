@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::findings::{Code, Severity};
 
 /// Version of the JSON report format. Minor: additive; major: breaking.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// The JSON Schema of [`Report`] (draft 2020-12), pretty-printed with a final newline. Its
 /// `$id` carries the schema version.
@@ -77,6 +77,9 @@ pub enum Status {
     Warning,
     /// Does not federate (or breaks for some implementations).
     Error,
+    /// Not known: the check could not see enough, for a reason of the checking host (a dead
+    /// local resolver, the deadline, no route from here). Says nothing against the server.
+    Unknown,
 }
 
 /// A step of the spec's server-name resolution (server-server API, "Resolving server names"),
@@ -342,6 +345,9 @@ pub enum FetchOutcome {
     HttpError,
     /// Redirects could not be followed (loop, too many, insecure, no Location).
     RedirectError,
+    /// Not finished, for a reason of the checking host (the deadline, no route from here):
+    /// says nothing about the server.
+    NotChecked,
 }
 
 /// One redirect hop.
@@ -392,6 +398,11 @@ pub struct TargetReport {
     pub server: Option<ServerSoftware>,
     /// What `/_matrix/key/v2/server` said.
     pub keys: Option<KeysInfo>,
+    /// Set when some check of this target could not be made for a reason of the checking
+    /// host (the deadline, no route from here): why. Such a target is not `ok`, and says
+    /// nothing against the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_checked: Option<String>,
 }
 
 /// IP family.
@@ -649,6 +660,15 @@ impl Report {
 
     /// Whether every implementation would reach this server (all compatibility verdicts
     /// `true`), whatever else the findings say.
+    /// The verdict depends on what the checking host could not see: a dead local resolver,
+    /// or targets not checked (deadline, no route from here) while none passes.
+    pub fn probe_side_unknown(&self) -> bool {
+        let main = || self.targets.iter().filter(|t| !t.fallback);
+        self.findings.iter().any(|f| {
+            f.code == Code::DnsNoAnswer || (f.code == Code::NotChecked && f.target.is_none())
+        }) || (main().any(|t| t.not_checked.is_some()) && !main().any(|t| t.ok))
+    }
+
     pub fn everyone_reaches(&self) -> bool {
         !self.compatibility.is_empty()
             && self.compatibility.iter().all(|c| c.reachable == Some(true))
@@ -663,6 +683,17 @@ impl Report {
             "fails for some implementations"
         } else {
             "would not federate"
+        }
+    }
+
+    /// Why the verdict is unknown, in a few words (for `Status::Unknown`).
+    pub fn unknown_reason(&self) -> &'static str {
+        if self.has(Code::DnsNoAnswer) {
+            "no DNS lookup was answered from here (is the resolver reachable?)"
+        } else if self.has(Code::DeadlineExceeded) {
+            "the deadline passed before the targets were checked"
+        } else {
+            "the targets could not be checked from here"
         }
     }
 
@@ -694,7 +725,7 @@ impl Report {
             let mut of = self
                 .targets
                 .iter()
-                .filter(|t| !t.fallback && t.family == f)
+                .filter(|t| !t.fallback && t.family == f && t.not_checked.is_none())
                 .peekable();
             of.peek().is_some().then(|| of.any(|t| t.ok))
         };
@@ -702,7 +733,9 @@ impl Report {
             ipv4: family(Family::Ipv4),
             ipv6: family(Family::Ipv6),
         };
-        self.status = if !self.ok {
+        self.status = if self.probe_side_unknown() {
+            Status::Unknown
+        } else if !self.ok {
             Status::Error
         } else if any_problem {
             Status::Warning

@@ -641,25 +641,58 @@ async fn a_failing_stdout_is_exit_3_not_a_quiet_end() {
     assert!(stderr.contains("cannot write to stdout"), "{stderr}");
 }
 
+/// The local resolver not answering is the checking host's problem: `unknown`, exit 3,
+/// Nagios UNKNOWN, `delegcheck_probe_success 0`, and nothing DNS-related blamed on the server.
 #[test]
-fn a_resolver_that_never_answers_is_named_as_the_cause() {
+fn a_resolver_that_never_answers_makes_the_verdict_unknown() {
     // Nothing listens on this loopback port: every lookup fails without an answer.
-    let o = run(bin().args([
-        "--resolver",
-        "127.0.0.1:9",
-        "--timeout",
-        "3s",
-        "--step-timeout",
-        "500ms",
-        "--format",
-        "json",
-        "example.test",
-    ]));
-    assert_eq!(o.code, 1);
+    let args = |format: &str| {
+        let mut c = bin();
+        c.args([
+            "--resolver",
+            "127.0.0.1:9",
+            "--timeout",
+            "3s",
+            "--step-timeout",
+            "500ms",
+            "--format",
+            format,
+            "example.test",
+        ]);
+        c
+    };
+    let o = run(&mut args("json"));
+    assert_eq!(o.code, 3, "{}", o.stdout);
     let r = json(&o.stdout);
+    assert_eq!(r["status"], "unknown");
+    let codes: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        r["findings"][0]["code"], "dns-no-answer",
-        "the first finding names the resolver: {}",
+        codes,
+        ["dns-no-answer"],
+        "only the local cause: {}",
+        o.stdout
+    );
+    for c in r["compatibility"].as_array().unwrap() {
+        assert!(c["reachable"].is_null(), "{c}");
+    }
+    let o = run(&mut args("nagios"));
+    assert_eq!(o.code, 3, "{}", o.stdout);
+    assert!(o.stdout.starts_with("DELEGCHECK UNKNOWN"), "{}", o.stdout);
+    let o = run(&mut args("prometheus"));
+    assert!(
+        o.stdout
+            .contains("delegcheck_probe_success{server_name=\"example.test\"} 0"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        !o.stdout.contains("delegcheck_federation_ok{"),
+        "{}",
         o.stdout
     );
 }

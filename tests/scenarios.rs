@@ -182,7 +182,11 @@ scenarios!(
     website_certificate_expired,
     well_known_large_fallback_works,
     well_known_redirect_to_bad_certificate,
-    well_known_private_literal
+    well_known_private_literal,
+    deadline_well_known_blackhole_srv,
+    deadline_step_as_long_as_deadline,
+    deadline_cuts_healthy_target,
+    deadline_slow_redirect_chain
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.

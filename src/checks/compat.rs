@@ -65,6 +65,13 @@ impl Facts<'_> {
     fn base(&self) -> Verdict {
         if self.any_ok {
             (Some(true), None)
+        } else if let Some(why) = self
+            .targets
+            .iter()
+            .filter(|t| !t.fallback)
+            .find_map(|t| t.not_checked.as_deref())
+        {
+            (None, Some(why.to_owned()))
         } else {
             (Some(false), Some(self.spec_fail.to_owned()))
         }

@@ -11,10 +11,66 @@ pub(crate) mod srv;
 pub(crate) mod target;
 pub(crate) mod well_known;
 
-use crate::discovery::{Observations, Resolution};
+use crate::discovery::{Observations, Resolution, followup};
 use crate::obs::{Exchange, TargetObs};
 use crate::report::{Discovery, Report};
 use crate::server_name::ServerName;
+
+/// Whether the deadline cut any request short (the well-known or a target's).
+pub fn deadline_cut(obs: &Observations, targets: &[TargetObs]) -> bool {
+    let cut = |r: &Result<crate::obs::HttpResponse, crate::obs::RequestFailure>| {
+        matches!(r, Err(crate::obs::RequestFailure::Deadline))
+    };
+    obs.well_known
+        .values()
+        .flat_map(|w| &w.fetches)
+        .any(|f| cut(&f.last.result))
+        || targets.iter().any(|t| {
+            [&t.version, &t.keys, &t.routing]
+                .into_iter()
+                .chain(&t.host_port)
+                .any(|e| cut(&e.result))
+        })
+}
+
+/// The deadline cut the check short: which step used the time.
+pub fn deadline_finding(
+    obs: &Observations,
+    timeout: std::time::Duration,
+    discovery_ms: u64,
+) -> crate::report::Finding {
+    let slowest = obs
+        .well_known
+        .iter()
+        .map(|(h, w)| (format!("the well-known fetch from {h}"), w.duration))
+        .chain(
+            obs.srv
+                .values()
+                .map(|a| (format!("the SRV lookup of {}", a.name), a.duration)),
+        )
+        .chain(
+            obs.addrs
+                .values()
+                .map(|a| (format!("the address lookup of {}", a.host), a.duration)),
+        )
+        .max_by_key(|(_, d)| *d);
+    let total = timeout.as_millis() as u64;
+    let used = match slowest {
+        Some((what, d)) => format!(
+            "; {} took {} ms, and discovery {discovery_ms} ms in all, leaving {} ms for the targets",
+            crate::sanitize::escape(&what),
+            d.as_millis(),
+            total.saturating_sub(discovery_ms)
+        ),
+        None => String::new(),
+    };
+    crate::report::Finding::plain(
+        crate::findings::Code::DeadlineExceeded,
+        format!(
+            "the check did not finish within {total} ms{used}; what it cut short is not checked, not failed"
+        ),
+    )
+}
 
 /// What the target probes saw: the spec's targets, the fallback targets, and port 443.
 pub struct Probed<'a> {
@@ -40,6 +96,13 @@ pub fn judge_all(
     targets.extend(target::judge_fallback(name, res, probed.fallback));
     report.targets = targets;
     report.compatibility = compat::verdicts(name, obs, res, &report.targets, probed.targets);
+    if dns::no_dns_answer(obs).is_some() {
+        // The resolver this check asked answered nothing: no verdict about the server.
+        for c in &mut report.compatibility {
+            c.reachable = None;
+            c.reason = Some("not known: no DNS lookup was answered from here".to_owned());
+        }
+    }
     let well_known = well_known::well_known_info(name, obs);
     let everyone_reaches = report.everyone_reaches();
     report.findings.extend(resolution::judge(
@@ -49,7 +112,21 @@ pub fn judge_all(
         well_known.as_ref(),
         everyone_reaches,
     ));
-    report.findings.extend(target_findings);
+    // When the decisive well-known was not checked, the path after it is not known to be the
+    // one servers take: no verdict that "nobody can federate".
+    let well_known_unchecked = followup::decisive_well_known(name, obs, res).is_some_and(|f| {
+        f.last
+            .result
+            .as_ref()
+            .err()
+            .and_then(|e| e.probe_side())
+            .is_some()
+    });
+    report.findings.extend(
+        target_findings.into_iter().filter(|f| {
+            !(well_known_unchecked && f.code == crate::findings::Code::NoWorkingTarget)
+        }),
+    );
     report
         .findings
         .extend(target::judge_port_443(name, res, probed.port_443));

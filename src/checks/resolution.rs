@@ -26,6 +26,10 @@ pub(crate) fn judge(
     well_known: Option<&WellKnownInfo>,
     everyone_reaches: bool,
 ) -> Vec<Finding> {
+    // No lookup was answered: nothing DNS said (or did not say) is the server's doing.
+    if let Some(f) = no_dns_answer(obs) {
+        return vec![f];
+    }
     let mut out = Vec::new();
     if let Host::Dns(host) = &name.host {
         if name.port.is_none() {
@@ -34,9 +38,6 @@ pub(crate) fn judge(
                 ignore_harmless(&mut out);
             }
         }
-    }
-    if let Some(f) = no_dns_answer(obs) {
-        out.push(f);
     }
     srv_findings(name, obs, res, &mut out);
     address_findings(obs, res, &mut out);

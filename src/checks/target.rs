@@ -112,8 +112,21 @@ impl Judged {
         (self.report, self.findings)
     }
 
+    /// A check that could not be made for a reason of the checking host: skipped, with no
+    /// finding against the server, and the target is not `ok`.
+    fn not_checked(&mut self, name: CheckName, why: &str) {
+        self.checks.push(check(name, CheckStatus::Skip, why, None));
+        if self.report.not_checked.is_none() {
+            self.report.not_checked = Some(why.to_owned());
+            let at = self.report.address.clone();
+            self.findings
+                .push(Finding::plain(Code::NotChecked, format!("{at}: {why}")).at_target(at));
+        }
+    }
+
     fn finish(mut self) -> (TargetReport, Vec<Finding>) {
-        self.report.ok = !self.findings.iter().any(|f| f.severity == Severity::Error);
+        self.report.ok = self.report.not_checked.is_none()
+            && !self.findings.iter().any(|f| f.severity == Severity::Error);
         self.report.checks = self.checks;
         (self.report, self.findings)
     }
@@ -139,12 +152,18 @@ pub(crate) fn judge_one(
             certificate: None,
             server: None,
             keys: None,
+            not_checked: None,
         },
         checks: vec![],
         findings: vec![],
     };
     let host_port = o.host_port.is_some();
+    let probe_side = o.keys.result.as_ref().err().and_then(|e| e.probe_side());
     let Some(first) = exchanges.iter().find(|e| e.connect.is_some()) else {
+        if let Some(why) = probe_side {
+            j.not_checked(CheckName::Tcp, why);
+            return j.skip_rest(0, host_port, why);
+        }
         judge_tcp_failure(&mut j, o);
         return j.skip_rest(0, host_port, "not connected");
     };
@@ -159,6 +178,10 @@ pub(crate) fn judge_one(
         .filter_map(|e| e.tls.as_ref())
         .find(|t| t.version.is_some());
     let Some(tls) = tls_obs else {
+        if let Some(why) = probe_side {
+            j.not_checked(CheckName::Tls, why);
+            return j.skip_rest(1, host_port, why);
+        }
         judge_tls_failure(&mut j, o);
         return j.skip_rest(1, host_port, "no TLS session");
     };
@@ -305,7 +328,22 @@ fn endpoint_failed(
     }
 }
 
+/// When an endpoint's request failed for a reason of the checking host: records the check
+/// as not made and returns true.
+fn cut_short(j: &mut Judged, name: CheckName, e: &Exchange) -> bool {
+    match e.result.as_ref().err().and_then(|f| f.probe_side()) {
+        Some(why) => {
+            j.not_checked(name, why);
+            true
+        }
+        None => false,
+    }
+}
+
 fn judge_version(j: &mut Judged, o: &TargetObs) {
+    if cut_short(j, CheckName::Version, &o.version) {
+        return;
+    }
     let at = o.target.address();
     let mut found = Vec::new();
     let detail = match &o.version.result {
@@ -352,6 +390,9 @@ fn judge_version(j: &mut Judged, o: &TargetObs) {
 }
 
 fn judge_keys(j: &mut Judged, name: &ServerName, res: &Resolution, o: &TargetObs, now: i64) {
+    if cut_short(j, CheckName::Keys, &o.keys) {
+        return;
+    }
     let at = o.target.address();
     let mut found = Vec::new();
     let detail = match &o.keys.result {
@@ -425,6 +466,9 @@ fn keys_name_hint(name: &ServerName, res: &Resolution, t: &Target, other: &str) 
 }
 
 fn judge_routing(j: &mut Judged, o: &TargetObs) {
+    if cut_short(j, CheckName::Routing, &o.routing) {
+        return;
+    }
     let t = &o.target;
     let mut found = Vec::new();
     let detail = match routed(&o.routing.result) {
@@ -474,6 +518,9 @@ fn not_routed(o: &TargetObs, answered: &str) -> Finding {
 
 fn judge_host_port(j: &mut Judged, o: &TargetObs) {
     let Some(hp) = &o.host_port else { return };
+    if cut_short(j, CheckName::HostPort, hp) {
+        return;
+    }
     let t = &o.target;
     let host = conduwuit_host(t).unwrap_or_default();
     let routing_ok = routed(&o.routing.result).is_ok();
@@ -512,7 +559,9 @@ pub(crate) fn judge_all(
 ) -> (Vec<TargetReport>, Vec<Finding>) {
     let (reports, mut findings) = judge_each(name, res, obs, false);
     consistency(&reports, &mut findings);
-    if !reports.is_empty() && !reports.iter().any(|r| r.ok) {
+    // A target not checked from here may well work: no verdict against the server then.
+    let unchecked = reports.iter().any(|r| r.not_checked.is_some());
+    if !reports.is_empty() && !reports.iter().any(|r| r.ok) && !unchecked {
         let all_tcp_failed = reports.iter().all(|r| {
             r.checks
                 .first()
@@ -677,7 +726,7 @@ fn consistency(reports: &[TargetReport], findings: &mut Vec<Finding>) {
     let fam_ok = |f: Family| {
         reports
             .iter()
-            .filter(|r| r.family == f)
+            .filter(|r| r.family == f && r.not_checked.is_none())
             .map(|r| r.ok)
             .collect::<Vec<_>>()
     };

@@ -223,6 +223,12 @@ fn bad_certificate(url: &str, f: &Fetch, tls: &TlsObs, verdict: &CertVerdict) ->
 
 /// The request failed before a response.
 fn request_failed(host: &str, url: &str, e: &RequestFailure) -> Finding {
+    if let Some(why) = e.probe_side() {
+        return Finding::plain(
+            Code::NotChecked,
+            format!("{url}: {why}; where servers would connect is not known from this check"),
+        );
+    }
     let (code, msg) = match e {
         RequestFailure::Connect(ConnectFailure::Refused) => (
             Code::WellKnownAbsent,
@@ -552,6 +558,7 @@ fn fetch_info(f: &Fetch) -> WellKnownFetch {
             Ok(_) => (FetchOutcome::Response, None),
             Err(e) => (
                 match e {
+                    e if e.probe_side().is_some() => FetchOutcome::NotChecked,
                     RequestFailure::Dns(_) => FetchOutcome::DnsError,
                     RequestFailure::Connect(ConnectFailure::Refused) => FetchOutcome::Refused,
                     RequestFailure::Connect(ConnectFailure::Timeout)
@@ -562,6 +569,7 @@ fn fetch_info(f: &Fetch) -> WellKnownFetch {
                     | RequestFailure::TlsOldVersion
                     | RequestFailure::Certificate(_) => FetchOutcome::TlsError,
                     RequestFailure::Http(_) => FetchOutcome::HttpError,
+                    RequestFailure::Deadline => FetchOutcome::NotChecked,
                 },
                 Some(e.describe()),
             ),

@@ -23,6 +23,9 @@ pub struct Expect {
     /// Decisive step.
     #[serde(default)]
     pub step: Option<crate::report::SpecStep>,
+    /// Overall status (`ok`, `warning`, `error`, `unknown`), when it matters.
+    #[serde(default)]
+    pub status: Option<crate::report::Status>,
     /// Exactly the warning and error codes.
     #[serde(default)]
     pub codes: Vec<Code>,
@@ -166,6 +169,9 @@ impl Expect {
         let mut out = Vec::new();
         if r.ok != self.ok {
             out.push(format!("ok: expected {}, got {}", self.ok, r.ok));
+        }
+        if let Some(status) = self.status.filter(|s| *s != r.status) {
+            out.push(format!("status: expected {status:?}, got {:?}", r.status));
         }
         if self.step.is_some() && r.discovery.step != self.step {
             out.push(format!(

@@ -43,6 +43,12 @@ pub struct Scenario {
     /// Hosts.
     #[serde(default, rename = "host")]
     pub hosts: Vec<https::HostSpec>,
+    /// `--timeout` for this scenario, in ms (the lab's default otherwise).
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// `--step-timeout`, in ms (with `timeout_ms` alone: the default rule, half of it).
+    #[serde(default)]
+    pub step_timeout_ms: Option<u64>,
     /// Expected outcome.
     pub expect: Expect,
 }
@@ -208,6 +214,13 @@ pub async fn run(
 ) -> Result<crate::Report, String> {
     let lab = Lab::start(s, opts).await?;
     let mut config = lab.config();
+    if let Some(t) = s.timeout_ms {
+        config.timeout = Duration::from_millis(t);
+        config.step_timeout = crate::net::default_step_timeout(config.timeout);
+    }
+    if let Some(t) = s.step_timeout_ms {
+        config.step_timeout = Duration::from_millis(t);
+    }
     tune(&mut config);
     crate::check(&s.server_name, &config)
         .await

@@ -51,15 +51,42 @@ pub async fn exchange(net: &Net, spec: &RequestSpec, deadline: &Deadline) -> Exc
         tls: None,
         result: Err(RequestFailure::ResponseTimeout),
     };
+    ex.result = match phases(net, spec, deadline, &mut ex).await {
+        // A timeout in a phase the deadline had shortened is the check's limit.
+        Err((f, allowed)) if is_timeout(&f) && deadline.clamped(allowed) => {
+            Err(RequestFailure::Deadline)
+        }
+        Err((f, _)) => Err(f),
+        Ok(r) => Ok(r),
+    };
+    ex
+}
+
+fn is_timeout(f: &RequestFailure) -> bool {
+    matches!(
+        f,
+        RequestFailure::Connect(ConnectFailure::Timeout)
+            | RequestFailure::TlsTimeout
+            | RequestFailure::ResponseTimeout
+    )
+}
+
+/// Connect, handshake, request: the response, or the failure with the time the failing
+/// phase was allowed.
+async fn phases(
+    net: &Net,
+    spec: &RequestSpec,
+    deadline: &Deadline,
+    ex: &mut Exchange,
+) -> Result<HttpResponse, (RequestFailure, Duration)> {
     let start = Instant::now();
+    let allowed = deadline.step();
+    if allowed.is_zero() {
+        return Err((RequestFailure::Deadline, allowed));
+    }
     let tcp = match net
         .dialer
-        .connect(
-            spec.dial_host.as_deref(),
-            spec.ip,
-            spec.port,
-            deadline.step(),
-        )
+        .connect(spec.dial_host.as_deref(), spec.ip, spec.port, allowed)
         .await
     {
         Ok(t) => t,
@@ -67,45 +94,30 @@ pub async fn exchange(net: &Net, spec: &RequestSpec, deadline: &Deadline) -> Exc
         // belongs, as a failed handshake on an established connection.
         Err(ConnectFailure::Reset) => {
             ex.connect = Some(start.elapsed());
-            ex.result = Err(RequestFailure::Tls(
-                ConnectFailure::Reset.describe().to_owned(),
-            ));
-            return ex;
+            let reset = ConnectFailure::Reset.describe().to_owned();
+            return Err((RequestFailure::Tls(reset), allowed));
         }
-        Err(f) => {
-            ex.result = Err(RequestFailure::Connect(f));
-            return ex;
-        }
+        Err(f) => return Err((RequestFailure::Connect(f), allowed)),
     };
     ex.connect = Some(start.elapsed());
+    let allowed = deadline.step();
     if spec.plain_http {
-        ex.result = request(tcp, spec, deadline.step()).await;
-        return ex;
+        return request(tcp, spec, allowed).await.map_err(|f| (f, allowed));
     }
-    let (stream, obs) = net
-        .tls
-        .handshake(tcp, &spec.tls_name, deadline.step())
-        .await;
+    let (stream, obs) = net.tls.handshake(tcp, &spec.tls_name, allowed).await;
     // A certificate the verifier rejects still gets its request (so the endpoints behind it
     // can be checked too); the verdict in `ex.tls` is judged by the caller.
     ex.tls = Some(obs);
     let stream = match stream {
         Ok(s) => s,
-        Err(HandshakeError::Timeout) => {
-            ex.result = Err(RequestFailure::TlsTimeout);
-            return ex;
-        }
-        Err(HandshakeError::OldVersion) => {
-            ex.result = Err(RequestFailure::TlsOldVersion);
-            return ex;
-        }
-        Err(HandshakeError::Failed(e)) => {
-            ex.result = Err(RequestFailure::Tls(e));
-            return ex;
-        }
+        Err(HandshakeError::Timeout) => return Err((RequestFailure::TlsTimeout, allowed)),
+        Err(HandshakeError::OldVersion) => return Err((RequestFailure::TlsOldVersion, allowed)),
+        Err(HandshakeError::Failed(e)) => return Err((RequestFailure::Tls(e), allowed)),
     };
-    ex.result = request(stream, spec, deadline.step()).await;
-    ex
+    let allowed = deadline.step();
+    request(stream, spec, allowed)
+        .await
+        .map_err(|f| (f, allowed))
 }
 
 async fn request<S>(

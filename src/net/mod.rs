@@ -18,29 +18,6 @@ use tokio::net::TcpStream;
 
 pub use crate::obs::*;
 
-/// Which address families to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum IpFamilies {
-    /// IPv4 and IPv6.
-    #[default]
-    Both,
-    /// `-4`.
-    V4Only,
-    /// `-6`.
-    V6Only,
-}
-
-impl IpFamilies {
-    /// Is this address allowed?
-    pub fn allows(self, ip: IpAddr) -> bool {
-        match self {
-            IpFamilies::Both => true,
-            IpFamilies::V4Only => ip.is_ipv4(),
-            IpFamilies::V6Only => ip.is_ipv6(),
-        }
-    }
-}
-
 /// curl's `--connect-to HOST1:PORT1:HOST2:PORT2`: connections for HOST1:PORT1 go to
 /// HOST2:PORT2 instead, keeping the names (SNI, Host, certificate) of HOST1.
 /// An empty HOST1 or PORT1 matches any; HOST1 may be a name or an IP address.
@@ -168,6 +145,12 @@ impl std::fmt::Display for SetupError {
 
 impl std::error::Error for SetupError {}
 
+/// The step timeout when none is given: 5 s, or half of the overall timeout when that is
+/// shorter, so that one black-holed step leaves time for the steps after it.
+pub fn default_step_timeout(timeout: Duration) -> Duration {
+    Duration::from_secs(5).min(timeout / 2)
+}
+
 /// One deadline for one server name: every step gets the smaller of its own timeout and what
 /// is left.
 #[derive(Debug, Clone, Copy)]
@@ -189,6 +172,23 @@ impl Deadline {
     pub fn step(&self) -> Duration {
         self.step
             .min(self.end.saturating_duration_since(Instant::now()))
+    }
+
+    /// The same deadline, `reserve` earlier: what a stage may use while leaving `reserve` for
+    /// the stages after it.
+    pub fn reserving(&self, reserve: Duration) -> Deadline {
+        Deadline {
+            end: self.end.checked_sub(reserve).unwrap_or(self.end),
+            step: self.step,
+        }
+    }
+
+    /// Whether a step that was allowed `allowed` ran short of its own timeout because of
+    /// the deadline (a timeout then is the check's limit, not the server's). A step allowed
+    /// nearly all of its timeout (90 %) that still timed out is the server's: a peer would
+    /// have given up too.
+    pub fn clamped(&self, allowed: Duration) -> bool {
+        allowed.as_millis() * 10 < self.step.as_millis() * 9
     }
 
     /// True once the deadline has passed.

@@ -55,6 +55,7 @@ fn verdict(p: &Palette, r: &Report) -> String {
             "would not federate" => p.err.style("✗ federation broken").to_string(),
             kind => p.err.style(format!("✗ {kind}")).to_string(),
         },
+        Status::Unknown => p.warn.style("? not known from here").to_string(),
     }
 }
 
@@ -383,6 +384,7 @@ pub fn summary_table(label: &str, rows: &[(String, &Report)], p: &Palette) -> St
                 p.err.style(format!("{:<9}", "partly")).to_string()
             }
             Status::Error => p.err.style(format!("{:<9}", "broken")).to_string(),
+            Status::Unknown => p.warn.style(format!("{:<9}", "unknown")).to_string(),
         };
         let name = crate::sanitize::clip(label, w);
         let _ = writeln!(

@@ -24,12 +24,28 @@ fn state_of(r: &Report) -> State {
         Status::Ok => State::Ok,
         Status::Warning => State::Warning,
         Status::Error => State::Critical,
+        Status::Unknown => State::Unknown,
+    }
+}
+
+/// How bad a state is for the summary of several names: a failing server outweighs one
+/// that could not be checked.
+fn rank(s: State) -> u8 {
+    match s {
+        State::Ok => 0,
+        State::Warning => 1,
+        State::Unknown => 2,
+        State::Critical => 3,
     }
 }
 
 /// Renders the plugin output; returns it with the state.
 pub fn render(reports: &[Report]) -> (String, State) {
-    let state = reports.iter().map(state_of).max().unwrap_or(State::Unknown);
+    let state = reports
+        .iter()
+        .map(state_of)
+        .max_by_key(|s| rank(*s))
+        .unwrap_or(State::Unknown);
     let mut text = match reports {
         [r] => {
             let step = r
@@ -39,6 +55,11 @@ pub fn render(reports: &[Report]) -> (String, State) {
                 .unwrap_or_default();
             match state {
                 State::Ok => format!("{} would federate{step}", clean(&r.server_name)),
+                State::Unknown => format!(
+                    "{} not known from here: {}",
+                    clean(&r.server_name),
+                    r.unknown_reason()
+                ),
                 State::Warning => format!(
                     "{} would federate{step}, warning: {}",
                     clean(&r.server_name),
@@ -61,12 +82,20 @@ pub fn render(reports: &[Report]) -> (String, State) {
                     .collect()
             };
             let (broken, warned) = (list(Status::Error), list(Status::Warning));
+            let unknown: Vec<String> = reports
+                .iter()
+                .filter(|r| r.status == Status::Unknown)
+                .map(|r| format!("{} ({})", clean(&r.server_name), r.unknown_reason()))
+                .collect();
             let n = reports.len();
             let mut t = if broken.is_empty() {
                 format!("all {n} server names pass")
             } else {
                 format!("{} of {n} fail: {}", broken.len(), broken.join(", "))
             };
+            if !unknown.is_empty() {
+                t.push_str(&format!("; not known from here: {}", unknown.join(", ")));
+            }
             if !warned.is_empty() {
                 t.push_str(&format!("; with warnings: {}", warned.join(", ")));
             }

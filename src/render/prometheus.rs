@@ -15,12 +15,16 @@ fn label(s: &str) -> String {
 /// Metric families, as documented in the README.
 pub const METRICS: &[(&str, &str)] = &[
     (
+        "delegcheck_probe_success",
+        "1 if the check could see the server (whatever its verdict), 0 when its verdict is unknown for a reason of the checking host (dead local resolver, deadline, no route).",
+    ),
+    (
         "delegcheck_federation_ok",
-        "1 if the server name passes (no error finding, and a target that passes every check), else 0.",
+        "1 if the server name passes (no error finding, and a target that passes every check), else 0; absent when delegcheck_probe_success is 0.",
     ),
     (
         "delegcheck_status",
-        "Overall status: 0 ok, 1 warnings, 2 broken.",
+        "Overall status: 0 ok, 1 warnings, 2 broken, 3 unknown (not known from here).",
     ),
     (
         "delegcheck_decisive_step_info",
@@ -82,7 +86,11 @@ pub fn render(reports: &[Report], now: i64) -> String {
                 .filter(|t| !t.fallback && addresses.insert(t.address.as_str()))
                 .collect();
             match *name {
-                "delegcheck_federation_ok" => {
+                "delegcheck_probe_success" => {
+                    let seen = r.status != crate::report::Status::Unknown;
+                    let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {}", u8::from(seen));
+                }
+                "delegcheck_federation_ok" if r.status != crate::report::Status::Unknown => {
                     let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {}", u8::from(r.ok));
                 }
                 "delegcheck_status" => {
@@ -90,6 +98,7 @@ pub fn render(reports: &[Report], now: i64) -> String {
                         crate::report::Status::Ok => 0,
                         crate::report::Status::Warning => 1,
                         crate::report::Status::Error => 2,
+                        crate::report::Status::Unknown => 3,
                     };
                     let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {v}");
                 }
