@@ -29,9 +29,11 @@ async fn run_probe(net: &Net, probe: Probe, deadline: Deadline) -> (Probe, Probe
             let ips: Vec<IpAddr> = match net.dialer.by_name(host, 443) {
                 // `--connect-to NAME:443:…`: the well-known comes from there, whatever DNS says.
                 Some(sa) => vec![sa.ip()],
+                // Only the family a -4/-6 peer would use.
                 None => answer
                     .addrs()
                     .into_iter()
+                    .filter(|ip| net.config.families.allows(*ip))
                     .take(MAX_WELL_KNOWN_ADDRS)
                     .collect(),
             };

@@ -524,6 +524,10 @@ catalogue! {
         "The check did not finish within the deadline",
         "The message names the step that used the time; raise --timeout (or lower --step-timeout) if the server is just slow.",
         "Every probe runs inside one overall deadline (--timeout), and each network step inside a step timeout (--step-timeout, by default at most half of --timeout, so that one black-holed step leaves time for the steps after it). Checks that the deadline cut short are `not checked`, never failed: they are the tool's limit, not the server's. When the verdict depends on them the report's status is `unknown` (exit 3).";
+    WellKnownFamilyMissing = "well-known-family-missing", Warning,
+        "Single-stack servers of one family cannot fetch the well-known",
+        "Publish the missing A or AAAA record for the server name (and serve the well-known there), or accept that servers of that family ignore the delegation.",
+        "With -4 or -6 delegcheck connects as an IPv4-only or IPv6-only server would; DNS is still asked for both families and shown as answered. When the server name has addresses of the other family only, such a server cannot fetch `/.well-known/matrix/server`, treats it as absent and goes on to SRV and port 8448 of the server name, which the rest of the report then checks.";
     NotChecked = "not-checked", Info,
         "A step could not be checked from here",
         "Check from a host that can reach the address (for IPv6, one with an IPv6 route), or with a longer --timeout.",

@@ -186,7 +186,9 @@ scenarios!(
     deadline_well_known_blackhole_srv,
     deadline_step_as_long_as_deadline,
     deadline_cuts_healthy_target,
-    deadline_slow_redirect_chain
+    deadline_slow_redirect_chain,
+    ipv6_only_peer_no_aaaa_for_well_known,
+    ipv6_only_peer_target_has_a_only
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.

@@ -30,7 +30,13 @@ pub(super) fn well_known_findings(
     match &res.well_known {
         WellKnownState::NotFetched => {}
         WellKnownState::NoAddress(st) => {
-            if st.is_failure() {
+            if let Some(f) = obs
+                .addrs
+                .get(host)
+                .and_then(|a| single_stack_blind(host, a))
+            {
+                out.push(f.at_step(SpecStep::WellKnown));
+            } else if st.is_failure() {
                 out.push(
                     Finding::plain(
                         Code::WellKnownUnreachable,
@@ -219,6 +225,24 @@ fn bad_certificate(url: &str, f: &Fetch, tls: &TlsObs, verdict: &CertVerdict) ->
             "Serve a certificate valid for {bad_host}, from a public CA, with its full chain, on port {port}."
         ),
     )
+}
+
+/// The host has addresses, but none of the family this check was limited to (`-4`/`-6`): a
+/// single-stack peer cannot fetch the well-known and ignores the delegation.
+fn single_stack_blind(host: &str, a: &crate::obs::AddrAnswer) -> Option<Finding> {
+    let addrs = a.addrs();
+    let first = addrs.first()?;
+    let (missing, peer) = if first.is_ipv4() {
+        ("AAAA", "an IPv6-only server")
+    } else {
+        ("A", "an IPv4-only server")
+    };
+    Some(Finding::plain(
+        Code::WellKnownFamilyMissing,
+        format!(
+            "{host} has no {missing} record: {peer} cannot fetch the well-known and ignores the delegation; the rest of this report is what such a server meets"
+        ),
+    ))
 }
 
 /// The request failed before a response.

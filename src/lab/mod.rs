@@ -43,6 +43,9 @@ pub struct Scenario {
     /// Hosts.
     #[serde(default, rename = "host")]
     pub hosts: Vec<https::HostSpec>,
+    /// Connect over one family only, as `-4` (`"ipv4"`) or `-6` (`"ipv6"`) do.
+    #[serde(default)]
+    pub only: Option<String>,
     /// `--timeout` for this scenario, in ms (the lab's default otherwise).
     #[serde(default)]
     pub timeout_ms: Option<u64>,
@@ -217,6 +220,12 @@ pub async fn run(
     if let Some(t) = s.timeout_ms {
         config.timeout = Duration::from_millis(t);
         config.step_timeout = crate::net::default_step_timeout(config.timeout);
+    }
+    match s.only.as_deref() {
+        Some("ipv4") => config.families = crate::net::IpFamilies::V4Only,
+        Some("ipv6") => config.families = crate::net::IpFamilies::V6Only,
+        Some(other) => return Err(format!("{}: unknown family {other:?}", s.name)),
+        None => {}
     }
     if let Some(t) = s.step_timeout_ms {
         config.step_timeout = Duration::from_millis(t);

@@ -11,7 +11,7 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
 
-use super::{Config, IpFamilies, SetupError};
+use super::{Config, SetupError};
 use crate::obs::{AddrAnswer, DnsStatus, SrvAnswer, SrvRecord};
 
 /// Most records of one answer that are kept.
@@ -21,7 +21,6 @@ pub const MAX_RECORDS: usize = 32;
 #[derive(Clone)]
 pub struct Dns {
     resolver: TokioResolver,
-    families: IpFamilies,
 }
 
 fn classify(e: &NetError) -> DnsStatus {
@@ -90,10 +89,7 @@ impl Dns {
         let resolver = builder
             .build()
             .map_err(|e| SetupError(format!("cannot build the DNS resolver: {e}")))?;
-        Ok(Dns {
-            resolver,
-            families: config.families,
-        })
+        Ok(Dns { resolver })
     }
 
     /// SRV lookup, with a timeout.
@@ -133,12 +129,13 @@ impl Dns {
         }
     }
 
-    /// A and AAAA at once (each as the families allow), with the CNAME chain.
+    /// A and AAAA at once, with the CNAME chain.
     pub async fn addrs(&self, host: &str, timeout: Duration) -> AddrAnswer {
         let start = Instant::now();
         let name = fqdn(host);
-        let want4 = self.families.allows(IpAddr::V4([0, 0, 0, 0].into()));
-        let want6 = self.families.allows(IpAddr::V6([0u16; 8].into()));
+        // Both, whatever -4/-6 say: DNS is shown as it is, and only connections are limited
+        // to the family (a single-stack peer sees the same records).
+        let (want4, want6) = (true, true);
         let q = |rt: RecordType, want: bool| {
             let name = name.clone();
             async move {
