@@ -39,6 +39,7 @@ set edit:completion:arg-completer[delegcheck] = {|@words|
             cand --no-system-roots 'Trust only the --ca-file certificates, not the system''s roots'
             cand -4 'Use IPv4 only'
             cand -6 'Use IPv6 only'
+            cand --public-only 'Connect to public addresses only: refuse private, loopback and other special-purpose addresses from DNS, IP literals and redirects (for hosted and shared use). What is refused is "not checked", never failed'
             cand --strict 'Fail (exit 1) on warnings too'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

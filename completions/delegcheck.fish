@@ -27,6 +27,7 @@ complete -c delegcheck -s v -l verbose -d 'Show full reports for every server na
 complete -c delegcheck -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'
 complete -c delegcheck -s 4 -d 'Use IPv4 only'
 complete -c delegcheck -s 6 -d 'Use IPv6 only'
+complete -c delegcheck -l public-only -d 'Connect to public addresses only: refuse private, loopback and other special-purpose addresses from DNS, IP literals and redirects (for hosted and shared use). What is refused is "not checked", never failed'
 complete -c delegcheck -l strict -d 'Fail (exit 1) on warnings too'
 complete -c delegcheck -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c delegcheck -s V -l version -d 'Print version'

@@ -92,6 +92,12 @@ pub struct Cli {
     #[arg(short = '6', help_heading = "Network")]
     pub ipv6: bool,
 
+    /// Connect to public addresses only: refuse private, loopback and other special-purpose
+    /// addresses from DNS, IP literals and redirects (for hosted and shared use). What is
+    /// refused is "not checked", never failed.
+    #[arg(long, help_heading = "Network")]
+    pub public_only: bool,
+
     /// Overall deadline per server name (e.g. 10s, 1500ms, 1m).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Network")]
     pub timeout: Duration,

@@ -223,6 +223,7 @@ fn refuse_flags_the_lab_ignores(cli: &Cli) -> Result<(), Failure> {
         (!cli.connect_to.is_empty(), "--connect-to"),
         (cli.ipv4, "-4"),
         (cli.ipv6, "-6"),
+        (cli.public_only, "--public-only"),
         (!cli.names.is_empty(), "server names"),
         (cli.file.is_some(), "--file"),
     ];
@@ -424,6 +425,7 @@ fn build_config(cli: &Cli) -> Result<Config, Failure> {
             .step_timeout
             .unwrap_or_else(|| delegcheck::net::default_step_timeout(cli.timeout))
             .min(cli.timeout),
+        public_only: cli.public_only,
         ..Config::default()
     })
 }

@@ -161,6 +161,11 @@ pub enum ConnectFailure {
     /// This host has no route to the address (no IPv6 route, no network): a limit of the
     /// checking host, not of the server.
     NoRoute,
+    /// Not dialled: a link-local, unspecified, broadcast or multicast address, where no
+    /// server answers (and cloud metadata services live).
+    Forbidden,
+    /// Not dialled: `--public-only` refuses every non-public address.
+    NotPublic,
     /// Anything else.
     Other,
 }
@@ -189,6 +194,10 @@ impl ConnectFailure {
             ConnectFailure::Reset => "connection reset by the server",
             ConnectFailure::Excluded => "not dialled: the address family is excluded by -4/-6",
             ConnectFailure::NoRoute => "this host has no route to that address",
+            ConnectFailure::Forbidden => {
+                "not dialled: a link-local, unspecified, broadcast or multicast address (no server answers there)"
+            }
+            ConnectFailure::NotPublic => "not dialled: --public-only refuses non-public addresses",
             ConnectFailure::Other => "connection failed",
         }
     }
@@ -283,6 +292,9 @@ impl RequestFailure {
             RequestFailure::Deadline => Some("not checked: the deadline (--timeout) passed first"),
             RequestFailure::Connect(ConnectFailure::NoRoute) => {
                 Some("not checked from here: this host has no route to that address")
+            }
+            RequestFailure::Connect(ConnectFailure::NotPublic) => {
+                Some("not checked: --public-only refuses non-public addresses")
             }
             _ => None,
         }

@@ -188,7 +188,11 @@ scenarios!(
     deadline_cuts_healthy_target,
     deadline_slow_redirect_chain,
     ipv6_only_peer_no_aaaa_for_well_known,
-    ipv6_only_peer_target_has_a_only
+    ipv6_only_peer_target_has_a_only,
+    dns_zero_address,
+    dns_metadata_address,
+    well_known_redirect_metadata,
+    public_only_private_target
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.

@@ -97,10 +97,30 @@ pub(super) fn address_findings(obs: &Observations, res: &Resolution, out: &mut V
                 .at_step(h.step),
             );
         }
+        let unusable: Vec<String> = a
+            .addrs()
+            .into_iter()
+            .filter(|_| !special_use_name(&host))
+            .filter_map(|ip| crate::ip_class::unusable(ip).map(|why| format!("{ip} ({why})")))
+            .collect();
+        if !unusable.is_empty() {
+            out.push(
+                Finding::plain(
+                    Code::DnsUnusableAddress,
+                    format!(
+                        "{host} resolves to {}: no remote server can connect there",
+                        unusable.join(", ")
+                    ),
+                )
+                .at_step(h.step),
+            );
+        }
         let private: Vec<String> = a
             .addrs()
             .into_iter()
-            .filter(|ip| crate::ip_class::is_private(*ip))
+            .filter(|ip| {
+                crate::ip_class::is_private(*ip) && crate::ip_class::unusable(*ip).is_none()
+            })
             .map(|ip| ip.to_string())
             .collect();
         if !private.is_empty() {
@@ -126,8 +146,47 @@ pub(super) fn address_findings(obs: &Observations, res: &Resolution, out: &mut V
     }
 }
 
+/// A name under a special-use top-level domain (RFC 6761, RFC 8375, ICANN's `.internal`)
+/// never reaches the public internet: loopback or documentation addresses are no mistake
+/// there (the lab, a test setup).
+fn special_use_name(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    [
+        "test",
+        "localhost",
+        "invalid",
+        "example",
+        "local",
+        "internal",
+        "home.arpa",
+    ]
+    .iter()
+    .any(|tld| host == *tld || host.ends_with(&format!(".{tld}")))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn special_use_names() {
+        for n in [
+            "example.test",
+            "a.localhost",
+            "x.home.arpa",
+            "matrix.internal",
+            "TEST",
+        ] {
+            assert!(super::special_use_name(n), "{n}");
+        }
+        for n in [
+            "example.org",
+            "attest",
+            "localhost.example.org",
+            "home.arpa.org",
+        ] {
+            assert!(!super::special_use_name(n), "{n}");
+        }
+    }
+
     #[test]
     fn private_addresses() {
         for ip in [

@@ -746,3 +746,65 @@ fn consistency(reports: &[TargetReport], findings: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::*;
+    use crate::discovery::{Observations, resolve};
+
+    fn failed(ip: IpAddr, f: RequestFailure) -> Exchange {
+        Exchange {
+            ip,
+            port: 8448,
+            connect: None,
+            tls: None,
+            result: Err(f),
+        }
+    }
+
+    /// An AAAA target checked from a host without an IPv6 route is "not checked from here",
+    /// never "IPv6 broken".
+    #[test]
+    fn no_route_from_here_is_not_the_servers_fault() {
+        let name = ServerName::parse("[2001:db8::7]:8448").unwrap();
+        let res = resolve(&name, &Observations::default())
+            .resolution
+            .expect("an IP literal resolves at once");
+        let target = res.targets[0].clone();
+        let no_route = || failed(target.ip, RequestFailure::Connect(ConnectFailure::NoRoute));
+        let o = TargetObs {
+            target: target.clone(),
+            version: no_route(),
+            keys: no_route(),
+            routing: no_route(),
+            host_port: None,
+            routing_by_hostname: None,
+        };
+        let (report, findings) = judge_all(&name, &res, std::slice::from_ref(&o));
+        let t = &report[0];
+        assert!(!t.ok);
+        assert!(t.not_checked.as_deref().unwrap().contains("no route"));
+        assert!(
+            t.checks.iter().all(|c| c.status == CheckStatus::Skip),
+            "{:?}",
+            t.checks
+        );
+        let codes: Vec<Code> = findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [Code::NotChecked], "no blame: {findings:?}");
+
+        // The same target refusing the connection is the server's problem.
+        let refused = || failed(target.ip, RequestFailure::Connect(ConnectFailure::Refused));
+        let o = TargetObs {
+            version: refused(),
+            keys: refused(),
+            routing: refused(),
+            ..o
+        };
+        let (report, findings) = judge_all(&name, &res, &[o]);
+        assert!(report[0].not_checked.is_none());
+        assert!(findings.iter().any(|f| f.code == Code::TcpRefused));
+        assert!(findings.iter().any(|f| f.code == Code::NoWorkingTarget));
+    }
+}

@@ -174,7 +174,13 @@ pub fn next_hop(
 }
 
 /// A public well-known that redirects into a private network is not followed (no peer outside
-/// that network could either); a private deployment may redirect within itself.
-pub fn redirect_address_refused(first: IpAddr, next: IpAddr) -> bool {
-    crate::ip_class::is_internal(next) && !crate::ip_class::is_internal(first)
+/// that network could either); a private deployment may redirect within itself. Link-local,
+/// unspecified and multicast addresses are never followed, and with `--public-only` nothing
+/// but public addresses is.
+pub fn redirect_address_refused(first: IpAddr, next: IpAddr, public_only: bool) -> bool {
+    crate::ip_class::never_dialled(next)
+        // Under --public-only the first address was public (the dialer refuses the rest),
+        // except in the lab, which plays public hosts on loopback.
+        || (public_only && !crate::ip_class::is_public(next) && !crate::ip_class::is_internal(first))
+        || (crate::ip_class::is_internal(next) && !crate::ip_class::is_internal(first))
 }

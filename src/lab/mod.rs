@@ -46,6 +46,9 @@ pub struct Scenario {
     /// Connect over one family only, as `-4` (`"ipv4"`) or `-6` (`"ipv6"`) do.
     #[serde(default)]
     pub only: Option<String>,
+    /// Check with `--public-only`.
+    #[serde(default)]
+    pub public_only: bool,
     /// `--timeout` for this scenario, in ms (the lab's default otherwise).
     #[serde(default)]
     pub timeout_ms: Option<u64>,
@@ -221,6 +224,7 @@ pub async fn run(
         config.timeout = Duration::from_millis(t);
         config.step_timeout = crate::net::default_step_timeout(config.timeout);
     }
+    config.public_only = s.public_only;
     match s.only.as_deref() {
         Some("ipv4") => config.families = crate::net::IpFamilies::V4Only,
         Some("ipv6") => config.families = crate::net::IpFamilies::V6Only,

@@ -360,7 +360,7 @@ async fn next_address(
     // A public well-known that redirects into a private network is not followed (no
     // peer outside that network could either); a private deployment may redirect
     // within itself.
-    if !user_given && redirect_address_refused(first_ip, addr) {
+    if !user_given && redirect_address_refused(first_ip, addr, net.dialer.is_public_only()) {
         return Err(RedirectStop::Internal(next.to_string(), addr));
     }
     Ok(addr)

@@ -116,6 +116,9 @@ pub struct Config {
     /// Refuse to dial anything but loopback (the lab sets this, so tests, the demo and the
     /// benchmarks can never send a packet off the machine, whatever a scenario's DNS says).
     pub loopback_only: bool,
+    /// `--public-only`: refuse every non-public address (DNS answers, IP literals, redirect
+    /// targets), for hosted and shared use.
+    pub public_only: bool,
 }
 
 impl Default for Config {
@@ -129,6 +132,7 @@ impl Default for Config {
             timeout: Duration::from_secs(10),
             step_timeout: Duration::from_secs(5),
             loopback_only: false,
+            public_only: false,
         }
     }
 }
@@ -202,6 +206,7 @@ impl Deadline {
 pub struct Dialer {
     rules: Vec<ConnectTo>,
     loopback_only: bool,
+    public_only: bool,
     families: IpFamilies,
 }
 
@@ -211,6 +216,7 @@ impl Dialer {
         Dialer {
             rules,
             loopback_only: false,
+            public_only: false,
             families: IpFamilies::default(),
         }
     }
@@ -226,6 +232,18 @@ impl Dialer {
     pub fn loopback_only(mut self) -> Dialer {
         self.loopback_only = true;
         self
+    }
+
+    /// A dialer that refuses every non-public address (`--public-only`), judged on the
+    /// address as published, before `--connect-to`.
+    pub fn public_only(mut self, on: bool) -> Dialer {
+        self.public_only = on;
+        self
+    }
+
+    /// Whether `--public-only` is in force.
+    pub fn is_public_only(&self) -> bool {
+        self.public_only
     }
 
     /// The override for a (host name, port), if one matches by name (used to skip DNS).
@@ -264,6 +282,15 @@ impl Dialer {
     ) -> Result<TcpStream, ConnectFailure> {
         if !self.families.allows(ip) {
             return Err(ConnectFailure::Excluded);
+        }
+        // Judged on the address as published, before --connect-to.
+        if crate::ip_class::never_dialled(ip) {
+            return Err(ConnectFailure::Forbidden);
+        }
+        // The lab plays public hosts on loopback and TEST-NET-1.
+        let lab_public = self.loopback_only && crate::ip_class::lab_playground(ip);
+        if self.public_only && !crate::ip_class::is_public(ip) && !lab_public {
+            return Err(ConnectFailure::NotPublic);
         }
         let addr = self.route(host, ip, port);
         if self.loopback_only && !addr.ip().is_loopback() {
@@ -316,7 +343,9 @@ impl Net {
         let tls = tls::Tls::new(Arc::new(roots))?;
         Ok(Net {
             dialer: {
-                let d = Dialer::new(config.connect_to.clone()).families(config.families);
+                let d = Dialer::new(config.connect_to.clone())
+                    .families(config.families)
+                    .public_only(config.public_only);
                 if config.loopback_only {
                     d.loopback_only()
                 } else {
