@@ -69,6 +69,8 @@ pub(crate) struct Behaviour {
     pub host_header_with_port: bool,
     /// Caching of the resolution.
     pub cache: Cache,
+    /// The largest federation response (`/key/v2/server`, `/version`) it reads.
+    pub federation_response_limit: usize,
 }
 
 const HOUR: u64 = 3600;
@@ -92,6 +94,8 @@ pub(crate) const SYNAPSE: Behaviour = Behaviour {
         failure: HOUR,
         failure_recently_valid: 2 * 60,
     },
+    // ByteParser.MAX_RESPONSE_SIZE, `synapse/http/matrixfederationclient.py`.
+    federation_response_limit: 100 * 1024 * 1024,
 };
 
 /// Dendrite (gomatrixserverlib).
@@ -106,6 +110,8 @@ pub(crate) const DENDRITE: Behaviour = Behaviour {
     host_header_with_port: false,
     // `CacheExpiresAt` is parsed but never used; `sync.Map` without TTL (`client.go`).
     cache: Cache::UntilFailure,
+    // gomatrixserverlib reads federation responses whole (io.ReadAll): no limit of its own.
+    federation_response_limit: usize::MAX,
 };
 
 /// conduwuit (archived), the in-tree resolver.
@@ -124,6 +130,8 @@ pub(crate) const CONDUWUIT: Behaviour = Behaviour {
         min: 18 * HOUR,
         max: 36 * HOUR,
     },
+    // reqwest reads the body whole: no limit of its own [not verified for every endpoint].
+    federation_response_limit: usize::MAX,
 };
 
 /// tuwunel, conduwuit's successor.
@@ -146,6 +154,7 @@ pub(crate) const CONTINUWUITY: Behaviour = Behaviour {
         min: 24 * HOUR,
         max: 24 * HOUR,
     },
+    federation_response_limit: usize::MAX,
 };
 
 /// Every implementation, in report order.

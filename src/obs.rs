@@ -344,6 +344,12 @@ pub struct Exchange {
     pub result: Result<HttpResponse, RequestFailure>,
 }
 
+/// Most body bytes delegcheck reads from the version endpoint (a response cut there is "not
+/// checked", never malformed: homeservers read far more).
+pub const VERSION_BODY_CAP: usize = 64 * 1024;
+/// Most body bytes delegcheck reads from the key endpoint: thousands of old keys.
+pub const KEYS_BODY_CAP: usize = 1024 * 1024;
+
 /// `GET` path of the version endpoint.
 pub const VERSION_PATH: &str = "/_matrix/federation/v1/version";
 /// `GET` path of the key endpoint.

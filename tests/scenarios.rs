@@ -192,7 +192,9 @@ scenarios!(
     dns_zero_address,
     dns_metadata_address,
     well_known_redirect_metadata,
-    public_only_private_target
+    public_only_private_target,
+    keys_many_old_keys,
+    keys_larger_than_delegcheck_reads
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.

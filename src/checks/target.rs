@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::discovery::Resolution;
 use crate::discovery::followup::{conduwuit_host, matrix_error};
 use crate::findings::{Code, Severity};
+use crate::implementations::SYNAPSE;
 use crate::obs::{ConnectFailure, Exchange, HttpResponse, OLD_TLS, RequestFailure, TlsObs};
 use crate::obs::{KEYS_PATH, TargetObs, VERSION_PATH};
 use crate::report::{
@@ -115,9 +116,14 @@ impl Judged {
     /// A check that could not be made for a reason of the checking host: skipped, with no
     /// finding against the server, and the target is not `ok`.
     fn not_checked(&mut self, name: CheckName, why: &str) {
-        self.checks.push(check(name, CheckStatus::Skip, why, None));
+        self.not_checked_because(name, why.to_owned());
+    }
+
+    fn not_checked_because(&mut self, name: CheckName, why: String) {
+        self.checks
+            .push(check(name, CheckStatus::Skip, why.clone(), None));
         if self.report.not_checked.is_none() {
-            self.report.not_checked = Some(why.to_owned());
+            self.report.not_checked = Some(why.clone());
             let at = self.report.address.clone();
             self.findings
                 .push(Finding::plain(Code::NotChecked, format!("{at}: {why}")).at_target(at));
@@ -328,16 +334,33 @@ fn endpoint_failed(
     }
 }
 
-/// When an endpoint's request failed for a reason of the checking host: records the check
-/// as not made and returns true.
+/// When an endpoint's request failed for a reason of the checking host (the deadline, no
+/// route, a response larger than delegcheck reads): records the check as not made and
+/// returns true.
 fn cut_short(j: &mut Judged, name: CheckName, e: &Exchange) -> bool {
-    match e.result.as_ref().err().and_then(|f| f.probe_side()) {
-        Some(why) => {
-            j.not_checked(name, why);
+    match &e.result {
+        Err(f) => match f.probe_side() {
+            Some(why) => {
+                j.not_checked(name, why);
+                true
+            }
+            None => false,
+        },
+        Ok(r) if r.truncated => {
+            j.not_checked_because(name, over_cap(r.body.len()));
             true
         }
-        None => false,
+        Ok(_) => false,
     }
+}
+
+/// A response cut at delegcheck's own cap: not judged, with what the implementations read.
+fn over_cap(cap: usize) -> String {
+    let synapse = SYNAPSE.federation_response_limit / (1024 * 1024);
+    format!(
+        "not checked: the response is larger than the {} KiB delegcheck reads (Synapse reads up to {synapse} MiB; Dendrite and the conduwuit family have no limit of their own)",
+        cap / 1024
+    )
 }
 
 fn judge_version(j: &mut Judged, o: &TargetObs) {

@@ -312,8 +312,9 @@ fn invalid(host: &str, url: &str, f: &Fetch, error: &WellKnownError) -> Finding 
         TooLarge => Finding::plain(
             Code::WellKnownTooLarge,
             format!(
-                "{url} is {} bytes or more; {fallback}",
-                well_known::MAX_BODY
+                "{url} is larger than {} KiB, more than Synapse and Dendrite read (continuwuity reads up to {} KiB); {fallback}",
+                well_known::MAX_BODY / 1024,
+                crate::implementations::CONTINUWUITY.well_known_body_limit / 1024
             ),
         ),
         Bom => Finding::plain(

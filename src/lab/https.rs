@@ -126,6 +126,10 @@ pub struct HostSpec {
     /// Delay before each response, in ms.
     #[serde(default)]
     pub response_delay_ms: u64,
+    /// This many entries in the key response's `old_verify_keys` (a long-lived server's
+    /// history: a large but valid response).
+    #[serde(default)]
+    pub old_keys: usize,
 }
 
 struct HostState {
@@ -166,6 +170,12 @@ impl HostState {
             "verify_keys": { id.clone(): { "key": b64_encode(self.key.public_key().as_ref()) } },
             "old_verify_keys": {},
         });
+        for i in 0..self.spec.old_keys {
+            v["old_verify_keys"][format!("ed25519:old{i}")] = json!({
+                "key": b64_encode(&[i as u8; 32]),
+                "expired_ts": 1_600_000_000_000u64 + i as u64,
+            });
+        }
         let sig = self.key.sign(canonical_json(&v).as_bytes());
         v["signatures"] = json!({ server: { id: b64_encode(sig.as_ref()) } });
         if self.spec.keys_bad_signature {

@@ -14,9 +14,9 @@ use crate::report::Target;
 pub const TARGET_CONCURRENCY: usize = crate::discovery::MAX_TARGETS;
 
 /// Most body bytes read from the version endpoint and the routing probe.
-const ENDPOINT_BODY_CAP: usize = 16 * 1024;
+const ENDPOINT_BODY_CAP: usize = crate::obs::VERSION_BODY_CAP;
 /// Most body bytes read from the key endpoint.
-const KEYS_BODY_CAP: usize = 256 * 1024;
+const KEYS_BODY_CAP: usize = crate::obs::KEYS_BODY_CAP;
 
 /// Probes every target, concurrently (at most [`TARGET_CONCURRENCY`] at once); at each
 /// target the requests run in parallel on their own connections.
