@@ -194,7 +194,8 @@ scenarios!(
     well_known_redirect_metadata,
     public_only_private_target,
     keys_many_old_keys,
-    keys_larger_than_delegcheck_reads
+    keys_larger_than_delegcheck_reads,
+    well_known_redirect_hop_fails
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.

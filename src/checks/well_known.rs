@@ -118,15 +118,39 @@ fn failed_fetch_findings(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding
     } else if let Some((tls, verdict)) = f.bad_certificate() {
         bad_certificate(url, f, tls, verdict)
     } else if let Err(e) = &f.last.result {
-        request_failed(host, url, e)
+        // Reported at the hop that failed, with its URL.
+        request_failed(host, &failing_url(url, f), !f.hops.is_empty(), e)
     } else {
         return;
     };
     out.push(finding.at_step(SpecStep::WellKnown));
 }
 
+/// The URL whose request failed: the well-known's own, or the redirect hop's (with how it
+/// was reached).
+fn failing_url(url: &str, f: &Fetch) -> String {
+    if f.hops.is_empty() {
+        url.to_owned()
+    } else {
+        format!(
+            "{} (reached by {} redirect(s) from {url})",
+            q(&f.url),
+            f.hops.len()
+        )
+    }
+}
+
 /// The redirect chain stopped before a response.
 fn redirect_stopped(url: &str, f: &Fetch, stop: &RedirectStop) -> Finding {
+    // The hop that answered with the redirect that could not be followed.
+    let from = match f.hops.len() {
+        0 | 1 => url.to_owned(),
+        n => format!(
+            "{} (reached by {} redirect(s) from {url})",
+            q(&f.hops[n - 1].from),
+            n - 1
+        ),
+    };
     let (code, msg) = match stop {
         RedirectStop::Loop => (
             Code::WellKnownRedirectLoop,
@@ -139,29 +163,29 @@ fn redirect_stopped(url: &str, f: &Fetch, stop: &RedirectStop) -> Finding {
         RedirectStop::Insecure(to) => (
             Code::WellKnownRedirectInsecure,
             format!(
-                "{url} redirects to {} on another host over plain HTTP: homeservers follow it (delegcheck does not), so they use whatever that serves, and anyone on the path can rewrite your delegation",
+                "{from} redirects to {} on another host over plain HTTP: homeservers follow it (delegcheck does not), so they use whatever that serves, and anyone on the path can rewrite your delegation",
                 q(to)
             ),
         ),
         RedirectStop::Internal(to, ip) => (
             Code::WellKnownUnreachable,
             format!(
-                "{url} redirects to {}, which resolves to the internal address {ip}: no server outside your network can follow it",
+                "{from} redirects to {}, which resolves to the internal address {ip}: no server outside your network can follow it",
                 q(to)
             ),
         ),
         RedirectStop::Unsupported(to) => (
             Code::WellKnownStatus,
-            format!("{url} redirects to {}, which is not an HTTP(S) URL", q(to)),
+            format!("{from} redirects to {}, which is not an HTTP(S) URL", q(to)),
         ),
         RedirectStop::NoLocation => (
             Code::WellKnownStatus,
-            format!("{url} answers with a redirect without a Location header"),
+            format!("{from} answers with a redirect without a Location header"),
         ),
         RedirectStop::Dns(h, st) => (
             Code::WellKnownUnreachable,
             format!(
-                "{url} redirects to {}, which does not resolve ({})",
+                "{from} redirects to {}, which does not resolve ({})",
                 q(h),
                 st.describe()
             ),
@@ -246,7 +270,7 @@ fn single_stack_blind(host: &str, a: &crate::obs::AddrAnswer) -> Option<Finding>
 }
 
 /// The request failed before a response.
-fn request_failed(host: &str, url: &str, e: &RequestFailure) -> Finding {
+fn request_failed(host: &str, url: &str, hopped: bool, e: &RequestFailure) -> Finding {
     if let Some(why) = e.probe_side() {
         return Finding::plain(
             Code::NotChecked,
@@ -254,7 +278,8 @@ fn request_failed(host: &str, url: &str, e: &RequestFailure) -> Finding {
         );
     }
     let (code, msg) = match e {
-        RequestFailure::Connect(ConnectFailure::Refused) => (
+        // Nothing on 443 of the server name itself: simply no well-known.
+        RequestFailure::Connect(ConnectFailure::Refused) if !hopped => (
             Code::WellKnownAbsent,
             format!(
                 "nothing listens on port 443 of {host} (connection refused): no delegation, servers go on to SRV (step 4)"

@@ -584,8 +584,12 @@ fn srv_text(r: &SrvRecord) -> String {
 /// Short description of a fetch's outcome, for the trace.
 pub fn fetch_summary(f: &Fetch) -> String {
     let mut s = String::new();
+    // Every hop, named: where each redirect pointed.
     for h in &f.hops {
-        s.push_str(&format!("{} → ", h.status));
+        match &h.location {
+            Some(l) => s.push_str(&format!("{} → {} → ", h.status, clip(l, 80))),
+            None => s.push_str(&format!("{} → ", h.status)),
+        }
     }
     if let Some(stop) = &f.stop {
         s.push_str(&match stop {
