@@ -192,6 +192,8 @@ fn targets_section(o: &mut String, r: &Report, p: &Palette) {
     for t in &r.targets {
         let status = if t.ok {
             p.ok.style("works").to_string()
+        } else if t.not_checked.is_some() {
+            p.warn.style("not checked").to_string()
         } else {
             p.err.style("fails").to_string()
         };
