@@ -200,6 +200,7 @@ async fn a_wrong_expectation_is_a_mismatch() {
         compat = "synapse=no dendrite=unknown"
         families = "ipv4=no ipv6=none"
         says = ["nowhere to be seen"]
+        never_says = ["M_UNAUTHORIZED", "never anywhere"]
     "#;
     s.expect = toml::from_str(wrong).unwrap();
     assert_eq!(
@@ -213,6 +214,7 @@ async fn a_wrong_expectation_is_a_mismatch() {
             "checks: no target 127.0.0.9:8448",
             "families: expected ipv4=no ipv6=none, got ipv4=yes ipv6=none",
             r#"says: no finding or verdict mentions "nowhere to be seen""#,
+            r#"never_says: "M_UNAUTHORIZED" appears in "401 M_UNAUTHORIZED""#,
             r#"compat: synapse: expected no, got Some("yes")"#,
             r#"compat: dendrite: expected unknown, got Some("yes")"#,
         ]
