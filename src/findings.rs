@@ -494,10 +494,10 @@ catalogue! {
         "The key response's valid_until_ts is in the past",
         "Check the server clock (NTP) and any cache in front of /_matrix/key.",
         "Peers refuse keys whose `valid_until_ts` has passed. Usually a wrong clock, or a cache serving an old response.";
-    KeysExpiring = "keys-expiring", Warning,
-        "The key response expires within an hour",
-        "Check the server clock and any cache in front of /_matrix/key.",
-        "A `valid_until_ts` under an hour away forces peers to refetch constantly and breaks notaries.";
+    KeysExpiring = "keys-expiring", Info,
+        "The key response is valid for less than an hour",
+        "Nothing breaks: peers fetch the keys again when they expire. To publish them for longer, raise Synapse's `key_refresh_interval` (default 1d), and check that no cache in front of /_matrix/key serves an old response.",
+        "Homeservers accept a signing key for as long as its `valid_until_ts` is later than the moment it is used, and fetch the keys again once it has passed: Synapse counts a key when `valid_until_ts >= minimum_valid_until_ts`, the time of use (`synapse/crypto/keyring.py`); Conduit when it is later than the event's timestamp (`filter_keys_single_server`). A short but future `valid_until_ts` therefore costs peers a refetch, nothing more. The spec (server-server API, \"Retrieving server keys\", `GET /_matrix/key/v2/server`) asks originating servers to avoid responses that expire in less than an hour, to spare peers repeated requests, and says servers use keys whose `valid_until_ts` is in the future; Synapse's `key_refresh_interval` sets this lifetime (default one day). A `valid_until_ts` in the past is `keys-expired`.";
 
     // ---- across targets -------------------------------------------------------------------------
     TargetSplitBrain = "target-split-brain", Warning,
