@@ -8,7 +8,9 @@ use serde_json::Value;
 use crate::discovery::Resolution;
 use crate::discovery::followup::{conduwuit_host, matrix_error};
 use crate::findings::{Code, Severity};
-use crate::obs::{ConnectFailure, Exchange, HttpResponse, OLD_TLS, RequestFailure, TlsObs};
+use crate::obs::{
+    ConnectFailure, Exchange, HttpResponse, OLD_TLS, RequestFailure, TlsFailure, TlsObs,
+};
 use crate::obs::{KEYS_PATH, TargetObs, VERSION_PATH};
 use crate::report::{
     Check, CheckName, CheckStatus, Family, Finding, ServerSoftware, SpecStep, Target, TargetReport,
@@ -204,7 +206,7 @@ fn judge_tls_failure(j: &mut Judged, o: &TargetObs) {
     let at = t.address();
     let err = match &o.keys.result {
         Err(e) => e.clone(),
-        Ok(_) => RequestFailure::Tls("no TLS session".into()),
+        Ok(_) => RequestFailure::Tls(TlsFailure::NoSession),
     };
     let (code, text) = match &err {
         RequestFailure::TlsOldVersion => (Code::TlsOldVersion, OLD_TLS.to_owned()),
