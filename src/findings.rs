@@ -450,6 +450,10 @@ catalogue! {
         "The certificate is invalid",
         "Serve a valid certificate for the expected name.",
         "The certificate was rejected for a reason not covered by a more specific code; the message has the verifier's words.";
+    TlsPlainHttp = "tls-plain-http", Error,
+        "The port speaks plain HTTP where TLS is expected",
+        "Serve TLS on this port: in nginx `listen 8448 ssl;` (with `ssl_certificate` and `ssl_certificate_key`); `listen 8448;` alone serves plain HTTP.",
+        "Federation is HTTPS only: servers open every connection with a TLS handshake. This port answered the handshake with a plain HTTP response (`HTTP/1.1 400 Bad Request` is what nginx says to a TLS handshake on a listener without `ssl`), so it fails for every peer. The usual causes: a `listen` directive without `ssl` (nginx), an `http://` site address (Caddy), a `bind` without `ssl crt` (haproxy), or the homeserver's own plain-HTTP listener (Synapse's port 8008) published on the federation port.";
 
     // ---- the federation endpoints ---------------------------------------------------------------
     FederationVersionFailed = "federation-version-failed", Error,

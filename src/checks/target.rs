@@ -214,7 +214,15 @@ fn judge_tls_failure(j: &mut Judged, o: &TargetObs) {
             Code::TlsHandshakeFailed,
             "no TLS handshake in time (does the port speak TLS?)".to_owned(),
         ),
+        RequestFailure::Tls(f @ TlsFailure::PlainHttp { .. }) => (Code::TlsPlainHttp, f.describe()),
         e => (Code::TlsHandshakeFailed, e.describe()),
+    };
+    let hint = match code {
+        Code::TlsPlainHttp => format!(
+            "Serve TLS on port {port}: in nginx `listen {port} ssl;` (with `ssl_certificate` and `ssl_certificate_key`), not `listen {port};`; in Caddy an https site address; in haproxy `bind :{port} ssl crt …`.",
+            port = t.port
+        ),
+        _ => code.hint().to_owned(),
     };
     let sni = t
         .sni
@@ -222,7 +230,7 @@ fn judge_tls_failure(j: &mut Judged, o: &TargetObs) {
         .map(|s| format!("SNI {s}"))
         .unwrap_or_else(|| "no SNI".into());
     j.findings
-        .push(Finding::plain(code, format!("{at} ({sni}): {}", escape(&text))).at_target(&at));
+        .push(Finding::new(code, format!("{at} ({sni}): {}", escape(&text)), hint).at_target(&at));
     j.checks.push(check(
         CheckName::Tls,
         CheckStatus::Fail,

@@ -33,7 +33,7 @@ pub enum Behaviour {
     Blackhole,
     /// Accept, then reset.
     Reset,
-    /// Answer the ClientHello with plain HTTP.
+    /// Answer the ClientHello with plain HTTP, as nginx does on a `listen` without `ssl`.
     PlainHttp,
     /// Answer with random bytes.
     Garbage,
@@ -350,7 +350,7 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
             let mut buf = [0u8; 1024];
             let _ = sock.read(&mut buf).await;
             let _ = sock
-                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>The plain HTTP request was sent to HTTPS port</html>")
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
                 .await;
             return;
         }
