@@ -476,6 +476,18 @@ catalogue! {
         "The federation endpoints answer slowly",
         "Find what delays the response (proxy buffering, an overloaded homeserver, DNS on the server side).",
         "Peers give up on slow servers: matrix.org's notary fetches keys with about a 10 s limit, conduwuit-family servers resolve with a 10 s limit.";
+    FederationUpstreamDown = "federation-upstream-down", Error,
+        "The reverse proxy routes /_matrix, but the homeserver behind it does not answer",
+        "Check that the homeserver is running and listening where the proxy sends /_matrix: the address and port of `proxy_pass` (nginx), `reverse_proxy` (Caddy) or the backend `server` (haproxy) must be the homeserver's listener.",
+        "The federation request reached the reverse proxy, which answered with its own error page: 502 Bad Gateway (it could not connect to the homeserver, or got no valid answer), 503 Service Unavailable (no healthy upstream) or 504 Gateway Timeout (the homeserver took the connection but did not answer in time); Cloudflare's 520-524 mean the same. So the proxy does route /_matrix: what fails is the homeserver behind it, or the upstream address the proxy uses for it. Check the homeserver process (is it running, or stuck?), its listener (Synapse: `listeners`, port 8008 by default, and `bind_addresses`) and the upstream address and port in the proxy configuration; the proxy's error log names the upstream it tried. A 503 that is a Matrix JSON error comes from the homeserver itself and is not this finding.";
+    FederationRedirect = "federation-redirect", Error,
+        "The federation port answers with a redirect",
+        "Serve /_matrix/ on this host and port directly, without a redirect; to move federation to another host, delegate with the well-known or SRV instead.",
+        "Federation requests are not redirected: Synapse's federation client treats any 3xx as a failed request (`synapse/http/matrixfederationclient.py` sends with Twisted's raw Agent, without redirect handling; only media downloads follow one 307/308). The conduwuit family's HTTP client follows up to 3 redirects (`src/service/client/mod.rs`), but the request stays signed for the original destination, and a redirect to another host drops its Authorization header. A redirect on the federation endpoints usually comes from a blanket rule that also catches them (nginx `return 301 https://$host$request_uri;`, an HTTP-to-HTTPS or www redirect) or from a site that moved.";
+    FederationBadHttp = "federation-bad-http", Error,
+        "The federation responses are broken HTTP",
+        "Find what cuts or garbles responses on the way: the reverse proxy's error log (nginx: `upstream prematurely closed connection`, errors writing to `proxy_temp_path`), a homeserver process that dies mid-response, or a middlebox rewriting traffic.",
+        "The request reached something that started an HTTP response but broke HTTP's framing: a body shorter than its `Content-Length`, invalid or cut-off chunked encoding, a response head that never completes or is too large. Every peer's HTTP client rejects such a response. This is not a routing problem: the message says exactly how the response broke.";
 
     // ---- signing keys ---------------------------------------------------------------------------
     KeysFailed = "keys-failed", Error,

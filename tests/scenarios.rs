@@ -183,6 +183,11 @@ scenarios!(
     well_known_large_fallback_works,
     well_known_redirect_to_bad_certificate,
     well_known_private_literal,
+    proxy_upstream_down,
+    proxy_gateway_timeout,
+    federation_port_redirect,
+    body_shorter_than_content_length,
+    chunked_encoding_broken,
     tls_sha1_certificate,
     tls_chain_too_long
 );
