@@ -454,6 +454,10 @@ catalogue! {
         "The certificate is invalid",
         "Serve a valid certificate for the expected name.",
         "The certificate was rejected for a reason not covered by a more specific code; the message has the verifier's words.";
+    TlsPlainHttp = "tls-plain-http", Error,
+        "The port speaks plain HTTP where TLS is expected",
+        "Serve TLS on this port: in nginx `listen 8448 ssl;` (with `ssl_certificate` and `ssl_certificate_key`); `listen 8448;` alone serves plain HTTP.",
+        "Federation is HTTPS only: servers open every connection with a TLS handshake. This port answered the handshake with a plain HTTP response (`HTTP/1.1 400 Bad Request` is what nginx says to a TLS handshake on a listener without `ssl`), so it fails for every peer. The usual causes: a `listen` directive without `ssl` (nginx), an `http://` site address (Caddy), a `bind` without `ssl crt` (haproxy), or the homeserver's own plain-HTTP listener (Synapse's port 8008) published on the federation port.";
 
     // ---- the federation endpoints ---------------------------------------------------------------
     FederationVersionFailed = "federation-version-failed", Error,
@@ -476,6 +480,18 @@ catalogue! {
         "The federation endpoints answer slowly",
         "Find what delays the response (proxy buffering, an overloaded homeserver, DNS on the server side).",
         "Peers give up on slow servers: matrix.org's notary fetches keys with about a 10 s limit, conduwuit-family servers resolve with a 10 s limit.";
+    FederationUpstreamDown = "federation-upstream-down", Error,
+        "The reverse proxy routes /_matrix, but the homeserver behind it does not answer",
+        "Check that the homeserver is running and listening where the proxy sends /_matrix: the address and port of `proxy_pass` (nginx), `reverse_proxy` (Caddy) or the backend `server` (haproxy) must be the homeserver's listener.",
+        "The federation request reached the reverse proxy, which answered with its own error page: 502 Bad Gateway (it could not connect to the homeserver, or got no valid answer), 503 Service Unavailable (no healthy upstream) or 504 Gateway Timeout (the homeserver took the connection but did not answer in time); Cloudflare's 520-524 mean the same. So the proxy does route /_matrix: what fails is the homeserver behind it, or the upstream address the proxy uses for it. Check the homeserver process (is it running, or stuck?), its listener (Synapse: `listeners`, port 8008 by default, and `bind_addresses`) and the upstream address and port in the proxy configuration; the proxy's error log names the upstream it tried. A 503 that is a Matrix JSON error comes from the homeserver itself and is not this finding.";
+    FederationRedirect = "federation-redirect", Error,
+        "The federation port answers with a redirect",
+        "Serve /_matrix/ on this host and port directly, without a redirect; to move federation to another host, delegate with the well-known or SRV instead.",
+        "Federation requests are not redirected: Synapse's federation client treats any 3xx as a failed request (`synapse/http/matrixfederationclient.py` sends with Twisted's raw Agent, without redirect handling; only media downloads follow one 307/308). The conduwuit family's HTTP client follows up to 3 redirects (`src/service/client/mod.rs`), but the request stays signed for the original destination, and a redirect to another host drops its Authorization header. A redirect on the federation endpoints usually comes from a blanket rule that also catches them (nginx `return 301 https://$host$request_uri;`, an HTTP-to-HTTPS or www redirect) or from a site that moved.";
+    FederationBadHttp = "federation-bad-http", Error,
+        "The federation responses are broken HTTP",
+        "Find what cuts or garbles responses on the way: the reverse proxy's error log (nginx: `upstream prematurely closed connection`, errors writing to `proxy_temp_path`), a homeserver process that dies mid-response, or a middlebox rewriting traffic.",
+        "The request reached something that started an HTTP response but broke HTTP's framing: a body shorter than its `Content-Length`, invalid or cut-off chunked encoding, a response head that never completes or is too large. Every peer's HTTP client rejects such a response. This is not a routing problem: the message says exactly how the response broke.";
 
     // ---- signing keys ---------------------------------------------------------------------------
     KeysFailed = "keys-failed", Error,
@@ -498,10 +514,10 @@ catalogue! {
         "The key response's valid_until_ts is in the past",
         "Check the server clock (NTP) and any cache in front of /_matrix/key.",
         "Peers refuse keys whose `valid_until_ts` has passed. Usually a wrong clock, or a cache serving an old response.";
-    KeysExpiring = "keys-expiring", Warning,
-        "The key response expires within an hour",
-        "Check the server clock and any cache in front of /_matrix/key.",
-        "A `valid_until_ts` under an hour away forces peers to refetch constantly and breaks notaries.";
+    KeysExpiring = "keys-expiring", Info,
+        "The key response is valid for less than an hour",
+        "Nothing breaks: peers fetch the keys again when they expire. To publish them for longer, raise Synapse's `key_refresh_interval` (default 1d), and check that no cache in front of /_matrix/key serves an old response.",
+        "Homeservers accept a signing key for as long as its `valid_until_ts` is later than the moment it is used, and fetch the keys again once it has passed: Synapse counts a key when `valid_until_ts >= minimum_valid_until_ts`, the time of use (`synapse/crypto/keyring.py`); Conduit when it is later than the event's timestamp (`filter_keys_single_server`). A short but future `valid_until_ts` therefore costs peers a refetch, nothing more. The spec (server-server API, \"Retrieving server keys\", `GET /_matrix/key/v2/server`) asks originating servers to avoid responses that expire in less than an hour, to spare peers repeated requests, and says servers use keys whose `valid_until_ts` is in the future; Synapse's `key_refresh_interval` sets this lifetime (default one day). A `valid_until_ts` in the past is `keys-expired`.";
 
     // ---- across targets -------------------------------------------------------------------------
     TargetSplitBrain = "target-split-brain", Warning,

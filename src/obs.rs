@@ -216,8 +216,117 @@ pub enum CertVerdict {
     NotYetValid,
     /// The chain does not lead to a trusted root.
     UnknownIssuer,
-    /// Any other rejection, with the verifier's words.
+    /// Any other rejection, by kind.
+    Other(CertProblem),
+}
+
+impl CertVerdict {
+    /// In words.
+    pub fn describe(&self) -> String {
+        match self {
+            CertVerdict::Valid => "valid".into(),
+            CertVerdict::NameMismatch => "not valid for this name".into(),
+            CertVerdict::Expired => "expired".into(),
+            CertVerdict::NotYetValid => "not valid yet".into(),
+            CertVerdict::UnknownIssuer => "untrusted issuer".into(),
+            CertVerdict::Other(p) => p.describe(),
+        }
+    }
+}
+
+/// A hash too weak to sign certificates with, that verifiers no longer accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeakHash {
+    /// SHA-1.
+    Sha1,
+    /// MD5.
+    Md5,
+}
+
+/// Why the verifier rejected a chain, for the rejections that have no verdict of their own
+/// (name, dates and issuer do). Produced in `net::tls` from the verifier's error; described
+/// here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertProblem {
+    /// A certificate of the chain is signed with a hash no longer accepted.
+    WeakSignature(WeakHash),
+    /// A certificate of the chain is signed with an algorithm the verifier does not support.
+    UnsupportedSignature,
+    /// A signature of the chain does not verify.
+    BadSignature,
+    /// More intermediates than verifiers follow.
+    ChainTooLong,
+    /// So many candidate paths that the verifier gave up.
+    ChainTooComplex,
+    /// An intermediate used deeper in the chain than its path-length constraint allows.
+    PathLenConstraint,
+    /// An issuing CA's name constraints exclude the certificate's names.
+    NameConstraint,
+    /// A certificate is not valid DER, or has a malformed or unsupported field.
+    BadEncoding,
+    /// The certificate is not for TLS servers (extended key usage).
+    WrongPurpose,
+    /// The certificate is revoked.
+    Revoked,
+    /// The issuing CA is explicitly distrusted.
+    Distrusted,
+    /// A critical extension the verifier does not know.
+    UnknownCriticalExtension,
+    /// A CA certificate presented as the server's own.
+    CaAsLeaf,
+    /// A server (end-entity) certificate used as an issuer.
+    LeafAsCa,
+    /// Anything else: the verifier's text, put in plain words when described.
     Other(String),
+}
+
+impl CertProblem {
+    /// In words.
+    pub fn describe(&self) -> String {
+        let s = match self {
+            CertProblem::WeakSignature(WeakHash::Sha1) => {
+                "a certificate of the chain is signed with SHA-1, which is no longer accepted"
+            }
+            CertProblem::WeakSignature(WeakHash::Md5) => {
+                "a certificate of the chain is signed with MD5, which is no longer accepted"
+            }
+            CertProblem::UnsupportedSignature => {
+                "a certificate of the chain is signed with an algorithm verifiers do not accept"
+            }
+            CertProblem::BadSignature => {
+                "a signature in the chain does not verify: a certificate was not signed by the certificate that follows it"
+            }
+            CertProblem::ChainTooLong => {
+                "the certificate chain is longer than the verifier allows (more than 6 intermediate certificates)"
+            }
+            CertProblem::ChainTooComplex => {
+                "the certificate chain offers so many possible paths that the verifier gave up"
+            }
+            CertProblem::PathLenConstraint => {
+                "an intermediate CA is used deeper in the chain than its path-length constraint allows"
+            }
+            CertProblem::NameConstraint => {
+                "an issuing CA's name constraints do not allow the certificate's names"
+            }
+            CertProblem::BadEncoding => {
+                "a certificate of the chain is malformed (invalid DER or an unsupported field)"
+            }
+            CertProblem::WrongPurpose => {
+                "the certificate is not for TLS servers (its extended key usage lacks serverAuth)"
+            }
+            CertProblem::Revoked => "the certificate is revoked",
+            CertProblem::Distrusted => "the issuing CA is explicitly distrusted",
+            CertProblem::UnknownCriticalExtension => {
+                "the certificate has a critical extension the verifier does not know"
+            }
+            CertProblem::CaAsLeaf => "the server presents a CA certificate as its own",
+            CertProblem::LeafAsCa => "a server certificate is used as an issuer in the chain",
+            CertProblem::Other(t) => {
+                return format!("rejected by the verifier: {}", plain_words(t));
+            }
+        };
+        s.to_owned()
+    }
 }
 
 /// A TLS session as set up (or as far as it got).
@@ -239,6 +348,242 @@ pub struct TlsObs {
     pub duration: Duration,
 }
 
+/// Why a TLS handshake failed (old versions and timeouts have variants of their own in
+/// [`RequestFailure`]), by kind. Produced in `net::tls`; described here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// The reply to the ClientHello was plain HTTP: the port serves HTTP, not HTTPS.
+    PlainHttp {
+        /// The reply's first line (`HTTP/1.1 400 Bad Request`), clipped.
+        status_line: String,
+    },
+    /// The reply is neither TLS nor HTTP.
+    NotTls,
+    /// The server ended the handshake with a fatal alert (its TLS registry number).
+    Alert(u8),
+    /// The server sent no certificate.
+    NoCertificate,
+    /// The server closed the connection during the handshake, without an alert.
+    Closed,
+    /// The server reset the connection during the handshake.
+    Reset,
+    /// A handshake message or record larger than the client accepts (64 KiB).
+    TooLarge,
+    /// A malformed or out-of-order handshake message.
+    Malformed,
+    /// No protocol version, cipher suite or signature scheme in common.
+    Incompatible,
+    /// This name cannot be sent as a TLS server name.
+    BadName(String),
+    /// No TLS session was seen, and no failure was recorded.
+    NoSession,
+    /// Anything else: the library's text, put in plain words when described.
+    Other(String),
+}
+
+impl TlsFailure {
+    /// In words.
+    pub fn describe(&self) -> String {
+        match self {
+            TlsFailure::PlainHttp { status_line } if status_line.is_empty() => {
+                "the port speaks plain HTTP, not TLS".to_owned()
+            }
+            TlsFailure::PlainHttp { status_line } => format!(
+                "the port speaks plain HTTP, not TLS: it answered the TLS handshake with `{status_line}`"
+            ),
+            TlsFailure::NotTls => {
+                "the port does not speak TLS: its answer to the handshake is neither TLS nor HTTP"
+                    .to_owned()
+            }
+            TlsFailure::Alert(n) => alert_words(*n),
+            TlsFailure::NoCertificate => "the server sent no certificate".to_owned(),
+            TlsFailure::Closed => {
+                "the server closed the connection during the TLS handshake without a word (often a TLS listener without a certificate for this name, or a port that speaks another protocol)".to_owned()
+            }
+            TlsFailure::Reset => "the server reset the connection during the TLS handshake".to_owned(),
+            TlsFailure::TooLarge => {
+                "the server sent a TLS handshake message larger than 64 KiB, the most rustls-based clients accept (usually an oversized certificate chain)".to_owned()
+            }
+            TlsFailure::Malformed => {
+                "the server sent a malformed or unexpected TLS handshake message".to_owned()
+            }
+            TlsFailure::Incompatible => {
+                "the server has no TLS version, cipher suite or signature algorithm in common with a modern client".to_owned()
+            }
+            TlsFailure::BadName(n) => format!("`{n}` cannot be sent as a TLS server name"),
+            TlsFailure::NoSession => "no TLS session".to_owned(),
+            TlsFailure::Other(t) => format!("the TLS handshake failed: {}", plain_words(t)),
+        }
+    }
+}
+
+/// A fatal TLS alert from the server, by its registry number, in words.
+fn alert_words(n: u8) -> String {
+    let (name, meaning) = match n {
+        40 => (
+            "handshake_failure",
+            "it has no certificate or cipher for this request, often no certificate for the name sent (SNI)",
+        ),
+        112 => (
+            "unrecognized_name",
+            "it has no certificate or site for the name sent (SNI)",
+        ),
+        80 => (
+            "internal_error",
+            "an error in its own TLS setup, often a missing or unreadable certificate or key",
+        ),
+        70 => ("protocol_version", "no TLS version in common"),
+        71 => (
+            "insufficient_security",
+            "it requires stronger ciphers than offered",
+        ),
+        120 => (
+            "no_application_protocol",
+            "it does not offer HTTP/1.1 (ALPN)",
+        ),
+        116 => ("certificate_required", "it requires a client certificate"),
+        49 => ("access_denied", "it refuses this client"),
+        47 => (
+            "illegal_parameter",
+            "it rejects a parameter of the handshake",
+        ),
+        50 => ("decode_error", "it could not parse the handshake"),
+        10 => (
+            "unexpected_message",
+            "a handshake message came out of order",
+        ),
+        20 => ("bad_record_mac", "a record failed its integrity check"),
+        22 => ("record_overflow", "a record was too long"),
+        42 => ("bad_certificate", "it rejects a certificate"),
+        48 => ("unknown_ca", "it does not trust a certificate's issuer"),
+        51 => ("decrypt_error", "a handshake signature or check failed"),
+        86 => (
+            "inappropriate_fallback",
+            "it refuses a downgraded handshake",
+        ),
+        90 => ("user_canceled", "it canceled the handshake"),
+        109 => ("missing_extension", "a required TLS extension is missing"),
+        110 => ("unsupported_extension", "an extension was not expected"),
+        _ => {
+            return format!("the server refused the TLS handshake with alert number {n}");
+        }
+    };
+    format!("the server refused the TLS handshake (alert {name}): {meaning}")
+}
+
+/// How an HTTP exchange broke after the TLS handshake, by kind. Produced in `net::http`;
+/// described here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpFailure {
+    /// The body ended before its declared `Content-Length`.
+    BodyShort {
+        /// The declared length.
+        expected: u64,
+        /// The bytes that came.
+        received: u64,
+    },
+    /// A chunked body ended in the middle.
+    ChunkedCut {
+        /// The body bytes that came.
+        received: u64,
+    },
+    /// The chunked encoding is invalid.
+    BadChunked,
+    /// The response head (status line and headers) is larger than the client reads.
+    HeadTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The connection closed before a complete response head.
+    ClosedBeforeResponse,
+    /// The status line is not valid HTTP.
+    BadStatus,
+    /// The response is not valid HTTP/1.1.
+    NotHttp,
+    /// The connection was reset before the response was complete.
+    Reset,
+    /// Anything else: the library's text, put in plain words when described.
+    Other(String),
+}
+
+impl HttpFailure {
+    /// In words.
+    pub fn describe(&self) -> String {
+        match self {
+            HttpFailure::BodyShort { expected, received } => format!(
+                "the response ended before its Content-Length: {received} of {expected} bytes came"
+            ),
+            HttpFailure::ChunkedCut { received } => format!(
+                "the connection closed in the middle of the chunked response body (after {received} bytes)"
+            ),
+            HttpFailure::BadChunked => {
+                "the response's chunked encoding is invalid (a malformed chunk size or chunk end)"
+                    .to_owned()
+            }
+            HttpFailure::HeadTooLarge { limit } => {
+                format!("the response headers are larger than {} KiB", limit / 1024)
+            }
+            HttpFailure::ClosedBeforeResponse => {
+                "the connection closed before a complete response came".to_owned()
+            }
+            HttpFailure::BadStatus => "the response's status line is not valid HTTP".to_owned(),
+            HttpFailure::NotHttp => "the response is not valid HTTP/1.1".to_owned(),
+            HttpFailure::Reset => {
+                "the connection was reset before the response was complete".to_owned()
+            }
+            HttpFailure::Other(t) => format!("the HTTP exchange failed: {}", plain_words(t)),
+        }
+    }
+}
+
+/// A library's error text in plain words, for the kinds no variant names: Rust identifiers
+/// (`InvalidContentType`) become lower-case words, structure dumps (`{ … }`, `[ … ]`) and
+/// wrapper names (`Other(OtherError(…))`) go, and the result is clipped.
+pub fn plain_words(text: &str) -> String {
+    const WRAPPERS: [&str; 6] = ["Other", "OtherError", "General", "Custom", "Kind", "Some"];
+    let cut = text.find(['{', '[']).map_or(text, |i| &text[..i]);
+    let mut words: Vec<String> = Vec::new();
+    for raw in cut.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
+        if raw.is_empty() || WRAPPERS.contains(&raw) {
+            continue;
+        }
+        let ident = raw.trim_end_matches([',', ':', ';', '.']);
+        if is_camel_case(ident) {
+            let mut w = String::new();
+            for (i, c) in ident.chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    w.push(' ');
+                }
+                w.push(c.to_ascii_lowercase());
+            }
+            w.push_str(&raw[ident.len()..]);
+            words.push(w);
+        } else {
+            words.push(raw.to_owned());
+        }
+    }
+    let s = words.join(" ");
+    let s = s.trim().trim_end_matches([':', ',', ';']).trim();
+    if s.is_empty() {
+        return "no details".to_owned();
+    }
+    crate::sanitize::clip(s, 160)
+}
+
+/// Whether a word is a Rust type or variant name (`InvalidContentType`, `OtherError`): ASCII
+/// letters and digits, starting with a capital, with at least two capital-then-lower-case
+/// humps (so `KiB`, `TLSv1` and `HTTP` are not).
+fn is_camel_case(w: &str) -> bool {
+    let b = w.as_bytes();
+    let humps = b
+        .windows(2)
+        .filter(|p| p[0].is_ascii_uppercase() && p[1].is_ascii_lowercase())
+        .count();
+    b.first().is_some_and(u8::is_ascii_uppercase)
+        && b.iter().all(u8::is_ascii_alphanumeric)
+        && humps >= 2
+}
+
 /// How an HTTPS request failed before a complete response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestFailure {
@@ -246,8 +591,8 @@ pub enum RequestFailure {
     Dns(DnsStatus),
     /// TCP connect failed.
     Connect(ConnectFailure),
-    /// TLS handshake failed (text from rustls).
-    Tls(String),
+    /// TLS handshake failed.
+    Tls(TlsFailure),
     /// The peer offers only TLS versions older than 1.2.
     TlsOldVersion,
     /// The certificate was rejected (the handshake completed for the record).
@@ -256,8 +601,8 @@ pub enum RequestFailure {
     TlsTimeout,
     /// Timed out waiting for the response.
     ResponseTimeout,
-    /// The peer did not speak HTTP.
-    Http(String),
+    /// The HTTP exchange broke.
+    Http(HttpFailure),
     /// Not finished: the overall deadline (`--timeout`) cut this step short. A limit of the
     /// check, not of the server.
     Deadline,
@@ -269,14 +614,14 @@ impl RequestFailure {
         match self {
             RequestFailure::Dns(s) => format!("DNS: {}", s.describe()),
             RequestFailure::Connect(c) => c.describe().to_owned(),
-            RequestFailure::Tls(e) => format!("TLS handshake failed: {e}"),
+            RequestFailure::Tls(e) => e.describe(),
             RequestFailure::TlsOldVersion => {
                 format!("TLS handshake failed: {OLD_TLS}")
             }
-            RequestFailure::Certificate(v) => format!("certificate rejected: {v:?}"),
+            RequestFailure::Certificate(v) => format!("certificate rejected: {}", v.describe()),
             RequestFailure::TlsTimeout => "TLS handshake timed out".to_owned(),
             RequestFailure::ResponseTimeout => "no response in time".to_owned(),
-            RequestFailure::Http(e) => format!("HTTP error: {e}"),
+            RequestFailure::Http(e) => e.describe(),
             RequestFailure::Deadline => {
                 "not checked: the overall deadline (--timeout) passed first".to_owned()
             }
@@ -444,4 +789,152 @@ pub struct TargetObs {
     /// (the name the target was resolved from, without port), to tell a proxy that routes
     /// on another name from one that does not route `/_matrix` at all.
     pub routing_by_hostname: Option<Exchange>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether a text still shows a library's internals: a Rust identifier
+    /// (`InvalidContentType`), a structure dump or a wrapper.
+    fn looks_like_debug(s: &str) -> bool {
+        s.contains('{')
+            || s.split(|c: char| !c.is_ascii_alphanumeric())
+                .any(is_camel_case)
+    }
+
+    #[test]
+    fn library_text_is_put_in_plain_words() {
+        for (raw, want) in [
+            (
+                "received corrupt message of type InvalidContentType",
+                "received corrupt message of type invalid content type",
+            ),
+            (
+                "Other(OtherError(MaximumPathDepthExceeded))",
+                "maximum path depth exceeded",
+            ),
+            (
+                "UnsupportedSignatureAlgorithmContext { signature_algorithm_id: [6, 8, 42], supported_algorithms: [] }",
+                "unsupported signature algorithm context",
+            ),
+            (
+                "peer misbehaved: IllegalMiddleboxChangeCipherSpec",
+                "peer misbehaved: illegal middlebox change cipher spec",
+            ),
+            (
+                "HTTP/1.1 over TLSv1_3, 64 KiB",
+                "HTTP/1.1 over TLSv1_3, 64 KiB",
+            ),
+            ("[1, 2, 3]", "no details"),
+            ("", "no details"),
+        ] {
+            assert_eq!(plain_words(raw), want, "{raw}");
+            assert!(!looks_like_debug(&plain_words(raw)), "{raw}");
+        }
+        assert!(plain_words(&"word ".repeat(100)).chars().count() <= 160);
+    }
+
+    /// Every kind of failure is a sentence, never a Debug dump, and each says something
+    /// of its own.
+    #[test]
+    fn every_failure_kind_is_described_in_words() {
+        let tls = [
+            TlsFailure::PlainHttp {
+                status_line: "HTTP/1.1 400 Bad Request".into(),
+            },
+            TlsFailure::PlainHttp {
+                status_line: String::new(),
+            },
+            TlsFailure::NotTls,
+            TlsFailure::Alert(40),
+            TlsFailure::Alert(112),
+            TlsFailure::Alert(80),
+            TlsFailure::Alert(200),
+            TlsFailure::NoCertificate,
+            TlsFailure::Closed,
+            TlsFailure::Reset,
+            TlsFailure::TooLarge,
+            TlsFailure::Malformed,
+            TlsFailure::Incompatible,
+            TlsFailure::BadName("a b".into()),
+            TlsFailure::NoSession,
+            TlsFailure::Other("received corrupt message of type HandshakePayloadTooLarge".into()),
+        ];
+        let http = [
+            HttpFailure::BodyShort {
+                expected: 4096,
+                received: 31,
+            },
+            HttpFailure::ChunkedCut { received: 10 },
+            HttpFailure::BadChunked,
+            HttpFailure::HeadTooLarge { limit: 65536 },
+            HttpFailure::ClosedBeforeResponse,
+            HttpFailure::BadStatus,
+            HttpFailure::NotHttp,
+            HttpFailure::Reset,
+            HttpFailure::Other("error reading a body from connection: Kind(UnexpectedEof)".into()),
+        ];
+        let cert = [
+            CertProblem::WeakSignature(WeakHash::Sha1),
+            CertProblem::WeakSignature(WeakHash::Md5),
+            CertProblem::UnsupportedSignature,
+            CertProblem::BadSignature,
+            CertProblem::ChainTooLong,
+            CertProblem::ChainTooComplex,
+            CertProblem::PathLenConstraint,
+            CertProblem::NameConstraint,
+            CertProblem::BadEncoding,
+            CertProblem::WrongPurpose,
+            CertProblem::Revoked,
+            CertProblem::Distrusted,
+            CertProblem::UnknownCriticalExtension,
+            CertProblem::CaAsLeaf,
+            CertProblem::LeafAsCa,
+            CertProblem::Other("Other(OtherError(NameConstraintViolation))".into()),
+        ];
+        let texts: Vec<String> = tls
+            .iter()
+            .map(TlsFailure::describe)
+            .chain(http.iter().map(HttpFailure::describe))
+            .chain(cert.iter().map(CertProblem::describe))
+            .collect();
+        for t in &texts {
+            assert!(!looks_like_debug(t), "{t}");
+            assert!(t.len() > 10, "{t}");
+        }
+        let mut unique = texts.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), texts.len(), "two kinds share a text");
+        assert_eq!(
+            HttpFailure::BodyShort {
+                expected: 4096,
+                received: 31
+            }
+            .describe(),
+            "the response ended before its Content-Length: 31 of 4096 bytes came"
+        );
+        assert!(
+            CertProblem::WeakSignature(WeakHash::Sha1)
+                .describe()
+                .contains("signed with SHA-1, which is no longer accepted")
+        );
+        assert!(
+            TlsFailure::Alert(112)
+                .describe()
+                .contains("unrecognized_name")
+        );
+        assert_eq!(
+            RequestFailure::Tls(TlsFailure::NotTls).describe(),
+            TlsFailure::NotTls.describe()
+        );
+        assert_eq!(
+            RequestFailure::Certificate(CertVerdict::Other(CertProblem::ChainTooLong)).describe(),
+            format!(
+                "certificate rejected: {}",
+                CertProblem::ChainTooLong.describe()
+            )
+        );
+    }
 }

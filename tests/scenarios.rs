@@ -195,7 +195,14 @@ scenarios!(
     public_only_private_target,
     keys_many_old_keys,
     keys_larger_than_delegcheck_reads,
-    well_known_redirect_hop_fails
+    well_known_redirect_hop_fails,
+    proxy_upstream_down,
+    proxy_gateway_timeout,
+    federation_port_redirect,
+    body_shorter_than_content_length,
+    chunked_encoding_broken,
+    tls_sha1_certificate,
+    tls_chain_too_long
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.
@@ -213,6 +220,7 @@ async fn a_wrong_expectation_is_a_mismatch() {
         compat = "synapse=no dendrite=unknown"
         families = "ipv4=no ipv6=none"
         says = ["nowhere to be seen"]
+        never_says = ["M_UNAUTHORIZED", "never anywhere"]
     "#;
     s.expect = toml::from_str(wrong).unwrap();
     assert_eq!(
@@ -226,6 +234,7 @@ async fn a_wrong_expectation_is_a_mismatch() {
             "checks: no target 127.0.0.9:8448",
             "families: expected ipv4=no ipv6=none, got ipv4=yes ipv6=none",
             r#"says: no finding or verdict mentions "nowhere to be seen""#,
+            r#"never_says: "M_UNAUTHORIZED" appears in "401 M_UNAUTHORIZED""#,
             r#"compat: synapse: expected no, got Some("yes")"#,
             r#"compat: dendrite: expected unknown, got Some("yes")"#,
         ]

@@ -7,7 +7,7 @@ use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::*;
 
 use crate::findings::{Code, Severity};
-use crate::obs::{CertVerdict, TlsObs};
+use crate::obs::{CertProblem, CertVerdict, TlsObs};
 use crate::report::{CertInfo, Finding, Target};
 use crate::sanitize::{clip, escape};
 
@@ -287,9 +287,13 @@ fn validity_period(leaf: &Leaf, at: &str, now: i64) -> Option<Finding> {
 fn chain_rejection(tls: &TlsObs, leaf: &Leaf, at: &str, leaf_failed: bool) -> Option<Finding> {
     match &tls.verdict {
         Some(CertVerdict::UnknownIssuer) => Some(untrusted_issuer(tls, leaf, at)),
-        Some(CertVerdict::Other(e)) => Some(Finding::plain(
+        Some(CertVerdict::Other(p)) => Some(Finding::new(
             Code::TlsInvalid,
-            format!("the certificate on {at} was rejected: {}", escape(e)),
+            format!(
+                "the certificate on {at} was rejected: {}",
+                escape(&p.describe())
+            ),
+            problem_fix(p),
         )),
         // Name and dates are judged above from the leaf itself; if that found nothing, the
         // verifier objected to something else (an expired intermediate, a name form our
@@ -307,6 +311,29 @@ fn chain_rejection(tls: &TlsObs, leaf: &Leaf, at: &str, leaf_failed: bool) -> Op
         }
         _ => None,
     }
+}
+
+/// The fix for a rejection that has no code of its own.
+fn problem_fix(p: &CertProblem) -> String {
+    let s = match p {
+        CertProblem::WeakSignature(_) | CertProblem::UnsupportedSignature => {
+            "Reissue the certificate (and any intermediate signed the same way) with a SHA-256 signature; every public CA issues those."
+        }
+        CertProblem::ChainTooLong | CertProblem::ChainTooComplex => {
+            "Serve the chain your CA provides (leaf, then its intermediates, e.g. `fullchain.pem`), without extra or cross-signed certificates."
+        }
+        CertProblem::BadSignature | CertProblem::PathLenConstraint | CertProblem::LeafAsCa => {
+            "Serve the leaf followed by the intermediates that issued it, in order (e.g. `fullchain.pem`), and nothing else."
+        }
+        CertProblem::CaAsLeaf => {
+            "Serve the server's own certificate first, not the CA's (check the order of the certificate file)."
+        }
+        CertProblem::WrongPurpose => {
+            "Use a certificate issued for TLS servers (extended key usage serverAuth)."
+        }
+        _ => Code::TlsInvalid.hint(),
+    };
+    s.to_owned()
 }
 
 /// Why the issuer is unknown: a self-signed leaf, a missing intermediate, or an untrusted CA.

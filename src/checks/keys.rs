@@ -243,7 +243,18 @@ fn self_signature(
     }
 }
 
+/// A `valid_until_ts` closer than this is worth an info (the spec asks originating servers
+/// to avoid responses that expire in less than an hour).
+const SHORT_VALIDITY_MS: i64 = 3_600_000;
+
 /// Whether `valid_until_ts` is missing, past, or under an hour from `now_ms`.
+///
+/// Judged as the implementations judge it: a key counts while its `valid_until_ts` is later
+/// than the moment it is used (Synapse `synapse/crypto/keyring.py`: `valid_until_ts >=
+/// minimum_valid_until_ts`, the time of use), and the spec (server-server API, "Retrieving
+/// server keys") has servers use keys whose `valid_until_ts` is in the future. So only a
+/// past or missing one fails; a short but future one (a small `key_refresh_interval`) is
+/// accepted everywhere and only costs peers refetches: info.
 fn validity_problem(valid_until_ts: Option<i64>, now_ms: i64) -> Option<KeyProblem> {
     match valid_until_ts {
         None => Some(problem(
@@ -257,14 +268,27 @@ fn validity_problem(valid_until_ts: Option<i64>, now_ms: i64) -> Option<KeyProbl
                 crate::time::rfc3339(t.div_euclid(1000))
             ),
         )),
-        Some(t) if t - now_ms < 3_600_000 => Some(problem(
+        Some(t) if t - now_ms < SHORT_VALIDITY_MS => Some(problem(
             Code::KeysExpiring,
             format!(
-                "`valid_until_ts` is {}, under an hour away",
-                crate::time::rfc3339(t.div_euclid(1000))
+                "`valid_until_ts` is {}, {} away: peers accept these keys until then and fetch them again after (the spec asks for at least an hour)",
+                crate::time::rfc3339(t.div_euclid(1000)),
+                time_away(t - now_ms)
             ),
         )),
         _ => None,
+    }
+}
+
+/// A span under an hour in words: `10 minutes`, `1 minute`, `30 seconds`.
+fn time_away(ms: i64) -> String {
+    let s = ms.div_euclid(1000);
+    match s {
+        0..=59 => format!("{s} second{}", if s == 1 { "" } else { "s" }),
+        _ => {
+            let m = s / 60;
+            format!("{m} minute{}", if m == 1 { "" } else { "s" })
+        }
     }
 }
 
@@ -344,6 +368,39 @@ mod tests {
         serde_json::to_vec(&v).unwrap()
     }
 
+    /// Keys valid for a short while yet are what every implementation accepts: at most an
+    /// info, with the time left in words; only a past `valid_until_ts` is an error.
+    #[test]
+    fn a_short_but_future_validity_is_only_an_info() {
+        let now = 1_700_000_000_000;
+        let (_, problems) = judge(
+            &signed("example.test", now + 600_000, false),
+            "example.test",
+            now,
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].code, Code::KeysExpiring);
+        assert_eq!(
+            Code::KeysExpiring.severity(),
+            crate::findings::Severity::Info
+        );
+        assert!(
+            problems[0].message.contains("10 minutes away"),
+            "{}",
+            problems[0].message
+        );
+        assert_eq!(time_away(1_500), "1 second");
+        assert_eq!(time_away(59_999), "59 seconds");
+        assert_eq!(time_away(60_000), "1 minute");
+        assert_eq!(time_away(3_599_999), "59 minutes");
+        let (_, past) = judge(&signed("example.test", now, false), "example.test", now);
+        assert_eq!(past[0].code, Code::KeysExpired);
+        assert_eq!(
+            Code::KeysExpired.severity(),
+            crate::findings::Severity::Error
+        );
+    }
+
     #[test]
     fn canonical_sorts_and_compacts() {
         let v = json!({"b": 1, "a": {"d": [1, "x"], "c": "é\n"}});
@@ -394,7 +451,21 @@ mod tests {
             codes(&signed("example.test", now + 60_000, false), "example.test"),
             vec![Code::KeysExpiring]
         );
+        assert_eq!(
+            codes(
+                &signed("example.test", now + 3_600_000, false),
+                "example.test"
+            ),
+            vec![]
+        );
         assert_eq!(codes(b"<html>", "example.test"), vec![Code::KeysFailed]);
+        assert_eq!(
+            codes(
+                br#"{"server_name":"example.test","verify_keys":{}}"#,
+                "example.test"
+            ),
+            vec![Code::KeysNoEd25519, Code::KeysExpired]
+        );
         let no_keys =
             br#"{"server_name":"example.test","valid_until_ts":99999999999999,"verify_keys":{}}"#;
         assert_eq!(codes(no_keys, "example.test"), vec![Code::KeysNoEd25519]);

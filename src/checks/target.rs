@@ -9,7 +9,9 @@ use crate::discovery::Resolution;
 use crate::discovery::followup::{conduwuit_host, matrix_error};
 use crate::findings::{Code, Severity};
 use crate::implementations::SYNAPSE;
-use crate::obs::{ConnectFailure, Exchange, HttpResponse, OLD_TLS, RequestFailure, TlsObs};
+use crate::obs::{
+    ConnectFailure, Exchange, HttpResponse, OLD_TLS, RequestFailure, TlsFailure, TlsObs,
+};
 use crate::obs::{KEYS_PATH, TargetObs, VERSION_PATH};
 use crate::report::{
     Check, CheckName, CheckStatus, Family, Finding, ServerSoftware, SpecStep, Target, TargetReport,
@@ -65,7 +67,23 @@ fn status_of(findings: &[Finding]) -> CheckStatus {
     }
 }
 
+/// What answered, in a few words: a proxy's error page or a redirect by what it is, anything
+/// else by status, content type and the start of the body.
 fn describe_response(r: &HttpResponse) -> String {
+    if let Some(reason) = gateway_error(r) {
+        let from = r
+            .header("server")
+            .map(|s| escape(&clip(s, 40)))
+            .unwrap_or_else(|| "the proxy".to_owned());
+        return format!("{} {reason} from {from}", r.status);
+    }
+    if let Some(reason) = redirect(r.status) {
+        let to = r
+            .header("location")
+            .map(|l| escape(&clip(l, 80)))
+            .unwrap_or_else(|| "nowhere (no Location)".to_owned());
+        return format!("{} {reason} to {to}", r.status);
+    }
     let ct = r.header("content-type").unwrap_or("no content type");
     let body = excerpt(&r.body, 50);
     format!("{} ({}) `{}`", r.status, escape(&clip(ct, 40)), body)
@@ -233,7 +251,7 @@ fn judge_tls_failure(j: &mut Judged, o: &TargetObs) {
     let at = t.address();
     let err = match &o.keys.result {
         Err(e) => e.clone(),
-        Ok(_) => RequestFailure::Tls("no TLS session".into()),
+        Ok(_) => RequestFailure::Tls(TlsFailure::NoSession),
     };
     let (code, text) = match &err {
         RequestFailure::TlsOldVersion => (Code::TlsOldVersion, OLD_TLS.to_owned()),
@@ -241,7 +259,15 @@ fn judge_tls_failure(j: &mut Judged, o: &TargetObs) {
             Code::TlsHandshakeFailed,
             "no TLS handshake in time (does the port speak TLS?)".to_owned(),
         ),
+        RequestFailure::Tls(f @ TlsFailure::PlainHttp { .. }) => (Code::TlsPlainHttp, f.describe()),
         e => (Code::TlsHandshakeFailed, e.describe()),
+    };
+    let hint = match code {
+        Code::TlsPlainHttp => format!(
+            "Serve TLS on port {port}: in nginx `listen {port} ssl;` (with `ssl_certificate` and `ssl_certificate_key`), not `listen {port};`; in Caddy an https site address; in haproxy `bind :{port} ssl crt …`.",
+            port = t.port
+        ),
+        _ => code.hint().to_owned(),
     };
     let sni = t
         .sni
@@ -249,7 +275,7 @@ fn judge_tls_failure(j: &mut Judged, o: &TargetObs) {
         .map(|s| format!("SNI {s}"))
         .unwrap_or_else(|| "no SNI".into());
     j.findings
-        .push(Finding::plain(code, format!("{at} ({sni}): {}", escape(&text))).at_target(&at));
+        .push(Finding::new(code, format!("{at} ({sni}): {}", escape(&text)), hint).at_target(&at));
     j.checks.push(check(
         CheckName::Tls,
         CheckStatus::Fail,
@@ -310,25 +336,54 @@ fn judge_certificate(
     j.push(CheckName::Certificate, detail, None, cert_findings);
 }
 
-/// A failed endpoint request: the finding and the check's detail.
+/// A failed endpoint request: the finding and the check's detail. When what answered has a
+/// finding of its own (a proxy's error page, a redirect, broken HTTP), the fix points there
+/// instead of at the routing.
 fn endpoint_failed(
     code: Code,
     path: &str,
     at: &str,
     result: &Result<HttpResponse, RequestFailure>,
 ) -> (Finding, String) {
+    let cause = match result {
+        Ok(r) if gateway_error(r).is_some() => Some(Code::FederationUpstreamDown),
+        Ok(r) if redirect(r.status).is_some() => Some(Code::FederationRedirect),
+        Err(RequestFailure::Http(_)) => Some(Code::FederationBadHttp),
+        _ => None,
+    };
+    let hint = match cause {
+        Some(c) => {
+            let title = c.title();
+            let mut chars = title.chars();
+            let first = chars.next().map(|f| f.to_lowercase().to_string());
+            format!(
+                "Fix {c} first: {}{}.",
+                first.unwrap_or_default(),
+                chars.as_str()
+            )
+        }
+        None => code.hint().to_owned(),
+    };
     match result {
         Ok(r) => (
-            Finding::plain(
+            Finding::new(
                 code,
                 format!("{path} on {at} answered {}", describe_response(r)),
+                hint,
             )
             .at_target(at),
-            format!("HTTP {}", r.status),
+            match cause {
+                Some(_) => describe_response(r),
+                None => format!("HTTP {}", r.status),
+            },
         ),
         Err(e) => (
-            Finding::plain(code, format!("{path} on {at}: {}", escape(&e.describe())))
-                .at_target(at),
+            Finding::new(
+                code,
+                format!("{path} on {at}: {}", escape(&e.describe())),
+                hint,
+            )
+            .at_target(at),
             escape(&clip(&e.describe(), 100)),
         ),
     }
@@ -497,12 +552,168 @@ fn judge_routing(j: &mut Judged, o: &TargetObs) {
     let detail = match routed(&o.routing.result) {
         Ok(d) => d,
         Err(d) => {
-            found.push(not_routed(o, &d).at_target(t.address()));
+            found.push(routing_failure(o, &d).at_target(t.address()));
             d
         }
     };
     let dur = o.routing.result.as_ref().ok().map(|r| r.duration);
     j.push(CheckName::Routing, detail, dur, found);
+}
+
+/// The unauthenticated request did not reach a homeserver: say what answered instead. The
+/// proxy's own error page, a redirect and broken HTTP each have their finding; the rest is
+/// a routing problem.
+fn routing_failure(o: &TargetObs, answered: &str) -> Finding {
+    let routes_by_hostname = o
+        .routing_by_hostname
+        .as_ref()
+        .is_some_and(|e| routed(&e.result).is_ok());
+    if !routes_by_hostname {
+        match &o.routing.result {
+            Ok(r) => {
+                if let Some(reason) = gateway_error(r) {
+                    return upstream_down(o, r, reason);
+                }
+                if let Some(reason) = redirect(r.status) {
+                    return federation_redirect(o, r, reason);
+                }
+            }
+            Err(RequestFailure::Http(f)) => {
+                return Finding::plain(
+                    Code::FederationBadHttp,
+                    format!(
+                        "an unauthenticated federation request to {} (Host {}) got a broken response: {}",
+                        o.target.address(),
+                        escape(&o.target.host_header),
+                        escape(&f.describe())
+                    ),
+                );
+            }
+            Err(_) => {}
+        }
+    }
+    not_routed(o, answered)
+}
+
+/// The reason phrase of a status that is a reverse proxy's own error page (and not a Matrix
+/// error from the homeserver): 502, 503, 504, and Cloudflare's 520-524.
+fn gateway_error(r: &HttpResponse) -> Option<&'static str> {
+    let reason = match r.status {
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        520 => "Web Server Returned an Unknown Error",
+        521 => "Web Server Is Down",
+        522 => "Connection Timed Out",
+        523 => "Origin Is Unreachable",
+        524 => "A Timeout Occurred",
+        _ => return None,
+    };
+    matrix_error(r).is_none().then_some(reason)
+}
+
+/// The reason phrase of a redirect status.
+fn redirect(status: u16) -> Option<&'static str> {
+    Some(match status {
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        _ => return None,
+    })
+}
+
+/// The words of an error page: the text between its tags (the `<head>` dropped), whitespace
+/// collapsed, clipped and escaped.
+fn page_text(body: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(8192)]);
+    let lower = text.to_ascii_lowercase();
+    let text = match (lower.find("<head"), lower.find("</head>")) {
+        (Some(a), Some(b)) if b > a => format!("{}{}", &text[..a], &text[b + 7..]),
+        _ => text.into_owned(),
+    };
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = out.split_whitespace().collect();
+    escape(&clip(&words.join(" "), max))
+}
+
+/// The proxy answered with its own error page: the homeserver behind it is down or stuck.
+fn upstream_down(o: &TargetObs, r: &HttpResponse, reason: &str) -> Finding {
+    let t = &o.target;
+    let at = t.address();
+    let server = r
+        .header("server")
+        .map(|s| format!("Server: {}", escape(&clip(s, 60))))
+        .unwrap_or_else(|| "no Server header".to_owned());
+    let page = page_text(&r.body, 80);
+    let page = if page.is_empty() {
+        String::new()
+    } else {
+        format!(", page `{page}`")
+    };
+    let (what, hint) = if matches!(r.status, 504 | 522 | 524) {
+        (
+            format!(
+                "the homeserver behind it did not answer in time (the proxy's {} came after {} ms)",
+                r.status,
+                r.duration.as_millis()
+            ),
+            "The proxy reaches an upstream that does not answer: check that the homeserver is running and not stuck or overloaded (its log, CPU, database), and that `proxy_pass` (nginx), `reverse_proxy` (Caddy) or the backend `server` (haproxy) points at the homeserver's listener (a firewall dropping the proxy's connection looks the same). The proxy's error log names the upstream it waited for.",
+        )
+    } else if r.status == 503 {
+        (
+            "it has no working homeserver behind it".to_owned(),
+            "Check that the homeserver is running and passes the proxy's health checks, and the upstream address and port in the proxy configuration. The proxy's error log names the upstream it tried.",
+        )
+    } else {
+        (
+            "the homeserver behind it does not answer".to_owned(),
+            "Check that the homeserver is running (`systemctl status matrix-synapse`, `docker ps`) and listens where the proxy sends /_matrix: the address and port of `proxy_pass` (nginx), `reverse_proxy` (Caddy) or the backend `server` (haproxy) must be the homeserver's listener (Synapse: `listeners`, port 8008 by default, and `bind_addresses`). The proxy's error log names the upstream it tried.",
+        )
+    };
+    Finding::new(
+        Code::FederationUpstreamDown,
+        format!(
+            "the reverse proxy at {at} answered federation requests (Host {}) with {} {reason} ({server}{page}): it routes /_matrix, but {what}",
+            escape(&t.host_header),
+            r.status
+        ),
+        hint,
+    )
+}
+
+/// The federation port answered with a redirect, which homeservers do not follow there.
+fn federation_redirect(o: &TargetObs, r: &HttpResponse, reason: &str) -> Finding {
+    let t = &o.target;
+    let at = t.address();
+    let to = match r.header("location") {
+        Some(l) => format!("to {}", escape(&clip(l, 120))),
+        None => "without a Location header".to_owned(),
+    };
+    Finding::new(
+        Code::FederationRedirect,
+        format!(
+            "{at} answers federation requests (Host {}) with {} {reason} {to}: federation requests must be answered here, homeservers do not follow redirects on them (Synapse fails the request)",
+            escape(&t.host_header),
+            r.status
+        ),
+        format!(
+            "Serve /_matrix/ on {at} itself, without a redirect: look for a blanket redirect that also catches it (nginx `return 301 https://$host$request_uri;`, an HTTP-to-HTTPS or www rule). To move federation to another host, delegate to it with the well-known or SRV instead."
+        ),
+    )
 }
 
 /// The unauthenticated request did not reach a homeserver: say whether another Host does.
@@ -829,5 +1040,116 @@ mod tests {
         assert!(report[0].not_checked.is_none());
         assert!(findings.iter().any(|f| f.code == Code::TcpRefused));
         assert!(findings.iter().any(|f| f.code == Code::NoWorkingTarget));
+    }
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+            duration: Duration::from_millis(3),
+        }
+    }
+
+    const NGINX_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+    /// A proxy's error page is the proxy's; the same status as a Matrix error is the
+    /// homeserver's own answer.
+    #[test]
+    fn a_proxy_error_page_is_told_from_a_homeserver_error() {
+        assert_eq!(
+            gateway_error(&response(502, &[], NGINX_502)),
+            Some("Bad Gateway")
+        );
+        assert_eq!(
+            gateway_error(&response(524, &[], "")),
+            Some("A Timeout Occurred")
+        );
+        let matrix = r#"{"errcode": "M_UNKNOWN", "error": "overloaded"}"#;
+        assert_eq!(gateway_error(&response(503, &[], matrix)), None);
+        assert_eq!(gateway_error(&response(500, &[], NGINX_502)), None);
+        assert_eq!(gateway_error(&response(404, &[], "")), None);
+        assert_eq!(redirect(308), Some("Permanent Redirect"));
+        assert_eq!(redirect(304), None, "not a redirect to follow");
+        assert_eq!(redirect(200), None);
+    }
+
+    #[test]
+    fn an_error_page_is_read_as_text() {
+        assert_eq!(page_text(NGINX_502.as_bytes(), 80), "502 Bad Gateway nginx");
+        assert_eq!(page_text(b"plain words\n\there", 80), "plain words here");
+        assert_eq!(page_text(b"<p>a\x1b[2Jb</p>", 80), "a\\u{1b}[2Jb");
+        assert!(page_text(&b"word ".repeat(100), 20).chars().count() <= 20);
+    }
+
+    #[test]
+    fn what_answered_is_said_in_a_few_words() {
+        assert_eq!(
+            describe_response(&response(502, &[("server", "nginx/1.24.0")], NGINX_502)),
+            "502 Bad Gateway from nginx/1.24.0"
+        );
+        assert_eq!(
+            describe_response(&response(504, &[], "")),
+            "504 Gateway Timeout from the proxy"
+        );
+        assert_eq!(
+            describe_response(&response(
+                301,
+                &[("location", "https://www.example.test/")],
+                ""
+            )),
+            "301 Moved Permanently to https://www.example.test/"
+        );
+        assert_eq!(
+            describe_response(&response(302, &[], "")),
+            "302 Found to nowhere (no Location)"
+        );
+        assert_eq!(
+            describe_response(&response(
+                404,
+                &[("content-type", "text/html")],
+                "<h1>x</h1>"
+            )),
+            "404 (text/html) `<h1>x</h1>`"
+        );
+    }
+
+    /// A failed endpoint whose answer has a finding of its own points at that finding, not
+    /// at the routing.
+    #[test]
+    fn symptoms_point_at_their_cause() {
+        let at = "127.0.0.1:8448";
+        let (f, d) = endpoint_failed(
+            Code::KeysFailed,
+            KEYS_PATH,
+            at,
+            &Ok(response(502, &[("server", "nginx")], NGINX_502)),
+        );
+        assert_eq!(d, "502 Bad Gateway from nginx");
+        assert!(
+            f.hint
+                .starts_with("Fix federation-upstream-down first: the reverse proxy"),
+            "{}",
+            f.hint
+        );
+        let broken = Err(RequestFailure::Http(crate::obs::HttpFailure::BadChunked));
+        let (f, _) = endpoint_failed(Code::KeysFailed, KEYS_PATH, at, &broken);
+        assert!(
+            f.hint.starts_with("Fix federation-bad-http first"),
+            "{}",
+            f.hint
+        );
+        assert!(
+            f.message.contains("chunked encoding is invalid"),
+            "{}",
+            f.message
+        );
+        let (f, d) = endpoint_failed(Code::KeysFailed, KEYS_PATH, at, &Ok(response(404, &[], "")));
+        assert_eq!(f.hint, Code::KeysFailed.hint());
+        assert_eq!(d, "HTTP 404");
     }
 }

@@ -635,7 +635,7 @@ pub fn verdict_text(v: &CertVerdict) -> String {
         CertVerdict::Expired => "expired".into(),
         CertVerdict::NotYetValid => "not valid yet".into(),
         CertVerdict::UnknownIssuer => "untrusted issuer".into(),
-        CertVerdict::Other(s) => clip(s, 80),
+        CertVerdict::Other(p) => p.describe(),
     }
 }
 

@@ -47,6 +47,10 @@ pub struct Expect {
     /// Text that some finding's message or hint, or a verdict's reason, must contain.
     #[serde(default)]
     pub says: Vec<String>,
+    /// Text that no string anywhere in the report may contain (wrong blame, a low-level
+    /// error name that should have been put in words).
+    #[serde(default)]
+    pub never_says: Vec<String>,
 }
 
 /// The expected statuses of some checks at one target: `ADDR check=status …`.
@@ -207,6 +211,7 @@ impl Expect {
             }
         }
         self.says_mismatches(r, &mut out);
+        self.never_says_mismatches(r, &mut out);
         if let Some(compat) = &self.compat {
             compat.mismatches(r, &mut out);
         }
@@ -257,6 +262,34 @@ impl Expect {
                 out.push(format!("says: no finding or verdict mentions {text:?}"));
             }
         }
+    }
+}
+
+impl Expect {
+    /// No `never_says` text may appear in any string of the report (messages, hints, check
+    /// details, verdict reasons, certificate errors…).
+    fn never_says_mismatches(&self, r: &Report, out: &mut Vec<String>) {
+        if self.never_says.is_empty() {
+            return;
+        }
+        let json = serde_json::to_value(r).unwrap_or_default();
+        let mut strings = Vec::new();
+        collect_strings(&json, &mut strings);
+        for text in &self.never_says {
+            if let Some(s) = strings.iter().find(|s| s.contains(text.as_str())) {
+                out.push(format!("never_says: {text:?} appears in {s:?}"));
+            }
+        }
+    }
+}
+
+/// Every string in a JSON value, depth first.
+fn collect_strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
     }
 }
 

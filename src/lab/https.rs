@@ -33,7 +33,7 @@ pub enum Behaviour {
     Blackhole,
     /// Accept, then reset.
     Reset,
-    /// Answer the ClientHello with plain HTTP.
+    /// Answer the ClientHello with plain HTTP, as nginx does on a `listen` without `ssl`.
     PlainHttp,
     /// Answer with random bytes.
     Garbage,
@@ -67,6 +67,9 @@ pub struct Route {
     /// Headers.
     #[serde(default)]
     pub headers: Vec<(String, String)>,
+    /// Match every path that starts with `path` (a proxy's catch-all for `/_matrix/`).
+    #[serde(default)]
+    pub prefix: bool,
 }
 
 fn ok200() -> u16 {
@@ -130,6 +133,11 @@ pub struct HostSpec {
     /// history: a large but valid response).
     #[serde(default)]
     pub old_keys: usize,
+    /// After the TLS handshake, answer every request with these bytes as they are, then
+    /// close: for responses that break HTTP (a body shorter than its Content-Length, bad
+    /// chunked encoding, oversized headers), which a well-behaved server cannot send.
+    #[serde(default)]
+    pub raw_response: Option<String>,
 }
 
 struct HostState {
@@ -187,7 +195,7 @@ impl HostState {
     fn respond(&self, req: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
         let path = req.uri().path();
         for r in &self.spec.routes {
-            if r.path == path {
+            if r.path == path || (r.prefix && path.starts_with(r.path.as_str())) {
                 let mut body = if r.bom {
                     vec![0xEF, 0xBB, 0xBF]
                 } else {
@@ -360,7 +368,7 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
             let mut buf = [0u8; 1024];
             let _ = sock.read(&mut buf).await;
             let _ = sock
-                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>The plain HTTP request was sent to HTTPS port</html>")
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
                 .await;
             return;
         }
@@ -387,6 +395,16 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    if let Some(raw) = state.spec.raw_response.clone() {
+        if let Ok(Ok(mut tls)) =
+            tokio::time::timeout(Duration::from_secs(10), acceptor.accept(sock)).await
+        {
+            let _ = read_request_head(&mut tls).await;
+            let _ = tls.write_all(raw.as_bytes()).await;
+            let _ = tls.shutdown().await;
+        }
+        return;
+    }
     let plain = state.spec.behaviour == Behaviour::Http;
     let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
         let state = state.clone();
@@ -411,6 +429,20 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
     let _ = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(tls), svc)
         .await;
+}
+
+/// Reads a request head (up to the blank line, at most 16 KiB).
+async fn read_request_head<S: tokio::io::AsyncRead + Unpin>(s: &mut S) -> std::io::Result<()> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        let n = s.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

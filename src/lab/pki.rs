@@ -27,6 +27,91 @@ pub enum CertKind {
     NoIntermediate,
     /// Issued by a CA nobody trusts.
     UntrustedCa,
+    /// Signed with SHA-1 (ecdsa-with-SHA1), which verifiers no longer accept.
+    Sha1,
+    /// Issued below seven more intermediates than usual: a chain longer than verifiers
+    /// follow.
+    DeepChain,
+}
+
+/// How many intermediates [`CertKind::DeepChain`] adds below the lab intermediate (webpki
+/// follows at most 6 in all).
+const DEEP_CHAIN_EXTRA: usize = 7;
+
+/// The DER of an AlgorithmIdentifier for ecdsa-with-SHA1 (1.2.840.10045.4.1).
+const ECDSA_WITH_SHA1: [u8; 11] = [
+    0x30, 0x09, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01,
+];
+
+/// One DER element at the start of `input`: (tag, header length, content length).
+fn der_element(input: &[u8]) -> Option<(u8, usize, usize)> {
+    let tag = *input.first()?;
+    let first = *input.get(1)?;
+    if first < 0x80 {
+        return Some((tag, 2, usize::from(first)));
+    }
+    let n = usize::from(first & 0x7f);
+    if n == 0 || n > 4 {
+        return None;
+    }
+    let len = input
+        .get(2..2 + n)?
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    Some((tag, 2 + n, len))
+}
+
+/// The DER elements that make up `content`, each whole (header and content).
+fn der_elements(mut content: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    while !content.is_empty() {
+        let (_, h, l) = der_element(content)?;
+        let (e, rest) = content.split_at_checked(h + l)?;
+        out.push(e);
+        content = rest;
+    }
+    Some(out)
+}
+
+/// A DER element with this tag and content.
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// The certificate with its signature algorithm (both the TBS field and the outer one)
+/// replaced by `algorithm` (a whole AlgorithmIdentifier). The signature no longer verifies,
+/// but verifiers reject an unsupported algorithm before they check it.
+fn with_signature_algorithm(cert: &[u8], algorithm: &[u8]) -> Option<Vec<u8>> {
+    let (_, h, l) = der_element(cert)?;
+    let outer = der_elements(cert.get(h..h + l)?)?;
+    let [tbs, _, signature] = outer.as_slice() else {
+        return None;
+    };
+    let (_, th, tl) = der_element(tbs)?;
+    let mut fields = der_elements(tbs.get(th..th + tl)?)?;
+    // version [0] is optional; the signature field follows the serial number.
+    let at = if fields.first()?.first() == Some(&0xa0) {
+        2
+    } else {
+        1
+    };
+    *fields.get_mut(at)? = algorithm;
+    let tbs = der(0x30, &fields.concat());
+    Some(der(0x30, &[tbs.as_slice(), algorithm, signature].concat()))
 }
 
 /// A certificate chain and key for a TLS server.
@@ -138,6 +223,33 @@ impl Pki {
                 p.signed_by(&key, &self.untrusted)?.der().clone(),
                 self.untrusted_der.clone(),
             ],
+            CertKind::Sha1 => {
+                let leaf = p.signed_by(&key, &self.intermediate)?;
+                let der = with_signature_algorithm(leaf.der(), &ECDSA_WITH_SHA1)
+                    .ok_or(rcgen::Error::CouldNotParseCertificate)?;
+                vec![CertificateDer::from(der), self.intermediate_der.clone()]
+            }
+            CertKind::DeepChain => {
+                // The lab intermediate, then DEEP_CHAIN_EXTRA more below it; served leaf
+                // first, each certificate followed by its issuer.
+                let mut issued_by = Vec::new();
+                let mut parent: Option<Issuer<'static, KeyPair>> = None;
+                for i in 0..DEEP_CHAIN_EXTRA {
+                    let k = KeyPair::generate()?;
+                    let params = ca_params(&format!("delegcheck lab intermediate CA {}", i + 2));
+                    let cert = match &parent {
+                        Some(up) => params.signed_by(&k, up)?,
+                        None => params.signed_by(&k, &self.intermediate)?,
+                    };
+                    issued_by.push(cert.der().clone());
+                    parent = Some(Issuer::new(params, k));
+                }
+                let last = parent.ok_or(rcgen::Error::CouldNotParseCertificate)?;
+                let mut chain = vec![p.signed_by(&key, &last)?.der().clone()];
+                chain.extend(issued_by.into_iter().rev());
+                chain.push(self.intermediate_der.clone());
+                chain
+            }
             _ => vec![
                 p.signed_by(&key, &self.intermediate)?.der().clone(),
                 self.intermediate_der.clone(),
@@ -147,5 +259,74 @@ impl Pki {
             chain,
             key: key_der,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use x509_parser::prelude::*;
+
+    fn signature_oids(der: &[u8]) -> (String, String) {
+        let (_, cert) = X509Certificate::from_der(der).expect("parses");
+        (
+            cert.signature_algorithm.algorithm.to_id_string(),
+            cert.tbs_certificate.signature.algorithm.to_id_string(),
+        )
+    }
+
+    /// The SHA-1 leaf is a well-formed certificate that names ecdsa-with-SHA1 in both of
+    /// its signature fields, with everything else unchanged.
+    #[test]
+    fn a_sha1_leaf_is_rewritten_consistently() {
+        let pki = Pki::new().unwrap();
+        let names = ["example.test".to_owned()];
+        let sha1 = pki.issue(&names, CertKind::Sha1).unwrap();
+        assert_eq!(sha1.chain.len(), 2);
+        assert_eq!(
+            signature_oids(&sha1.chain[0]),
+            (
+                "1.2.840.10045.4.1".to_owned(),
+                "1.2.840.10045.4.1".to_owned()
+            )
+        );
+        let (_, cert) = X509Certificate::from_der(&sha1.chain[0]).unwrap();
+        assert_eq!(cert.subject().to_string(), "CN=example.test");
+        let valid = pki.issue(&names, CertKind::Valid).unwrap();
+        assert_eq!(
+            signature_oids(&valid.chain[0]).0,
+            "1.2.840.10045.4.3.2",
+            "rcgen signs with ECDSA P-256 SHA-256"
+        );
+        assert_eq!(
+            with_signature_algorithm(b"\x30\x03\x02\x01\x01", &ECDSA_WITH_SHA1),
+            None
+        );
+    }
+
+    #[test]
+    fn der_lengths_round_trip() {
+        for len in [0usize, 5, 127, 128, 255, 256, 70_000] {
+            let content = vec![7u8; len];
+            let e = der(0x30, &content);
+            assert_eq!(der_element(&e), Some((0x30, e.len() - len, len)), "{len}");
+        }
+    }
+
+    #[test]
+    fn a_deep_chain_has_eight_intermediates_each_issuing_the_one_before() {
+        let pki = Pki::new().unwrap();
+        let deep = pki
+            .issue(&["example.test".to_owned()], CertKind::DeepChain)
+            .unwrap();
+        assert_eq!(deep.chain.len(), 1 + DEEP_CHAIN_EXTRA + 1);
+        let parsed: Vec<X509Certificate<'_>> = deep
+            .chain
+            .iter()
+            .map(|c| X509Certificate::from_der(c).unwrap().1)
+            .collect();
+        for pair in parsed.windows(2) {
+            assert_eq!(pair[0].issuer(), pair[1].subject());
+        }
     }
 }

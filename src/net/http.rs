@@ -13,7 +13,8 @@ use super::tls::HandshakeError;
 use super::{Deadline, Net};
 use crate::discovery::followup::{NextHop, next_hop, redirect_address_refused};
 use crate::obs::{
-    ConnectFailure, DnsStatus, Exchange, Fetch, Hop, HttpResponse, RedirectStop, RequestFailure,
+    ConnectFailure, DnsStatus, Exchange, Fetch, Hop, HttpFailure, HttpResponse, RedirectStop,
+    RequestFailure, TlsFailure,
 };
 
 /// Most headers kept from one response.
@@ -94,8 +95,7 @@ async fn phases(
         // belongs, as a failed handshake on an established connection.
         Err(ConnectFailure::Reset) => {
             ex.connect = Some(start.elapsed());
-            let reset = ConnectFailure::Reset.describe().to_owned();
-            return Err((RequestFailure::Tls(reset), allowed));
+            return Err((RequestFailure::Tls(TlsFailure::Reset), allowed));
         }
         Err(f) => return Err((RequestFailure::Connect(f), allowed)),
     };
@@ -120,6 +120,9 @@ async fn phases(
         .map_err(|f| (f, allowed))
 }
 
+/// Most bytes of a response head (status line and headers) read.
+const MAX_HEAD: usize = 64 * 1024;
+
 async fn request<S>(
     stream: S,
     spec: &RequestSpec,
@@ -131,10 +134,10 @@ where
     let start = Instant::now();
     let fut = async {
         let (mut sender, conn) = hyper::client::conn::http1::Builder::new()
-            .max_buf_size(64 * 1024)
+            .max_buf_size(MAX_HEAD)
             .handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
             .await
-            .map_err(|e| RequestFailure::Http(e.to_string()))?;
+            .map_err(|e| RequestFailure::Http(head_failure(&e)))?;
         let driver = tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -147,12 +150,13 @@ where
             .header(hyper::header::ACCEPT, "application/json")
             .header(hyper::header::CONNECTION, "close")
             .body(Empty::<Bytes>::new())
-            .map_err(|e| RequestFailure::Http(e.to_string()))?;
+            .map_err(|e| RequestFailure::Http(HttpFailure::Other(e.to_string())))?;
         let resp = sender
             .send_request(req)
             .await
-            .map_err(|e| RequestFailure::Http(crate::sanitize::clip(&error_chain(&e), 200)))?;
+            .map_err(|e| RequestFailure::Http(head_failure(&e)))?;
         let status = resp.status().as_u16();
+        let framing = Framing::of(resp.headers());
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
@@ -168,7 +172,10 @@ where
         let mut buf: Vec<u8> = Vec::new();
         let mut truncated = false;
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| RequestFailure::Http(e.to_string()))?;
+            let frame = frame.map_err(|e| {
+                let failure = body_failure(io_kind(&e), framing, buf.len() as u64);
+                RequestFailure::Http(failure.unwrap_or_else(|| HttpFailure::Other(error_chain(&e))))
+            })?;
             if let Some(data) = frame.data_ref() {
                 let room = spec.body_cap.saturating_sub(buf.len());
                 if data.len() > room {
@@ -194,6 +201,97 @@ where
     }
 }
 
+/// How a response body is delimited, as its head declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// `Content-Length: n`.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Neither: the body runs until the connection closes.
+    UntilClose,
+}
+
+impl Framing {
+    fn of(headers: &hyper::HeaderMap) -> Framing {
+        let chunked = headers
+            .get_all(hyper::header::TRANSFER_ENCODING)
+            .iter()
+            .any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.to_ascii_lowercase().contains("chunked"))
+            });
+        if chunked {
+            return Framing::Chunked;
+        }
+        headers
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.trim().parse().ok())
+            .map_or(Framing::UntilClose, Framing::Length)
+    }
+}
+
+/// Why reading a body failed, from the I/O error under hyper's and the body's framing
+/// (`received`: body bytes read before); `None` when that says nothing more specific.
+fn body_failure(
+    io: Option<std::io::ErrorKind>,
+    framing: Framing,
+    received: u64,
+) -> Option<HttpFailure> {
+    use std::io::ErrorKind::*;
+    match (io?, framing) {
+        (UnexpectedEof, Framing::Length(expected)) => {
+            Some(HttpFailure::BodyShort { expected, received })
+        }
+        (UnexpectedEof, Framing::Chunked) => Some(HttpFailure::ChunkedCut { received }),
+        (InvalidData | InvalidInput, Framing::Chunked) => Some(HttpFailure::BadChunked),
+        (ConnectionReset | ConnectionAborted, _) => Some(HttpFailure::Reset),
+        _ => None,
+    }
+}
+
+/// Why no response head came, by kind.
+fn head_failure(e: &hyper::Error) -> HttpFailure {
+    head_failure_of(
+        HeadError {
+            too_large: e.is_parse_too_large(),
+            bad_status: e.is_parse_status(),
+            parse: e.is_parse(),
+            incomplete: e.is_incomplete_message(),
+        },
+        io_kind(e),
+    )
+    .unwrap_or_else(|| HttpFailure::Other(error_chain(e)))
+}
+
+/// What hyper says of an error before the response head.
+#[derive(Debug, Clone, Copy, Default)]
+struct HeadError {
+    too_large: bool,
+    bad_status: bool,
+    parse: bool,
+    incomplete: bool,
+}
+
+/// [`head_failure`] on the facts hyper gives; `None` when they say nothing specific.
+fn head_failure_of(e: HeadError, io: Option<std::io::ErrorKind>) -> Option<HttpFailure> {
+    use std::io::ErrorKind::*;
+    Some(if e.too_large {
+        HttpFailure::HeadTooLarge { limit: MAX_HEAD }
+    } else if e.bad_status {
+        HttpFailure::BadStatus
+    } else if e.parse {
+        HttpFailure::NotHttp
+    } else if e.incomplete || io == Some(UnexpectedEof) {
+        HttpFailure::ClosedBeforeResponse
+    } else if matches!(io, Some(ConnectionReset | ConnectionAborted)) {
+        HttpFailure::Reset
+    } else {
+        return None;
+    })
+}
+
+/// An error and its sources, `: `-separated (for the kinds no variant names).
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
@@ -203,6 +301,18 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+/// The kind of the I/O error under an error, if there is one.
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cur = Some(e);
+    while let Some(c) = cur {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cur = c.source();
+    }
+    None
 }
 
 /// GET `url` (https, host from the URL) with the first connection to `ip`; later hops to
@@ -364,4 +474,131 @@ async fn next_address(
         return Err(RedirectStop::Internal(next.to_string(), addr));
     }
     Ok(addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::ErrorKind::*;
+
+    /// The three framing problems hyper reports as one "error reading a body from
+    /// connection" are told apart by the I/O error under it and the body's framing.
+    #[test]
+    fn body_failures_are_told_apart() {
+        assert_eq!(
+            body_failure(Some(UnexpectedEof), Framing::Length(4096), 29),
+            Some(HttpFailure::BodyShort {
+                expected: 4096,
+                received: 29
+            })
+        );
+        assert_eq!(
+            body_failure(Some(UnexpectedEof), Framing::Chunked, 10),
+            Some(HttpFailure::ChunkedCut { received: 10 })
+        );
+        assert_eq!(
+            body_failure(Some(InvalidInput), Framing::Chunked, 0),
+            Some(HttpFailure::BadChunked)
+        );
+        assert_eq!(
+            body_failure(Some(InvalidData), Framing::Chunked, 0),
+            Some(HttpFailure::BadChunked)
+        );
+        assert_eq!(
+            body_failure(Some(ConnectionReset), Framing::UntilClose, 5),
+            Some(HttpFailure::Reset)
+        );
+        assert_eq!(body_failure(Some(InvalidData), Framing::Length(3), 0), None);
+        assert_eq!(body_failure(None, Framing::Length(3), 0), None);
+    }
+
+    #[test]
+    fn head_failures_are_told_apart() {
+        let e = HeadError::default();
+        assert_eq!(
+            head_failure_of(
+                HeadError {
+                    too_large: true,
+                    parse: true,
+                    ..e
+                },
+                None
+            ),
+            Some(HttpFailure::HeadTooLarge { limit: MAX_HEAD })
+        );
+        assert_eq!(
+            head_failure_of(
+                HeadError {
+                    bad_status: true,
+                    parse: true,
+                    ..e
+                },
+                None
+            ),
+            Some(HttpFailure::BadStatus)
+        );
+        assert_eq!(
+            head_failure_of(HeadError { parse: true, ..e }, None),
+            Some(HttpFailure::NotHttp)
+        );
+        assert_eq!(
+            head_failure_of(
+                HeadError {
+                    incomplete: true,
+                    ..e
+                },
+                None
+            ),
+            Some(HttpFailure::ClosedBeforeResponse)
+        );
+        assert_eq!(
+            head_failure_of(e, Some(ConnectionReset)),
+            Some(HttpFailure::Reset)
+        );
+        assert_eq!(head_failure_of(e, Some(Other)), None);
+    }
+
+    #[test]
+    fn framing_is_read_from_the_head() {
+        let mut h = hyper::HeaderMap::new();
+        assert_eq!(Framing::of(&h), Framing::UntilClose);
+        h.insert(hyper::header::CONTENT_LENGTH, "12".parse().unwrap());
+        assert_eq!(Framing::of(&h), Framing::Length(12));
+        h.insert(
+            hyper::header::TRANSFER_ENCODING,
+            "gzip, Chunked".parse().unwrap(),
+        );
+        assert_eq!(Framing::of(&h), Framing::Chunked);
+    }
+
+    #[test]
+    fn the_io_error_is_found_under_wrappers() {
+        #[derive(Debug)]
+        struct Wrapper(std::io::Error);
+        impl std::fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("error reading a body from connection")
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let w = Wrapper(std::io::Error::new(UnexpectedEof, "end of file"));
+        assert_eq!(io_kind(&w), Some(UnexpectedEof));
+        assert_eq!(
+            error_chain(&w),
+            "error reading a body from connection: end of file"
+        );
+        #[derive(Debug)]
+        struct Bare;
+        impl std::fmt::Display for Bare {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bare")
+            }
+        }
+        impl std::error::Error for Bare {}
+        assert_eq!(io_kind(&Bare), None);
+    }
 }
