@@ -40,12 +40,22 @@ impl DnsStatus {
         )
     }
 
-    /// Short text, as in a report.
+    /// Short text, as in a report, for a query of `rtype` (`SRV`, `A/AAAA`…): NODATA reads
+    /// "no SRV record (the name exists)", to set it apart from NXDOMAIN.
+    pub fn describe_for(&self, rtype: &str) -> String {
+        match self {
+            DnsStatus::NoData => format!("no {rtype} record (the name exists)"),
+            other => other.describe(),
+        }
+    }
+
+    /// Short text, as in a report (NODATA without the record type: see
+    /// [`DnsStatus::describe_for`]).
     pub fn describe(&self) -> String {
         match self {
             DnsStatus::Ok => "ok".into(),
             DnsStatus::NxDomain => "NXDOMAIN".into(),
-            DnsStatus::NoData => "no records".into(),
+            DnsStatus::NoData => "no record of this type (the name exists)".into(),
             DnsStatus::ServFail => "SERVFAIL".into(),
             DnsStatus::Refused => "REFUSED".into(),
             DnsStatus::Timeout => "timeout".into(),
@@ -108,15 +118,46 @@ impl AddrAnswer {
         v
     }
 
-    /// A failure in either query (not an absence).
-    pub fn failure(&self) -> Option<&DnsStatus> {
+    fn statuses(&self) -> impl Iterator<Item = &DnsStatus> {
         [
             self.a.as_ref().map(|x| &x.0),
             self.aaaa.as_ref().map(|x| &x.0),
         ]
         .into_iter()
         .flatten()
-        .find(|s| s.is_failure())
+    }
+
+    /// A failure in either query (not an absence).
+    pub fn failure(&self) -> Option<&DnsStatus> {
+        self.statuses().find(|s| s.is_failure())
+    }
+
+    /// Why the host has no address, as answered (meaningful when [`AddrAnswer::addrs`] is
+    /// empty): a failure of either query if there is one; else NXDOMAIN if a query said the
+    /// name does not exist; else NODATA (the name exists, with no A or AAAA record).
+    pub fn absence(&self) -> DnsStatus {
+        if let Some(f) = self.failure() {
+            return f.clone();
+        }
+        if self.statuses().any(|s| *s == DnsStatus::NxDomain) {
+            return DnsStatus::NxDomain;
+        }
+        DnsStatus::NoData
+    }
+
+    /// The record types asked for: `A/AAAA`, or one of them under `-4`/`-6`.
+    pub fn types(&self) -> &'static str {
+        match (self.a.is_some(), self.aaaa.is_some()) {
+            (true, false) => "A",
+            (false, true) => "AAAA",
+            _ => "A/AAAA",
+        }
+    }
+
+    /// Why the host has no address, in words: NODATA reads "no A/AAAA record (the name
+    /// exists)".
+    pub fn describe_absence(&self) -> String {
+        self.absence().describe_for(self.types())
     }
 }
 
@@ -376,4 +417,62 @@ pub struct TargetObs {
     /// (the name the target was resolved from, without port), to tell a proxy that routes
     /// on another name from one that does not route `/_matrix` at all.
     pub routing_by_hostname: Option<Exchange>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(a: DnsStatus, aaaa: Option<DnsStatus>) -> AddrAnswer {
+        AddrAnswer {
+            host: "example.org".into(),
+            a: Some((a, vec![])),
+            aaaa: aaaa.map(|s| (s, vec![])),
+            cnames: vec![],
+            duration: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn absence_is_the_status_as_answered() {
+        use DnsStatus::*;
+        let both = |a: DnsStatus, b: DnsStatus| answer(a, Some(b)).absence();
+        // Before: anything without a failure read as NXDOMAIN.
+        assert_eq!(both(NoData, NoData), NoData);
+        assert_eq!(both(NxDomain, NxDomain), NxDomain);
+        assert_eq!(both(NoData, NxDomain), NxDomain);
+        // A failure of either query is the reason, whatever the other said.
+        assert_eq!(both(NoData, ServFail), ServFail);
+        assert_eq!(both(Timeout, NxDomain), Timeout);
+        assert_eq!(both(Refused, Refused), Refused);
+        // `-4`: the one query made decides, and is named.
+        let four = answer(NoData, None);
+        assert_eq!(four.absence(), NoData);
+        assert_eq!(four.describe_absence(), "no A record (the name exists)");
+        assert_eq!(
+            answer(NoData, Some(NoData)).describe_absence(),
+            "no A/AAAA record (the name exists)"
+        );
+        assert_eq!(
+            answer(NxDomain, Some(NxDomain)).describe_absence(),
+            "NXDOMAIN"
+        );
+    }
+
+    #[test]
+    fn every_status_has_its_own_words() {
+        use DnsStatus::*;
+        let all = [
+            Ok,
+            NxDomain,
+            NoData,
+            ServFail,
+            Refused,
+            Timeout,
+            Other("FORMERR".into()),
+        ];
+        let words: std::collections::HashSet<String> = all.iter().map(|s| s.describe()).collect();
+        assert_eq!(words.len(), all.len());
+        assert!(NoData.is_absent() && !NoData.is_failure());
+    }
 }

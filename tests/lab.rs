@@ -101,6 +101,20 @@ async fn dns_answers_as_configured() {
     );
     let nodata = net.dns.addrs("matrix.example.test", T).await;
     assert_eq!(nodata.aaaa.as_ref().map(|x| &x.0), Some(&DnsStatus::NoData));
+    // A host with no address at all: NODATA when the name exists, NXDOMAIN when it does not.
+    let exists = net.dns.addrs("_matrix-fed._tcp.example.test", T).await;
+    assert!(exists.addrs().is_empty());
+    assert_eq!(exists.absence(), DnsStatus::NoData);
+    assert_eq!(
+        exists.describe_absence(),
+        "no A/AAAA record (the name exists)"
+    );
+    let gone = net.dns.addrs("nothing.test", T).await;
+    assert_eq!(gone.absence(), DnsStatus::NxDomain);
+    assert_eq!(
+        net.dns.addrs("broken.test", T).await.absence(),
+        DnsStatus::ServFail
+    );
 
     assert_eq!(
         net.dns.srv("broken.test", T).await.status,

@@ -182,7 +182,9 @@ scenarios!(
     website_certificate_expired,
     well_known_large_fallback_works,
     well_known_redirect_to_bad_certificate,
-    well_known_private_literal
+    well_known_private_literal,
+    dns_nodata,
+    dns_refused
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.

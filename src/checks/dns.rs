@@ -55,7 +55,7 @@ pub(super) fn address_findings(obs: &Observations, res: &Resolution, out: &mut V
         if a.addrs().is_empty() {
             let msg = match a.failure() {
                 Some(f) => format!("the address lookup of {host} failed ({})", f.describe()),
-                None => format!("{host} has no A or AAAA record"),
+                None => format!("{host} has no address: {}", a.describe_absence()),
             };
             let code = if h.srv_target && any_addresses {
                 Code::SrvTargetNoAddress

@@ -381,12 +381,13 @@ fn run(name: &ServerName, cx: &mut Cx, res: &mut Resolution) {
                 return;
             };
             res.well_known = match decisive_fetch(&wk.fetches) {
+                // Why there is no address, as answered (NXDOMAIN, NODATA or a failure).
                 None => WellKnownState::NoAddress(
                     cx.obs
                         .addrs
                         .get(host)
-                        .and_then(|a| a.failure().cloned())
-                        .unwrap_or(DnsStatus::NxDomain),
+                        .map(AddrAnswer::absence)
+                        .unwrap_or(DnsStatus::NoData),
                 ),
                 Some(index) => match evaluate_fetch(&wk.fetches[index]) {
                     Ok(ok) => WellKnownState::Valid { index, ok },
@@ -598,7 +599,9 @@ pub fn fetch_summary(f: &Fetch) -> String {
                 format!("redirect to {} ({ip}, internal)", clip(u, 80))
             }
             RedirectStop::NoLocation => "redirect without Location".to_owned(),
-            RedirectStop::Dns(h, st) => format!("{}: {}", clip(h, 60), st.describe()),
+            RedirectStop::Dns(h, st) => {
+                format!("{}: {}", clip(h, 60), st.describe_for("A/AAAA"))
+            }
         });
         return s;
     }
@@ -648,24 +651,19 @@ fn addr_text(a: &AddrAnswer) -> (String, StepStatus) {
         }
         return (s, StepStatus::Ok);
     }
-    match a.failure() {
-        Some(f) => (f.describe(), StepStatus::Error),
-        None => {
-            let st =
-                a.a.as_ref()
-                    .map(|x| x.0.describe())
-                    .or_else(|| a.aaaa.as_ref().map(|x| x.0.describe()))
-                    .unwrap_or_else(|| "no records".into());
-            (st, StepStatus::NotFound)
-        }
-    }
+    let status = if a.failure().is_some() {
+        StepStatus::Error
+    } else {
+        StepStatus::NotFound
+    };
+    (a.describe_absence(), status)
 }
 
 fn srv_step(a: &SrvAnswer, step: Option<SpecStep>, used: bool, meaning: String) -> Step {
     let (answer, status) = if a.status.is_failure() {
         (a.status.describe(), StepStatus::Error)
     } else if a.records.is_empty() {
-        (a.status.describe(), StepStatus::NotFound)
+        (a.status.describe_for("SRV"), StepStatus::NotFound)
     } else {
         (
             a.records
@@ -702,7 +700,7 @@ fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
         return steps;
     }
     if let Some(wk) = obs.well_known.get(host) {
-        steps.push(well_known_step(host, wk, res));
+        steps.push(well_known_step(host, wk, obs.addrs.get(host), res));
     }
     let delegated_host = match &res.delegated {
         Some(d) => match (&d.host, d.port) {
@@ -771,10 +769,18 @@ fn server_name_step(name: &ServerName) -> Step {
 }
 
 /// The well-known row: what came back and what it means for resolution.
-fn well_known_step(host: &str, wk: &WellKnownObs, res: &Resolution) -> Step {
+fn well_known_step(
+    host: &str,
+    wk: &WellKnownObs,
+    addrs: Option<&AddrAnswer>,
+    res: &Resolution,
+) -> Step {
     let (answer, status, meaning) = match &res.well_known {
         WellKnownState::NoAddress(st) => (
-            format!("{host}: {}", st.describe()),
+            format!(
+                "{host}: {}",
+                st.describe_for(addrs.map_or("A/AAAA", AddrAnswer::types))
+            ),
             StepStatus::Error,
             "no address for the server name: no delegation, go on to SRV (step 4)".to_owned(),
         ),

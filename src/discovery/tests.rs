@@ -592,3 +592,42 @@ fn duplicate_m_server_keys_follow_the_last_value() {
         ["192.0.2.2:443 host=new.example.com:443 tls=new.example.com sni=new.example.com"]
     );
 }
+
+#[test]
+fn a_host_without_address_is_nodata_or_nxdomain_as_answered() {
+    use crate::report::StepKind;
+    // The name exists (NODATA for A and AAAA): not NXDOMAIN.
+    let mut w = World::default();
+    w.addrs.insert("example.com".into(), (vec![], vec![]));
+    let (r, _) = w.resolve("example.com");
+    assert!(
+        matches!(r.well_known, WellKnownState::NoAddress(DnsStatus::NoData)),
+        "{:?}",
+        r.well_known
+    );
+    let wk = r
+        .trace
+        .iter()
+        .find(|s| s.kind == StepKind::WellKnown)
+        .unwrap();
+    assert_eq!(wk.answer, "example.com: no A/AAAA record (the name exists)");
+    let addr = r
+        .trace
+        .iter()
+        .find(|s| s.kind == StepKind::Address)
+        .unwrap();
+    assert_eq!(addr.answer, "no A/AAAA record (the name exists)");
+    assert_eq!(addr.status, StepStatus::NotFound);
+    // The name does not exist.
+    let (r, _) = World::default().resolve("example.com");
+    assert!(matches!(
+        r.well_known,
+        WellKnownState::NoAddress(DnsStatus::NxDomain)
+    ));
+    let wk = r
+        .trace
+        .iter()
+        .find(|s| s.kind == StepKind::WellKnown)
+        .unwrap();
+    assert_eq!(wk.answer, "example.com: NXDOMAIN");
+}

@@ -13,7 +13,7 @@ use super::tls::HandshakeError;
 use super::{Deadline, Net};
 use crate::discovery::followup::{NextHop, next_hop, redirect_address_refused};
 use crate::obs::{
-    ConnectFailure, DnsStatus, Exchange, Fetch, Hop, HttpResponse, RedirectStop, RequestFailure,
+    ConnectFailure, Exchange, Fetch, Hop, HttpResponse, RedirectStop, RequestFailure,
 };
 
 /// Most headers kept from one response.
@@ -340,8 +340,7 @@ async fn next_address(
         match ans.addrs().first() {
             Some(ip) => *ip,
             None => {
-                let status = ans.failure().cloned().unwrap_or(DnsStatus::NxDomain);
-                return Err(RedirectStop::Dns(next_host, status));
+                return Err(RedirectStop::Dns(next_host, ans.absence()));
             }
         }
     };
