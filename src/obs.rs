@@ -22,6 +22,9 @@ pub enum DnsStatus {
     Refused,
     /// No answer in time.
     Timeout,
+    /// The UDP answer was truncated (TC) and the retry over TCP failed: refused, reset, or
+    /// truncated again (the resolver reports all of these alike).
+    TruncatedTcpFailed,
     /// Anything else (another rcode, an I/O error, a malformed answer).
     Other(String),
 }
@@ -59,6 +62,9 @@ impl DnsStatus {
             DnsStatus::ServFail => "SERVFAIL".into(),
             DnsStatus::Refused => "REFUSED".into(),
             DnsStatus::Timeout => "timeout".into(),
+            DnsStatus::TruncatedTcpFailed => {
+                "truncated over UDP, and the retry over TCP failed".into()
+            }
             DnsStatus::Other(s) => s.clone(),
         }
     }
@@ -444,6 +450,7 @@ mod tests {
         // A failure of either query is the reason, whatever the other said.
         assert_eq!(both(NoData, ServFail), ServFail);
         assert_eq!(both(Timeout, NxDomain), Timeout);
+        assert_eq!(both(TruncatedTcpFailed, NoData), TruncatedTcpFailed);
         assert_eq!(both(Refused, Refused), Refused);
         // `-4`: the one query made decides, and is named.
         let four = answer(NoData, None);
@@ -469,10 +476,12 @@ mod tests {
             ServFail,
             Refused,
             Timeout,
+            TruncatedTcpFailed,
             Other("FORMERR".into()),
         ];
         let words: std::collections::HashSet<String> = all.iter().map(|s| s.describe()).collect();
         assert_eq!(words.len(), all.len());
+        assert!(TruncatedTcpFailed.is_failure() && !TruncatedTcpFailed.is_absent());
         assert!(NoData.is_absent() && !NoData.is_failure());
     }
 }

@@ -150,6 +150,27 @@ async fn dns_answers_as_configured() {
     assert_eq!(slow.addrs().len(), 1);
 }
 
+#[tokio::test]
+async fn a_failed_tcp_retry_is_told_apart() {
+    let zone = lines(&[
+        "notcp.test A 127.0.0.4",
+        "notcp.test TRUNCATE-NOTCP",
+        "_matrix-fed._tcp.notcp.test SRV 10 0 8448 notcp.test.",
+        "_matrix-fed._tcp.notcp.test TRUNCATE-NOTCP",
+    ]);
+    let lab = Lab::start_parts(&zone, &[], LabOptions::default())
+        .await
+        .unwrap();
+    let net = Net::new(lab.config()).unwrap();
+    // Truncated over UDP and over TCP: neither a timeout nor an absence.
+    let a = net.dns.addrs("notcp.test", T).await;
+    assert!(a.addrs().is_empty());
+    assert_eq!(a.absence(), DnsStatus::TruncatedTcpFailed);
+    let srv = net.dns.srv("_matrix-fed._tcp.notcp.test", T).await;
+    assert_eq!(srv.status, DnsStatus::TruncatedTcpFailed);
+    assert!(srv.duration < T, "answered at once, not timed out");
+}
+
 async fn get(net: &Net, addr: &str, tls_name: &str, path: &str) -> delegcheck::obs::Exchange {
     let sa: SocketAddr = addr.parse().unwrap();
     let spec = RequestSpec {

@@ -184,7 +184,8 @@ scenarios!(
     well_known_redirect_to_bad_certificate,
     well_known_private_literal,
     dns_nodata,
-    dns_refused
+    dns_refused,
+    srv_truncated_no_tcp
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.

@@ -1,5 +1,5 @@
 //! DNS probes over hickory-resolver: SRV and A/AAAA (with the CNAME chain), each classified as
-//! ok / NXDOMAIN / NODATA / SERVFAIL / REFUSED / timeout.
+//! ok / NXDOMAIN / NODATA / SERVFAIL / REFUSED / timeout / truncated-and-TCP-failed.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -36,6 +36,8 @@ fn classify(e: &NetError) -> DnsStatus {
         NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => DnsStatus::Refused,
         NetError::Dns(DnsError::ResponseCode(rc)) => DnsStatus::Other(format!("{rc}")),
         NetError::Timeout => DnsStatus::Timeout,
+        // TC over UDP, then the TCP retry was refused, reset or truncated too.
+        NetError::Truncated => DnsStatus::TruncatedTcpFailed,
         other => DnsStatus::Other(crate::sanitize::clip(&other.to_string(), 200)),
     }
 }
@@ -211,6 +213,83 @@ impl Dns {
             aaaa,
             cnames,
             duration: start.elapsed(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use super::*;
+
+    /// A DNS server on loopback that answers every UDP query with an empty, truncated
+    /// answer (the query echoed back with QR, AA and TC set), and over TCP, on the same
+    /// port, either refuses (no listener) or accepts and resets at once.
+    async fn truncating_server(tcp: Option<()>) -> (SocketAddr, Vec<tokio::task::JoinHandle<()>>) {
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = udp.local_addr().unwrap();
+        // Hold the TCP port either way, so nothing else answers on it; drop it to refuse.
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let mut tasks = vec![tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            while let Ok((n, from)) = udp.recv_from(&mut buf).await {
+                let mut reply = buf[..n].to_vec();
+                if reply.len() >= 12 {
+                    reply[2] |= 0x80 | 0x04 | 0x02; // QR, AA, TC
+                    reply[3] = 0;
+                    let _ = udp.send_to(&reply, from).await;
+                }
+            }
+        })];
+        match tcp {
+            None => drop(listener),
+            Some(()) => tasks.push(tokio::spawn(async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    // RST instead of FIN: the connection is reset, as by a firewall.
+                    let _ = stream.set_zero_linger();
+                    drop(stream);
+                }
+            })),
+        }
+        (addr, tasks)
+    }
+
+    fn dns(addr: SocketAddr) -> Dns {
+        Dns::new(&Config {
+            resolver: Some(addr),
+            step_timeout: Duration::from_secs(2),
+            ..Config::default()
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn truncated_then_tcp_refused_or_reset_is_its_own_status() {
+        for tcp in [None, Some(())] {
+            let (addr, tasks) = truncating_server(tcp).await;
+            let dns = dns(addr);
+            let t = Duration::from_secs(2);
+            let srv = dns.srv("_matrix-fed._tcp.example.test", t).await;
+            assert_eq!(
+                srv.status,
+                DnsStatus::TruncatedTcpFailed,
+                "{tcp:?}: {srv:?}"
+            );
+            let a = dns.addrs("example.test", t).await;
+            assert_eq!(
+                a.failure(),
+                Some(&DnsStatus::TruncatedTcpFailed),
+                "{tcp:?}: {a:?}"
+            );
+            assert!(
+                srv.duration < t,
+                "no timeout was needed: {:?}",
+                srv.duration
+            );
+            for task in tasks {
+                task.abort();
+            }
         }
     }
 }
