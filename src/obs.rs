@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
-use crate::report::Target;
+use crate::report::{DnsOutcome, DnsQuery, Target};
 
 /// How a DNS query ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +68,20 @@ impl DnsStatus {
             DnsStatus::Other(s) => s.clone(),
         }
     }
+
+    /// The status as the JSON report names it.
+    pub fn outcome(&self) -> DnsOutcome {
+        match self {
+            DnsStatus::Ok => DnsOutcome::Ok,
+            DnsStatus::NxDomain => DnsOutcome::Nxdomain,
+            DnsStatus::NoData => DnsOutcome::Nodata,
+            DnsStatus::ServFail => DnsOutcome::Servfail,
+            DnsStatus::Refused => DnsOutcome::Refused,
+            DnsStatus::Timeout => DnsOutcome::Timeout,
+            DnsStatus::TruncatedTcpFailed => DnsOutcome::TruncatedTcpFailed,
+            DnsStatus::Other(_) => DnsOutcome::Error,
+        }
+    }
 }
 
 /// One SRV record.
@@ -94,6 +108,16 @@ pub struct SrvAnswer {
     pub records: Vec<SrvRecord>,
     /// Time taken.
     pub duration: Duration,
+}
+
+impl SrvAnswer {
+    /// The query as the JSON report lists it.
+    pub fn query(&self) -> DnsQuery {
+        DnsQuery {
+            record_type: "SRV".into(),
+            status: self.status.outcome(),
+        }
+    }
 }
 
 /// The answer to A and AAAA queries for one host.
@@ -164,6 +188,20 @@ impl AddrAnswer {
     /// exists)".
     pub fn describe_absence(&self) -> String {
         self.absence().describe_for(self.types())
+    }
+
+    /// The queries as the JSON report lists them.
+    pub fn queries(&self) -> Vec<DnsQuery> {
+        let a = self.a.as_ref().map(|(s, _)| ("A", s));
+        let aaaa = self.aaaa.as_ref().map(|(s, _)| ("AAAA", s));
+        [a, aaaa]
+            .into_iter()
+            .flatten()
+            .map(|(t, s)| DnsQuery {
+                record_type: t.into(),
+                status: s.outcome(),
+            })
+            .collect()
     }
 }
 
@@ -467,7 +505,7 @@ mod tests {
     }
 
     #[test]
-    fn every_status_has_its_own_words() {
+    fn every_status_has_its_own_words_and_json_name() {
         use DnsStatus::*;
         let all = [
             Ok,
@@ -481,6 +519,15 @@ mod tests {
         ];
         let words: std::collections::HashSet<String> = all.iter().map(|s| s.describe()).collect();
         assert_eq!(words.len(), all.len());
+        let names: std::collections::HashSet<String> = all
+            .iter()
+            .map(|s| serde_json::to_string(&s.outcome()).unwrap())
+            .collect();
+        assert_eq!(names.len(), all.len());
+        assert_eq!(
+            serde_json::to_string(&TruncatedTcpFailed.outcome()).unwrap(),
+            "\"truncated_tcp_failed\""
+        );
         assert!(TruncatedTcpFailed.is_failure() && !TruncatedTcpFailed.is_absent());
         assert!(NoData.is_absent() && !NoData.is_failure());
     }

@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::findings::{Code, Severity};
 
+mod dns;
+pub use dns::{DnsOutcome, DnsQuery};
+
 /// Version of the JSON report format. Minor: additive; major: breaking.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// The JSON Schema of [`Report`] (draft 2020-12), pretty-printed with a final newline. Its
 /// `$id` carries the schema version.
@@ -217,6 +220,9 @@ pub struct Step {
     pub decisive: bool,
     /// Time the lookup took, in milliseconds.
     pub duration_ms: Option<u64>,
+    /// The DNS queries behind this step and how each ended (empty when none was made).
+    #[serde(default)]
+    pub dns: Vec<DnsQuery>,
 }
 
 /// Kind of a trace step.

@@ -687,6 +687,7 @@ fn srv_step(a: &SrvAnswer, step: Option<SpecStep>, used: bool, meaning: String) 
         meaning,
         decisive: false,
         duration_ms: ms(a.duration),
+        dns: vec![a.query()],
     }
 }
 
@@ -765,6 +766,7 @@ fn server_name_step(name: &ServerName) -> Step {
         meaning: meaning.into(),
         decisive: matches!(first, SpecStep::IpLiteral | SpecStep::ExplicitPort),
         duration_ms: None,
+        dns: Vec::new(),
     }
 }
 
@@ -835,6 +837,8 @@ fn well_known_step(
             Some(SpecStep::WellKnownIpLiteral | SpecStep::WellKnownExplicitPort)
         ),
         duration_ms: ms(wk.duration),
+        // The host's address lookups, which the fetches depend on.
+        dns: addrs.map(AddrAnswer::queries).unwrap_or_default(),
     }
 }
 
@@ -948,6 +952,7 @@ fn push_hosts(steps: &mut Vec<Step>, obs: &Observations, res: &Resolution) {
                     SpecStep::ExplicitPort | SpecStep::WellKnownExplicitPort
                 ),
             duration_ms: ms(a.duration),
+            dns: a.queries(),
         });
     }
 }

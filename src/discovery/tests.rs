@@ -595,7 +595,7 @@ fn duplicate_m_server_keys_follow_the_last_value() {
 
 #[test]
 fn a_host_without_address_is_nodata_or_nxdomain_as_answered() {
-    use crate::report::StepKind;
+    use crate::report::{DnsOutcome, DnsQuery, StepKind};
     // The name exists (NODATA for A and AAAA): not NXDOMAIN.
     let mut w = World::default();
     w.addrs.insert("example.com".into(), (vec![], vec![]));
@@ -605,12 +605,17 @@ fn a_host_without_address_is_nodata_or_nxdomain_as_answered() {
         "{:?}",
         r.well_known
     );
+    let nodata = |t: &str| DnsQuery {
+        record_type: t.into(),
+        status: DnsOutcome::Nodata,
+    };
     let wk = r
         .trace
         .iter()
         .find(|s| s.kind == StepKind::WellKnown)
         .unwrap();
     assert_eq!(wk.answer, "example.com: no A/AAAA record (the name exists)");
+    assert_eq!(wk.dns, [nodata("A"), nodata("AAAA")]);
     let addr = r
         .trace
         .iter()
@@ -618,6 +623,7 @@ fn a_host_without_address_is_nodata_or_nxdomain_as_answered() {
         .unwrap();
     assert_eq!(addr.answer, "no A/AAAA record (the name exists)");
     assert_eq!(addr.status, StepStatus::NotFound);
+    assert_eq!(addr.dns, [nodata("A"), nodata("AAAA")]);
     // The name does not exist.
     let (r, _) = World::default().resolve("example.com");
     assert!(matches!(
@@ -630,4 +636,14 @@ fn a_host_without_address_is_nodata_or_nxdomain_as_answered() {
         .find(|s| s.kind == StepKind::WellKnown)
         .unwrap();
     assert_eq!(wk.answer, "example.com: NXDOMAIN");
+    assert_eq!(wk.dns[0].status, DnsOutcome::Nxdomain);
+    // SRV rows carry their own status.
+    let srv = r.trace.iter().find(|s| s.kind == StepKind::Srv).unwrap();
+    assert_eq!(
+        srv.dns,
+        [DnsQuery {
+            record_type: "SRV".into(),
+            status: DnsOutcome::Nxdomain
+        }]
+    );
 }
