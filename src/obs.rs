@@ -104,8 +104,12 @@ pub struct SrvAnswer {
     pub name: String,
     /// How it went.
     pub status: DnsStatus,
-    /// Records in answer order.
+    /// The records kept, in answer order: the ones servers try first (by priority, then
+    /// weight; at most a bound the DNS probe sets) and the first record of the answer (the
+    /// one conduwuit-family servers use). See [`crate::discovery::keep_srv`].
     pub records: Vec<SrvRecord>,
+    /// How many more records the answer had (not kept: further down the order servers try).
+    pub omitted: usize,
     /// Time taken.
     pub duration: Duration,
 }

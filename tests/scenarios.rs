@@ -185,7 +185,8 @@ scenarios!(
     well_known_private_literal,
     dns_nodata,
     dns_refused,
-    srv_truncated_no_tcp
+    srv_truncated_no_tcp,
+    srv_long_answer
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.

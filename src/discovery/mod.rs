@@ -253,6 +253,15 @@ fn is_connectable_name(host: &str) -> bool {
 }
 
 /// RFC 2782 order, made deterministic: priority ascending; within a priority, weight
+/// descending (the most likely pick first), then answer order.
+fn srv_order(a: (usize, &SrvRecord), b: (usize, &SrvRecord)) -> std::cmp::Ordering {
+    a.1.priority
+        .cmp(&b.1.priority)
+        .then(b.1.weight.cmp(&a.1.weight))
+        .then(a.0.cmp(&b.0))
+}
+
+/// RFC 2782 order, made deterministic: priority ascending; within a priority, weight
 /// descending (the most likely pick first), then answer order. `.` targets are dropped.
 pub fn order_srv(records: &[SrvRecord]) -> Vec<SrvRecord> {
     let mut v: Vec<(usize, &SrvRecord)> = records
@@ -260,13 +269,26 @@ pub fn order_srv(records: &[SrvRecord]) -> Vec<SrvRecord> {
         .enumerate()
         .filter(|(_, r)| r.target != ".")
         .collect();
-    v.sort_by(|(ia, a), (ib, b)| {
-        a.priority
-            .cmp(&b.priority)
-            .then(b.weight.cmp(&a.weight))
-            .then(ia.cmp(ib))
-    });
+    v.sort_by(|a, b| srv_order(*a, *b));
     v.into_iter().map(|(_, r)| r.clone()).collect()
+}
+
+/// What to keep of a long SRV answer (`records` in answer order), at most `max` records and
+/// the answer's first: sorted first, then capped. Kept are the `max` records servers try
+/// first ([`order_srv`]'s order), wherever they stand in the answer, and the answer's first
+/// record, which conduwuit-family servers use whatever its priority. Returns them in answer
+/// order (so the first stays first), with the number left out.
+pub fn keep_srv(records: &[SrvRecord], max: usize) -> (Vec<SrvRecord>, usize) {
+    let mut v: Vec<(usize, &SrvRecord)> = records.iter().enumerate().collect();
+    v.sort_by(|a, b| srv_order(*a, *b));
+    let mut keep: Vec<usize> = v.into_iter().take(max).map(|(i, _)| i).collect();
+    if !records.is_empty() && !keep.contains(&0) {
+        keep.push(0);
+    }
+    keep.sort_unstable();
+    let kept: Vec<SrvRecord> = keep.into_iter().map(|i| records[i].clone()).collect();
+    let omitted = records.len() - kept.len();
+    (kept, omitted)
 }
 
 /// Which fetch decides: the first (IPv6 first) whose connection was established, as happy
@@ -510,12 +532,8 @@ fn srv_path(cx: &mut Cx, res: &mut Resolution, host: &str, labels: [SpecStep; 3]
         res.srv_unavailable = true;
         return;
     }
-    if ordered.len() > MAX_SRV_TARGETS {
-        res.capped.push(format!(
-            "{} has {} records, of which the first {MAX_SRV_TARGETS} (by priority and weight) were resolved",
-            answer.name,
-            ordered.len()
-        ));
+    if let Some(note) = srv_capped(answer, &ordered) {
+        res.capped.push(note);
     }
     for r in ordered.iter().take(MAX_SRV_TARGETS) {
         if r.port == 0 || r.target.parse::<IpAddr>().is_ok() {
@@ -523,6 +541,30 @@ fn srv_path(cx: &mut Cx, res: &mut Resolution, host: &str, labels: [SpecStep; 3]
         }
         add_host(cx, res, &r.target, r.port, step, true, name, name);
     }
+}
+
+/// What the bounds left out of an SRV answer, in words, if anything: how many records,
+/// and the first few of them in the order servers would try them.
+fn srv_capped(answer: &SrvAnswer, ordered: &[SrvRecord]) -> Option<String> {
+    const SHOWN: usize = 4;
+    let resolved = ordered.len().min(MAX_SRV_TARGETS);
+    let unresolved = &ordered[resolved..];
+    let left_out = unresolved.len() + answer.omitted;
+    if left_out == 0 {
+        return None;
+    }
+    let named: Vec<String> = unresolved.iter().take(SHOWN).map(srv_text).collect();
+    let more = left_out - named.len();
+    let list = match (named.is_empty(), more) {
+        (true, _) => format!("{more} records further down the order servers try them"),
+        (false, 0) => named.join(", "),
+        (false, _) => format!("{} and {more} more", named.join(", ")),
+    };
+    Some(format!(
+        "{} has {} records, of which the first {resolved} (by priority and weight) were resolved; {left_out} left out, in the order servers would try them: {list}",
+        answer.name,
+        answer.records.len() + answer.omitted,
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -665,12 +707,12 @@ fn srv_step(a: &SrvAnswer, step: Option<SpecStep>, used: bool, meaning: String) 
     } else if a.records.is_empty() {
         (a.status.describe_for("SRV"), StepStatus::NotFound)
     } else {
+        let mut records: Vec<String> = a.records.iter().map(srv_text).collect();
+        if a.omitted > 0 {
+            records.push(format!("and {} more", a.omitted));
+        }
         (
-            a.records
-                .iter()
-                .map(srv_text)
-                .collect::<Vec<_>>()
-                .join(", "),
+            records.join(", "),
             if used {
                 StepStatus::Ok
             } else {

@@ -12,9 +12,11 @@ use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
 
 use super::{Config, IpFamilies, SetupError};
+use crate::discovery::keep_srv;
 use crate::obs::{AddrAnswer, DnsStatus, SrvAnswer, SrvRecord};
 
-/// Most records of one answer that are kept.
+/// Most records of one answer that are kept (for SRV: the ones servers try first, and the
+/// answer's first record besides).
 pub const MAX_RECORDS: usize = 32;
 
 /// The DNS side of [`super::Net`].
@@ -102,11 +104,11 @@ impl Dns {
     pub async fn srv(&self, name: &str, timeout: Duration) -> SrvAnswer {
         let start = Instant::now();
         let res = tokio::time::timeout(timeout, self.resolver.srv_lookup(fqdn(name))).await;
-        let (status, records) = match res {
-            Err(_) => (DnsStatus::Timeout, vec![]),
-            Ok(Err(e)) => (classify(&e), vec![]),
+        let (status, records, omitted) = match res {
+            Err(_) => (DnsStatus::Timeout, vec![], 0),
+            Ok(Err(e)) => (classify(&e), vec![], 0),
             Ok(Ok(lookup)) => {
-                let records: Vec<SrvRecord> = lookup
+                let all: Vec<SrvRecord> = lookup
                     .answers()
                     .iter()
                     .filter_map(|r| match &r.data {
@@ -118,12 +120,14 @@ impl Dns {
                         }),
                         _ => None,
                     })
-                    .take(MAX_RECORDS)
                     .collect();
+                // Sorted first, then capped: a long answer keeps the records servers try
+                // first, wherever they stand in it (and its first record, for conduwuit).
+                let (records, omitted) = keep_srv(&all, MAX_RECORDS);
                 if records.is_empty() {
-                    (DnsStatus::NoData, records)
+                    (DnsStatus::NoData, records, omitted)
                 } else {
-                    (DnsStatus::Ok, records)
+                    (DnsStatus::Ok, records, omitted)
                 }
             }
         };
@@ -131,6 +135,7 @@ impl Dns {
             name: name.to_owned(),
             status,
             records,
+            omitted,
             duration: start.elapsed(),
         }
     }
