@@ -58,7 +58,7 @@ impl Code {
     /// summaries.
     pub fn consequence_rank(self) -> u8 {
         match self {
-            Code::FederationOn443 | Code::DnsNoAnswer => 0,
+            Code::FederationOn443 | Code::DnsNoAnswer | Code::DnsTcpFailed => 0,
             // What a broken route or listener also breaks.
             Code::FederationVersionFailed | Code::KeysFailed => 2,
             // Verdicts that sum up the findings before them.
@@ -400,6 +400,10 @@ catalogue! {
         "The host is a CNAME",
         "Nothing to do: CNAMEs are allowed for host names.",
         "CNAMEs are allowed for host names (spec: \"CNAME, AAAA or A\"), but not as SRV targets.";
+    DnsTcpFailed = "dns-tcp-failed", Error,
+        "A DNS answer was truncated over UDP and the retry over TCP failed",
+        "Let the DNS server answer over TCP (port 53; RFC 7766 requires it), or make the answer small enough for UDP.",
+        "An answer too large for UDP comes back truncated (the TC flag), and resolvers ask again over TCP, which every DNS server must support (RFC 7766). Here the TCP retry failed too (refused, reset, or truncated again), typically because a firewall or the DNS provider blocks DNS over TCP. Every resolver that gets the truncated answer fails the lookup: a failed SRV lookup makes Synapse give up, a failed address lookup leaves the host unreachable. This is not the same as NXDOMAIN or no record: the records may well exist.";
 
     // ---- connecting to a target -----------------------------------------------------------------
     TcpRefused = "tcp-refused", Error,

@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
-use crate::report::Target;
+use crate::report::{DnsOutcome, DnsQuery, Target};
 
 /// Which address families a check connects over (`-4`/`-6`: as a single-stack peer
 /// would). DNS is always asked for both.
@@ -46,6 +46,9 @@ pub enum DnsStatus {
     Refused,
     /// No answer in time.
     Timeout,
+    /// The UDP answer was truncated (TC) and the retry over TCP failed: refused, reset, or
+    /// truncated again (the resolver reports all of these alike).
+    TruncatedTcpFailed,
     /// Anything else (another rcode, an I/O error, a malformed answer).
     Other(String),
 }
@@ -64,16 +67,43 @@ impl DnsStatus {
         )
     }
 
-    /// Short text, as in a report.
+    /// Short text, as in a report, for a query of `rtype` (`SRV`, `A/AAAA`…): NODATA reads
+    /// "no SRV record (the name exists)", to set it apart from NXDOMAIN.
+    pub fn describe_for(&self, rtype: &str) -> String {
+        match self {
+            DnsStatus::NoData => format!("no {rtype} record (the name exists)"),
+            other => other.describe(),
+        }
+    }
+
+    /// Short text, as in a report (NODATA without the record type: see
+    /// [`DnsStatus::describe_for`]).
     pub fn describe(&self) -> String {
         match self {
             DnsStatus::Ok => "ok".into(),
             DnsStatus::NxDomain => "NXDOMAIN".into(),
-            DnsStatus::NoData => "no records".into(),
+            DnsStatus::NoData => "no record of this type (the name exists)".into(),
             DnsStatus::ServFail => "SERVFAIL".into(),
             DnsStatus::Refused => "REFUSED".into(),
             DnsStatus::Timeout => "timeout".into(),
+            DnsStatus::TruncatedTcpFailed => {
+                "truncated over UDP, and the retry over TCP failed".into()
+            }
             DnsStatus::Other(s) => s.clone(),
+        }
+    }
+
+    /// The status as the JSON report names it.
+    pub fn outcome(&self) -> DnsOutcome {
+        match self {
+            DnsStatus::Ok => DnsOutcome::Ok,
+            DnsStatus::NxDomain => DnsOutcome::Nxdomain,
+            DnsStatus::NoData => DnsOutcome::Nodata,
+            DnsStatus::ServFail => DnsOutcome::Servfail,
+            DnsStatus::Refused => DnsOutcome::Refused,
+            DnsStatus::Timeout => DnsOutcome::Timeout,
+            DnsStatus::TruncatedTcpFailed => DnsOutcome::TruncatedTcpFailed,
+            DnsStatus::Other(_) => DnsOutcome::Error,
         }
     }
 }
@@ -98,10 +128,24 @@ pub struct SrvAnswer {
     pub name: String,
     /// How it went.
     pub status: DnsStatus,
-    /// Records in answer order.
+    /// The records kept, in answer order: the ones servers try first (by priority, then
+    /// weight; at most a bound the DNS probe sets) and the first record of the answer (the
+    /// one conduwuit-family servers use). See [`crate::discovery::keep_srv`].
     pub records: Vec<SrvRecord>,
+    /// How many more records the answer had (not kept: further down the order servers try).
+    pub omitted: usize,
     /// Time taken.
     pub duration: Duration,
+}
+
+impl SrvAnswer {
+    /// The query as the JSON report lists it.
+    pub fn query(&self) -> DnsQuery {
+        DnsQuery {
+            record_type: "SRV".into(),
+            status: self.status.outcome(),
+        }
+    }
 }
 
 /// The answer to A and AAAA queries for one host.
@@ -132,15 +176,60 @@ impl AddrAnswer {
         v
     }
 
-    /// A failure in either query (not an absence).
-    pub fn failure(&self) -> Option<&DnsStatus> {
+    fn statuses(&self) -> impl Iterator<Item = &DnsStatus> {
         [
             self.a.as_ref().map(|x| &x.0),
             self.aaaa.as_ref().map(|x| &x.0),
         ]
         .into_iter()
         .flatten()
-        .find(|s| s.is_failure())
+    }
+
+    /// A failure in either query (not an absence).
+    pub fn failure(&self) -> Option<&DnsStatus> {
+        self.statuses().find(|s| s.is_failure())
+    }
+
+    /// Why the host has no address, as answered (meaningful when [`AddrAnswer::addrs`] is
+    /// empty): a failure of either query if there is one; else NXDOMAIN if a query said the
+    /// name does not exist; else NODATA (the name exists, with no A or AAAA record).
+    pub fn absence(&self) -> DnsStatus {
+        if let Some(f) = self.failure() {
+            return f.clone();
+        }
+        if self.statuses().any(|s| *s == DnsStatus::NxDomain) {
+            return DnsStatus::NxDomain;
+        }
+        DnsStatus::NoData
+    }
+
+    /// The record types asked for: `A/AAAA`, or one of them under `-4`/`-6`.
+    pub fn types(&self) -> &'static str {
+        match (self.a.is_some(), self.aaaa.is_some()) {
+            (true, false) => "A",
+            (false, true) => "AAAA",
+            _ => "A/AAAA",
+        }
+    }
+
+    /// Why the host has no address, in words: NODATA reads "no A/AAAA record (the name
+    /// exists)".
+    pub fn describe_absence(&self) -> String {
+        self.absence().describe_for(self.types())
+    }
+
+    /// The queries as the JSON report lists them.
+    pub fn queries(&self) -> Vec<DnsQuery> {
+        let a = self.a.as_ref().map(|(s, _)| ("A", s));
+        let aaaa = self.aaaa.as_ref().map(|(s, _)| ("AAAA", s));
+        [a, aaaa]
+            .into_iter()
+            .flatten()
+            .map(|(t, s)| DnsQuery {
+                record_type: t.into(),
+                status: s.outcome(),
+            })
+            .collect()
     }
 }
 
@@ -936,5 +1025,70 @@ mod tests {
                 CertProblem::ChainTooLong.describe()
             )
         );
+    }
+
+    fn answer(a: DnsStatus, aaaa: Option<DnsStatus>) -> AddrAnswer {
+        AddrAnswer {
+            host: "example.org".into(),
+            a: Some((a, vec![])),
+            aaaa: aaaa.map(|s| (s, vec![])),
+            cnames: vec![],
+            duration: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn absence_is_the_status_as_answered() {
+        use DnsStatus::*;
+        let both = |a: DnsStatus, b: DnsStatus| answer(a, Some(b)).absence();
+        // Before: anything without a failure read as NXDOMAIN.
+        assert_eq!(both(NoData, NoData), NoData);
+        assert_eq!(both(NxDomain, NxDomain), NxDomain);
+        assert_eq!(both(NoData, NxDomain), NxDomain);
+        // A failure of either query is the reason, whatever the other said.
+        assert_eq!(both(NoData, ServFail), ServFail);
+        assert_eq!(both(Timeout, NxDomain), Timeout);
+        assert_eq!(both(TruncatedTcpFailed, NoData), TruncatedTcpFailed);
+        assert_eq!(both(Refused, Refused), Refused);
+        // `-4`: the one query made decides, and is named.
+        let four = answer(NoData, None);
+        assert_eq!(four.absence(), NoData);
+        assert_eq!(four.describe_absence(), "no A record (the name exists)");
+        assert_eq!(
+            answer(NoData, Some(NoData)).describe_absence(),
+            "no A/AAAA record (the name exists)"
+        );
+        assert_eq!(
+            answer(NxDomain, Some(NxDomain)).describe_absence(),
+            "NXDOMAIN"
+        );
+    }
+
+    #[test]
+    fn every_status_has_its_own_words_and_json_name() {
+        use DnsStatus::*;
+        let all = [
+            Ok,
+            NxDomain,
+            NoData,
+            ServFail,
+            Refused,
+            Timeout,
+            TruncatedTcpFailed,
+            Other("FORMERR".into()),
+        ];
+        let words: std::collections::HashSet<String> = all.iter().map(|s| s.describe()).collect();
+        assert_eq!(words.len(), all.len());
+        let names: std::collections::HashSet<String> = all
+            .iter()
+            .map(|s| serde_json::to_string(&s.outcome()).unwrap())
+            .collect();
+        assert_eq!(names.len(), all.len());
+        assert_eq!(
+            serde_json::to_string(&TruncatedTcpFailed.outcome()).unwrap(),
+            "\"truncated_tcp_failed\""
+        );
+        assert!(TruncatedTcpFailed.is_failure() && !TruncatedTcpFailed.is_absent());
+        assert!(NoData.is_absent() && !NoData.is_failure());
     }
 }

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::findings::{Code, Severity};
 
+mod dns;
+pub use dns::{DnsOutcome, DnsQuery};
+
 /// Version of the JSON report format. Minor: additive; major: breaking.
 pub const SCHEMA_VERSION: &str = "1.1";
 
@@ -220,6 +223,9 @@ pub struct Step {
     pub decisive: bool,
     /// Time the lookup took, in milliseconds.
     pub duration_ms: Option<u64>,
+    /// The DNS queries behind this step and how each ended (empty when none was made).
+    #[serde(default)]
+    pub dns: Vec<DnsQuery>,
 }
 
 /// Kind of a trace step.

@@ -101,6 +101,20 @@ async fn dns_answers_as_configured() {
     );
     let nodata = net.dns.addrs("matrix.example.test", T).await;
     assert_eq!(nodata.aaaa.as_ref().map(|x| &x.0), Some(&DnsStatus::NoData));
+    // A host with no address at all: NODATA when the name exists, NXDOMAIN when it does not.
+    let exists = net.dns.addrs("_matrix-fed._tcp.example.test", T).await;
+    assert!(exists.addrs().is_empty());
+    assert_eq!(exists.absence(), DnsStatus::NoData);
+    assert_eq!(
+        exists.describe_absence(),
+        "no A/AAAA record (the name exists)"
+    );
+    let gone = net.dns.addrs("nothing.test", T).await;
+    assert_eq!(gone.absence(), DnsStatus::NxDomain);
+    assert_eq!(
+        net.dns.addrs("broken.test", T).await.absence(),
+        DnsStatus::ServFail
+    );
 
     assert_eq!(
         net.dns.srv("broken.test", T).await.status,
@@ -134,6 +148,63 @@ async fn dns_answers_as_configured() {
     let slow = net.dns.addrs("slow.test", T).await;
     assert!(start.elapsed() >= Duration::from_millis(300));
     assert_eq!(slow.addrs().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_tcp_retry_is_told_apart() {
+    let zone = lines(&[
+        "notcp.test A 127.0.0.4",
+        "notcp.test TRUNCATE-NOTCP",
+        "_matrix-fed._tcp.notcp.test SRV 10 0 8448 notcp.test.",
+        "_matrix-fed._tcp.notcp.test TRUNCATE-NOTCP",
+    ]);
+    let lab = Lab::start_parts(&zone, &[], LabOptions::default())
+        .await
+        .unwrap();
+    let net = Net::new(lab.config()).unwrap();
+    // Truncated over UDP and over TCP: neither a timeout nor an absence.
+    let a = net.dns.addrs("notcp.test", T).await;
+    assert!(a.addrs().is_empty());
+    assert_eq!(a.absence(), DnsStatus::TruncatedTcpFailed);
+    let srv = net.dns.srv("_matrix-fed._tcp.notcp.test", T).await;
+    assert_eq!(srv.status, DnsStatus::TruncatedTcpFailed);
+    assert!(srv.duration < T, "answered at once, not timed out");
+}
+
+#[tokio::test]
+async fn long_answers_go_over_tcp_and_keep_what_servers_try_first() {
+    // 100 priority-20 records, then one at priority 0: too long for UDP.
+    let mut zone: Vec<String> = (0..100)
+        .map(|i| {
+            format!(
+                "_matrix-fed._tcp.many.test SRV 20 0 {} dead.many.test.",
+                9001 + i
+            )
+        })
+        .collect();
+    zone.push("_matrix-fed._tcp.many.test SRV 0 0 8448 live.many.test.".into());
+    let lab = Lab::start_parts(&zone, &[], LabOptions::default())
+        .await
+        .unwrap();
+    let net = Net::new(lab.config()).unwrap();
+
+    // Over UDP the answer does not fit (no EDNS: 512 bytes) and comes back truncated…
+    let reply = raw_udp_query(lab.dns, "_matrix-fed._tcp.many.test", 33).await;
+    assert_eq!(reply[2] & 0x02, 0x02, "TC bit set");
+    // …and the resolver gets it whole over TCP; the probe keeps the 32 records servers try
+    // first, the priority-0 one included though it came last, and the answer's first.
+    let srv = net.dns.srv("_matrix-fed._tcp.many.test", T).await;
+    assert_eq!(srv.status, DnsStatus::Ok);
+    assert_eq!((srv.records.len(), srv.omitted), (32, 69));
+    assert_eq!(
+        srv.records[0].port, 9001,
+        "the answer's first record stays first"
+    );
+    assert_eq!(
+        srv.records.last().map(|r| (r.priority, r.target.as_str())),
+        Some((0, "live.many.test"))
+    );
+    assert!(srv.records[..31].iter().all(|r| r.priority == 20));
 }
 
 async fn get(net: &Net, addr: &str, tls_name: &str, path: &str) -> delegcheck::obs::Exchange {

@@ -202,7 +202,11 @@ scenarios!(
     body_shorter_than_content_length,
     chunked_encoding_broken,
     tls_sha1_certificate,
-    tls_chain_too_long
+    tls_chain_too_long,
+    dns_nodata,
+    dns_refused,
+    srv_truncated_no_tcp,
+    srv_long_answer
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.
@@ -239,4 +243,52 @@ async fn a_wrong_expectation_is_a_mismatch() {
             r#"compat: dendrite: expected unknown, got Some("yes")"#,
         ]
     );
+}
+
+/// Each way a DNS query can end has its own name in the JSON trace, exactly as answered
+/// (NXDOMAIN and NODATA apart, a truncated answer whose TCP retry failed apart from a
+/// timeout), and its own words in the step's answer.
+#[tokio::test]
+async fn dns_statuses_are_told_apart_in_the_json() {
+    let cases = [
+        ("nxdomain", "example.test A/AAAA", "nxdomain"),
+        ("dns-nodata", "example.test A/AAAA", "nodata"),
+        ("dns-servfail", "example.test A/AAAA", "servfail"),
+        ("dns-refused", "example.test A/AAAA", "refused"),
+        (
+            "srv-timeout",
+            "_matrix-fed._tcp.example.test SRV",
+            "timeout",
+        ),
+        (
+            "srv-truncated-no-tcp",
+            "_matrix-fed._tcp.example.test SRV",
+            "truncated_tcp_failed",
+        ),
+    ];
+    let mut answers = std::collections::HashSet::new();
+    for (name, query, want) in cases {
+        let report = lab::run(&scenario(name), LabOptions::default(), |_| {})
+            .await
+            .unwrap();
+        let json = serde_json::to_value(&report).unwrap();
+        let step = json["discovery"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["query"] == query)
+            .unwrap_or_else(|| panic!("{name}: no step {query}"));
+        let statuses: Vec<&str> = step["dns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["status"].as_str().unwrap())
+            .collect();
+        assert!(
+            !statuses.is_empty() && statuses.iter().all(|s| *s == want),
+            "{name}: {query} is {statuses:?}, not {want}"
+        );
+        answers.insert(step["answer"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(answers.len(), cases.len(), "distinct words: {answers:?}");
 }

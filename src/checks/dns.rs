@@ -40,6 +40,35 @@ pub(super) fn no_dns_answer(obs: &Observations) -> Option<Finding> {
     ))
 }
 
+/// Lookups whose UDP answer was truncated and whose TCP retry failed: the cause of the
+/// failed lookups reported after it, with its own fix.
+pub(super) fn tcp_failed(obs: &Observations) -> Option<Finding> {
+    use crate::obs::DnsStatus::TruncatedTcpFailed;
+    let mut names: Vec<String> = obs
+        .srv
+        .values()
+        .filter(|a| a.status == TruncatedTcpFailed)
+        .map(|a| format!("{} SRV", q(&a.name)))
+        .chain(
+            obs.addrs
+                .values()
+                .filter(|a| a.failure() == Some(&TruncatedTcpFailed))
+                .map(|a| format!("{} {}", q(&a.host), a.types())),
+        )
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    names.sort();
+    Some(Finding::plain(
+        Code::DnsTcpFailed,
+        format!(
+            "the answer to {} was truncated over UDP, and the retry over TCP failed: resolvers cannot get it at all",
+            names.join(", ")
+        ),
+    ))
+}
+
 pub(super) fn address_findings(obs: &Observations, res: &Resolution, out: &mut Vec<Finding>) {
     let any_addresses = !res.targets.is_empty();
     let mut seen: Vec<&str> = Vec::new();
@@ -55,7 +84,7 @@ pub(super) fn address_findings(obs: &Observations, res: &Resolution, out: &mut V
         if a.addrs().is_empty() {
             let msg = match a.failure() {
                 Some(f) => format!("the address lookup of {host} failed ({})", f.describe()),
-                None => format!("{host} has no A or AAAA record"),
+                None => format!("{host} has no address: {}", a.describe_absence()),
             };
             let code = if h.srv_target && any_addresses {
                 Code::SrvTargetNoAddress

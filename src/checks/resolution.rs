@@ -8,7 +8,7 @@ use crate::report::{Finding, SpecStep, WellKnownInfo};
 use crate::sanitize::{clip, escape};
 use crate::server_name::{Host, ServerName};
 
-use super::dns::{address_findings, no_dns_answer};
+use super::dns::{address_findings, no_dns_answer, tcp_failed};
 use super::srv::srv_findings;
 use super::well_known::well_known_findings;
 
@@ -39,6 +39,7 @@ pub(crate) fn judge(
             }
         }
     }
+    out.extend(tcp_failed(obs));
     srv_findings(name, obs, res, &mut out);
     address_findings(obs, res, &mut out);
     for note in &res.capped {

@@ -187,7 +187,7 @@ fn redirect_stopped(url: &str, f: &Fetch, stop: &RedirectStop) -> Finding {
             format!(
                 "{from} redirects to {}, which does not resolve ({})",
                 q(h),
-                st.describe()
+                st.describe_for("A/AAAA")
             ),
         ),
     };

@@ -253,6 +253,15 @@ fn is_connectable_name(host: &str) -> bool {
 }
 
 /// RFC 2782 order, made deterministic: priority ascending; within a priority, weight
+/// descending (the most likely pick first), then answer order.
+fn srv_order(a: (usize, &SrvRecord), b: (usize, &SrvRecord)) -> std::cmp::Ordering {
+    a.1.priority
+        .cmp(&b.1.priority)
+        .then(b.1.weight.cmp(&a.1.weight))
+        .then(a.0.cmp(&b.0))
+}
+
+/// RFC 2782 order, made deterministic: priority ascending; within a priority, weight
 /// descending (the most likely pick first), then answer order. `.` targets are dropped.
 pub fn order_srv(records: &[SrvRecord]) -> Vec<SrvRecord> {
     let mut v: Vec<(usize, &SrvRecord)> = records
@@ -260,13 +269,26 @@ pub fn order_srv(records: &[SrvRecord]) -> Vec<SrvRecord> {
         .enumerate()
         .filter(|(_, r)| r.target != ".")
         .collect();
-    v.sort_by(|(ia, a), (ib, b)| {
-        a.priority
-            .cmp(&b.priority)
-            .then(b.weight.cmp(&a.weight))
-            .then(ia.cmp(ib))
-    });
+    v.sort_by(|a, b| srv_order(*a, *b));
     v.into_iter().map(|(_, r)| r.clone()).collect()
+}
+
+/// What to keep of a long SRV answer (`records` in answer order), at most `max` records and
+/// the answer's first: sorted first, then capped. Kept are the `max` records servers try
+/// first ([`order_srv`]'s order), wherever they stand in the answer, and the answer's first
+/// record, which conduwuit-family servers use whatever its priority. Returns them in answer
+/// order (so the first stays first), with the number left out.
+pub fn keep_srv(records: &[SrvRecord], max: usize) -> (Vec<SrvRecord>, usize) {
+    let mut v: Vec<(usize, &SrvRecord)> = records.iter().enumerate().collect();
+    v.sort_by(|a, b| srv_order(*a, *b));
+    let mut keep: Vec<usize> = v.into_iter().take(max).map(|(i, _)| i).collect();
+    if !records.is_empty() && !keep.contains(&0) {
+        keep.push(0);
+    }
+    keep.sort_unstable();
+    let kept: Vec<SrvRecord> = keep.into_iter().map(|i| records[i].clone()).collect();
+    let omitted = records.len() - kept.len();
+    (kept, omitted)
 }
 
 /// Which fetch decides: the first (IPv6 first) whose connection was established, as happy
@@ -381,12 +403,13 @@ fn run(name: &ServerName, cx: &mut Cx, res: &mut Resolution) {
                 return;
             };
             res.well_known = match decisive_fetch(&wk.fetches) {
+                // Why there is no address, as answered (NXDOMAIN, NODATA or a failure).
                 None => WellKnownState::NoAddress(
                     cx.obs
                         .addrs
                         .get(host)
-                        .and_then(|a| a.failure().cloned())
-                        .unwrap_or(DnsStatus::NxDomain),
+                        .map(AddrAnswer::absence)
+                        .unwrap_or(DnsStatus::NoData),
                 ),
                 Some(index) => match evaluate_fetch(&wk.fetches[index]) {
                     Ok(ok) => WellKnownState::Valid { index, ok },
@@ -509,12 +532,8 @@ fn srv_path(cx: &mut Cx, res: &mut Resolution, host: &str, labels: [SpecStep; 3]
         res.srv_unavailable = true;
         return;
     }
-    if ordered.len() > MAX_SRV_TARGETS {
-        res.capped.push(format!(
-            "{} has {} records, of which the first {MAX_SRV_TARGETS} (by priority and weight) were resolved",
-            answer.name,
-            ordered.len()
-        ));
+    if let Some(note) = srv_capped(answer, &ordered) {
+        res.capped.push(note);
     }
     for r in ordered.iter().take(MAX_SRV_TARGETS) {
         if r.port == 0 || r.target.parse::<IpAddr>().is_ok() {
@@ -522,6 +541,30 @@ fn srv_path(cx: &mut Cx, res: &mut Resolution, host: &str, labels: [SpecStep; 3]
         }
         add_host(cx, res, &r.target, r.port, step, true, name, name);
     }
+}
+
+/// What the bounds left out of an SRV answer, in words, if anything: how many records,
+/// and the first few of them in the order servers would try them.
+fn srv_capped(answer: &SrvAnswer, ordered: &[SrvRecord]) -> Option<String> {
+    const SHOWN: usize = 4;
+    let resolved = ordered.len().min(MAX_SRV_TARGETS);
+    let unresolved = &ordered[resolved..];
+    let left_out = unresolved.len() + answer.omitted;
+    if left_out == 0 {
+        return None;
+    }
+    let named: Vec<String> = unresolved.iter().take(SHOWN).map(srv_text).collect();
+    let more = left_out - named.len();
+    let list = match (named.is_empty(), more) {
+        (true, _) => format!("{more} records further down the order servers try them"),
+        (false, 0) => named.join(", "),
+        (false, _) => format!("{} and {more} more", named.join(", ")),
+    };
+    Some(format!(
+        "{} has {} records, of which the first {resolved} (by priority and weight) were resolved; {left_out} left out, in the order servers would try them: {list}",
+        answer.name,
+        answer.records.len() + answer.omitted,
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -602,7 +645,9 @@ pub fn fetch_summary(f: &Fetch) -> String {
                 format!("redirect to {} ({ip}, internal)", clip(u, 80))
             }
             RedirectStop::NoLocation => "redirect without Location".to_owned(),
-            RedirectStop::Dns(h, st) => format!("{}: {}", clip(h, 60), st.describe()),
+            RedirectStop::Dns(h, st) => {
+                format!("{}: {}", clip(h, 60), st.describe_for("A/AAAA"))
+            }
         });
         return s;
     }
@@ -652,31 +697,26 @@ fn addr_text(a: &AddrAnswer) -> (String, StepStatus) {
         }
         return (s, StepStatus::Ok);
     }
-    match a.failure() {
-        Some(f) => (f.describe(), StepStatus::Error),
-        None => {
-            let st =
-                a.a.as_ref()
-                    .map(|x| x.0.describe())
-                    .or_else(|| a.aaaa.as_ref().map(|x| x.0.describe()))
-                    .unwrap_or_else(|| "no records".into());
-            (st, StepStatus::NotFound)
-        }
-    }
+    let status = if a.failure().is_some() {
+        StepStatus::Error
+    } else {
+        StepStatus::NotFound
+    };
+    (a.describe_absence(), status)
 }
 
 fn srv_step(a: &SrvAnswer, step: Option<SpecStep>, used: bool, meaning: String) -> Step {
     let (answer, status) = if a.status.is_failure() {
         (a.status.describe(), StepStatus::Error)
     } else if a.records.is_empty() {
-        (a.status.describe(), StepStatus::NotFound)
+        (a.status.describe_for("SRV"), StepStatus::NotFound)
     } else {
+        let mut records: Vec<String> = a.records.iter().map(srv_text).collect();
+        if a.omitted > 0 {
+            records.push(format!("and {} more", a.omitted));
+        }
         (
-            a.records
-                .iter()
-                .map(srv_text)
-                .collect::<Vec<_>>()
-                .join(", "),
+            records.join(", "),
             if used {
                 StepStatus::Ok
             } else {
@@ -693,6 +733,7 @@ fn srv_step(a: &SrvAnswer, step: Option<SpecStep>, used: bool, meaning: String) 
         meaning,
         decisive: false,
         duration_ms: ms(a.duration),
+        dns: vec![a.query()],
     }
 }
 
@@ -706,7 +747,7 @@ fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
         return steps;
     }
     if let Some(wk) = obs.well_known.get(host) {
-        steps.push(well_known_step(host, wk, res));
+        steps.push(well_known_step(host, wk, obs.addrs.get(host), res));
     }
     let delegated_host = match &res.delegated {
         Some(d) => match (&d.host, d.port) {
@@ -771,14 +812,23 @@ fn server_name_step(name: &ServerName) -> Step {
         meaning: meaning.into(),
         decisive: matches!(first, SpecStep::IpLiteral | SpecStep::ExplicitPort),
         duration_ms: None,
+        dns: Vec::new(),
     }
 }
 
 /// The well-known row: what came back and what it means for resolution.
-fn well_known_step(host: &str, wk: &WellKnownObs, res: &Resolution) -> Step {
+fn well_known_step(
+    host: &str,
+    wk: &WellKnownObs,
+    addrs: Option<&AddrAnswer>,
+    res: &Resolution,
+) -> Step {
     let (answer, status, meaning) = match &res.well_known {
         WellKnownState::NoAddress(st) => (
-            format!("{host}: {}", st.describe()),
+            format!(
+                "{host}: {}",
+                st.describe_for(addrs.map_or("A/AAAA", AddrAnswer::types))
+            ),
             StepStatus::Error,
             "no address for the server name: no delegation, go on to SRV (step 4)".to_owned(),
         ),
@@ -833,6 +883,8 @@ fn well_known_step(host: &str, wk: &WellKnownObs, res: &Resolution) -> Step {
             Some(SpecStep::WellKnownIpLiteral | SpecStep::WellKnownExplicitPort)
         ),
         duration_ms: ms(wk.duration),
+        // The host's address lookups, which the fetches depend on.
+        dns: addrs.map(AddrAnswer::queries).unwrap_or_default(),
     }
 }
 
@@ -946,6 +998,7 @@ fn push_hosts(steps: &mut Vec<Step>, obs: &Observations, res: &Resolution) {
                     SpecStep::ExplicitPort | SpecStep::WellKnownExplicitPort
                 ),
             duration_ms: ms(a.duration),
+            dns: a.queries(),
         });
     }
 }

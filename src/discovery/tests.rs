@@ -165,17 +165,20 @@ impl World {
                         );
                     }
                     Probe::Srv(n) => {
-                        let (status, records) = self
+                        let (status, all) = self
                             .srv
                             .get(n)
                             .cloned()
                             .unwrap_or((DnsStatus::NxDomain, vec![]));
+                        // As the DNS probe keeps them (its bound is 32 records).
+                        let (records, omitted) = keep_srv(&all, 32);
                         obs.srv.insert(
                             n.clone(),
                             SrvAnswer {
                                 name: n.clone(),
                                 status,
                                 records,
+                                omitted,
                                 duration: Duration::ZERO,
                             },
                         );
@@ -590,5 +593,127 @@ fn duplicate_m_server_keys_follow_the_last_value() {
     assert_eq!(
         targets(&r),
         ["192.0.2.2:443 host=new.example.com:443 tls=new.example.com sni=new.example.com"]
+    );
+}
+
+/// 100 records at priority 20 to a dead host, then one at priority 0: the answer of
+/// `srv-long-answer`.
+fn long_answer() -> Vec<SrvRecord> {
+    let mut recs: Vec<SrvRecord> = (0..100)
+        .map(|i| rec(20, 0, 9001 + i, "dead.example.com"))
+        .collect();
+    recs.push(rec(0, 0, 8448, "live.example.com"));
+    recs
+}
+
+#[test]
+fn a_long_srv_answer_keeps_what_servers_try_first_and_its_first_record() {
+    let all = long_answer();
+    let (kept, omitted) = keep_srv(&all, 32);
+    assert_eq!((kept.len(), omitted), (32, 69));
+    // In answer order: the first record stays first, the priority-0 one (last in the
+    // answer) is kept though 100 records came before it.
+    assert_eq!(kept[0], all[0]);
+    assert_eq!(kept.last(), all.last());
+    assert_eq!(order_srv(&kept)[0].target, "live.example.com");
+    // The answer's first record is kept even when it sorts last of all.
+    let mut worst_first = vec![rec(90, 0, 1, "first.example.com")];
+    worst_first.extend((0..40).map(|i| rec(10, 0, 100 + i, "x.example.com")));
+    let (kept, omitted) = keep_srv(&worst_first, 32);
+    assert_eq!((kept.len(), omitted), (33, 8));
+    assert_eq!(kept[0].target, "first.example.com");
+    assert!(kept[1..].iter().all(|r| r.priority == 10 && r.port < 132));
+    // Short answers are kept whole.
+    assert_eq!(keep_srv(&all[..3], 32), (all[..3].to_vec(), 0));
+    assert_eq!(keep_srv(&[], 32), (vec![], 0));
+}
+
+#[test]
+fn the_priority_zero_record_at_the_end_of_a_long_answer_is_resolved_first() {
+    let (r, _) = World::default()
+        .a("dead.example.com", "192.0.2.4")
+        .a("live.example.com", "192.0.2.3")
+        .srv("_matrix-fed._tcp.example.com", long_answer())
+        .resolve("example.com");
+    assert_eq!(r.step, Some(SpecStep::Srv));
+    assert_eq!(
+        targets(&r)[0],
+        "192.0.2.3:8448 host=example.com tls=example.com sni=example.com"
+    );
+    assert_eq!(r.targets.len(), MAX_SRV_TARGETS);
+    // What was left out is counted (the 24 kept but not resolved, the 69 the DNS probe did
+    // not keep) and the first of them named.
+    assert_eq!(
+        r.capped,
+        [
+            "_matrix-fed._tcp.example.com has 101 records, of which the first 8 (by priority and weight) were resolved; 93 left out, in the order servers would try them: 20 0 9008 dead.example.com, 20 0 9009 dead.example.com, 20 0 9010 dead.example.com, 20 0 9011 dead.example.com and 89 more"
+        ]
+    );
+    // The trace says the answer was longer than shown.
+    let srv = r
+        .trace
+        .iter()
+        .find(|s| s.query == "_matrix-fed._tcp.example.com SRV")
+        .unwrap();
+    assert!(
+        srv.answer
+            .ends_with("0 0 8448 live.example.com, and 69 more"),
+        "{}",
+        srv.answer
+    );
+}
+
+#[test]
+fn a_host_without_address_is_nodata_or_nxdomain_as_answered() {
+    use crate::report::{DnsOutcome, DnsQuery, StepKind};
+    // The name exists (NODATA for A and AAAA): not NXDOMAIN.
+    let mut w = World::default();
+    w.addrs.insert("example.com".into(), (vec![], vec![]));
+    let (r, _) = w.resolve("example.com");
+    assert!(
+        matches!(r.well_known, WellKnownState::NoAddress(DnsStatus::NoData)),
+        "{:?}",
+        r.well_known
+    );
+    let nodata = |t: &str| DnsQuery {
+        record_type: t.into(),
+        status: DnsOutcome::Nodata,
+    };
+    let wk = r
+        .trace
+        .iter()
+        .find(|s| s.kind == StepKind::WellKnown)
+        .unwrap();
+    assert_eq!(wk.answer, "example.com: no A/AAAA record (the name exists)");
+    assert_eq!(wk.dns, [nodata("A"), nodata("AAAA")]);
+    let addr = r
+        .trace
+        .iter()
+        .find(|s| s.kind == StepKind::Address)
+        .unwrap();
+    assert_eq!(addr.answer, "no A/AAAA record (the name exists)");
+    assert_eq!(addr.status, StepStatus::NotFound);
+    assert_eq!(addr.dns, [nodata("A"), nodata("AAAA")]);
+    // The name does not exist.
+    let (r, _) = World::default().resolve("example.com");
+    assert!(matches!(
+        r.well_known,
+        WellKnownState::NoAddress(DnsStatus::NxDomain)
+    ));
+    let wk = r
+        .trace
+        .iter()
+        .find(|s| s.kind == StepKind::WellKnown)
+        .unwrap();
+    assert_eq!(wk.answer, "example.com: NXDOMAIN");
+    assert_eq!(wk.dns[0].status, DnsOutcome::Nxdomain);
+    // SRV rows carry their own status.
+    let srv = r.trace.iter().find(|s| s.kind == StepKind::Srv).unwrap();
+    assert_eq!(
+        srv.dns,
+        [DnsQuery {
+            record_type: "SRV".into(),
+            status: DnsOutcome::Nxdomain
+        }]
     );
 }

@@ -107,7 +107,10 @@ impl<'de> serde::Deserialize<'de> for Pairs {
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Pairs, A::Error> {
                 let mut v = Vec::new();
                 while let Some((k, val)) = m.next_entry::<String, Value>()? {
-                    if v.len() < 1000 {
+                    // Other members up to a bound; the ones the verdict reads, wherever
+                    // they stand (a bound that dropped a late `m.server` would report a
+                    // delegation every homeserver follows as missing).
+                    if v.len() < 1000 || k.eq_ignore_ascii_case("m.server") || k == "m.homeserver" {
                         v.push((k, val));
                     }
                 }
@@ -239,6 +242,27 @@ mod tests {
 
     fn p(body: &str) -> Result<WellKnownOk, WellKnownError> {
         parse(200, body.as_bytes(), false)
+    }
+
+    /// Over a thousand members (still far below the size cap): the `m.server` at the end
+    /// delegates, and a duplicate or wrong-case key there is still seen.
+    #[test]
+    fn many_members() {
+        let filler: String = (0..1500).map(|i| format!(r#""k{i}":0,"#)).collect();
+        let ok = p(&format!(r#"{{{filler}"m.server":"m.example.com:443"}}"#)).unwrap();
+        assert_eq!(ok.raw, "m.example.com:443");
+        let dup = p(&format!(
+            r#"{{"m.server":"a.example.com",{filler}"m.server":"b.example.com"}}"#
+        ));
+        assert!(matches!(dup, Err(Duplicate(ok)) if ok.raw == "b.example.com"));
+        let case = p(&format!(r#"{{{filler}"M.Server":"m.example.com"}}"#));
+        assert_eq!(
+            case,
+            Err(MissingServer {
+                wrong_case: Some("M.Server".into()),
+                client_file: false
+            })
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The lab's authoritative DNS server (hickory-server) on 127.0.0.1, UDP and TCP on one port:
 //! A, AAAA, CNAME (followed within the zone), SRV, and on demand NXDOMAIN, NODATA, SERVFAIL,
-//! REFUSED, no answer at all, a delay, and a truncated UDP answer that forces TCP.
+//! REFUSED, no answer at all, a delay, a truncated UDP answer that forces TCP, and a truncated
+//! answer whose TCP retry fails too. An answer too large for the UDP payload the query offers
+//! (EDNS, else 512 bytes) is truncated as a real server truncates it, so long answers go over
+//! TCP.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -41,6 +44,11 @@ pub enum Special {
     Drop,
     /// Over UDP, an empty answer with TC set (the resolver retries over TCP).
     Truncate,
+    /// The same over UDP and over TCP: the resolver's retry over TCP fails. (A DNS server
+    /// behind a firewall that blocks TCP refuses or resets the connection instead; the
+    /// resolver reports those alike, as a truncated answer it could not complete, and a
+    /// refusal cannot be told per name.)
+    TruncateNoTcp,
     /// Answer after this many milliseconds.
     Delay(u64),
 }
@@ -62,7 +70,7 @@ fn norm(name: &str) -> String {
 
 impl Zone {
     /// Parses one line: `NAME TYPE DATA` (`A`, `AAAA`, `CNAME`, `SRV prio weight port target`)
-    /// or `NAME SERVFAIL|REFUSED|DROP|TRUNCATE|DELAY ms`.
+    /// or `NAME SERVFAIL|REFUSED|DROP|TRUNCATE|TRUNCATE-NOTCP|DELAY ms`.
     pub fn add_line(&mut self, line: &str) -> Result<(), String> {
         let parts: Vec<&str> = line.split_whitespace().collect();
         let bad = || format!("bad DNS line `{line}`");
@@ -104,6 +112,11 @@ impl Zone {
                 .entry(name)
                 .or_default()
                 .push(Special::Truncate),
+            "TRUNCATE-NOTCP" => self
+                .special
+                .entry(name)
+                .or_default()
+                .push(Special::TruncateNoTcp),
             "DELAY" => {
                 let ms = one()?.parse().map_err(|_| bad())?;
                 self.special
@@ -195,16 +208,11 @@ impl RequestHandler for Handler {
                         .await
                         .unwrap_or_else(|_| failed(request));
                 }
+                Special::TruncateNoTcp => {
+                    return truncated(request, response).await;
+                }
                 Special::Truncate if request.protocol() == Protocol::Udp => {
-                    let mut md = Metadata::response_from_request(&request.metadata);
-                    md.truncation = true;
-                    md.authoritative = true;
-                    let msg = MessageResponseBuilder::new(&request.queries, request.edns.as_ref())
-                        .build_no_records(md);
-                    return response
-                        .send_response(msg)
-                        .await
-                        .unwrap_or_else(|_| failed(request));
+                    return truncated(request, response).await;
                 }
                 Special::Truncate => {}
             }
@@ -250,6 +258,19 @@ impl RequestHandler for Handler {
             .await
             .unwrap_or_else(|_| failed(request))
     }
+}
+
+/// An empty answer with TC set.
+async fn truncated<R: ResponseHandler>(request: &Request, mut response: R) -> ResponseInfo {
+    let mut md = Metadata::response_from_request(&request.metadata);
+    md.truncation = true;
+    md.authoritative = true;
+    let msg =
+        MessageResponseBuilder::new(&request.queries, request.edns.as_ref()).build_no_records(md);
+    response
+        .send_response(msg)
+        .await
+        .unwrap_or_else(|_| failed(request))
 }
 
 fn failed(request: &Request) -> ResponseInfo {

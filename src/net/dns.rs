@@ -1,5 +1,5 @@
 //! DNS probes over hickory-resolver: SRV and A/AAAA (with the CNAME chain), each classified as
-//! ok / NXDOMAIN / NODATA / SERVFAIL / REFUSED / timeout.
+//! ok / NXDOMAIN / NODATA / SERVFAIL / REFUSED / timeout / truncated-and-TCP-failed.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -12,9 +12,11 @@ use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
 
 use super::{Config, SetupError};
+use crate::discovery::keep_srv;
 use crate::obs::{AddrAnswer, DnsStatus, SrvAnswer, SrvRecord};
 
-/// Most records of one answer that are kept.
+/// Most records of one answer that are kept (for SRV: the ones servers try first, and the
+/// answer's first record besides).
 pub const MAX_RECORDS: usize = 32;
 
 /// The DNS side of [`super::Net`].
@@ -35,6 +37,8 @@ fn classify(e: &NetError) -> DnsStatus {
         NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => DnsStatus::Refused,
         NetError::Dns(DnsError::ResponseCode(rc)) => DnsStatus::Other(format!("{rc}")),
         NetError::Timeout => DnsStatus::Timeout,
+        // TC over UDP, then the TCP retry was refused, reset or truncated too.
+        NetError::Truncated => DnsStatus::TruncatedTcpFailed,
         other => DnsStatus::Other(crate::sanitize::clip(&other.to_string(), 200)),
     }
 }
@@ -96,11 +100,11 @@ impl Dns {
     pub async fn srv(&self, name: &str, timeout: Duration) -> SrvAnswer {
         let start = Instant::now();
         let res = tokio::time::timeout(timeout, self.resolver.srv_lookup(fqdn(name))).await;
-        let (status, records) = match res {
-            Err(_) => (DnsStatus::Timeout, vec![]),
-            Ok(Err(e)) => (classify(&e), vec![]),
+        let (status, records, omitted) = match res {
+            Err(_) => (DnsStatus::Timeout, vec![], 0),
+            Ok(Err(e)) => (classify(&e), vec![], 0),
             Ok(Ok(lookup)) => {
-                let records: Vec<SrvRecord> = lookup
+                let all: Vec<SrvRecord> = lookup
                     .answers()
                     .iter()
                     .filter_map(|r| match &r.data {
@@ -112,12 +116,14 @@ impl Dns {
                         }),
                         _ => None,
                     })
-                    .take(MAX_RECORDS)
                     .collect();
+                // Sorted first, then capped: a long answer keeps the records servers try
+                // first, wherever they stand in it (and its first record, for conduwuit).
+                let (records, omitted) = keep_srv(&all, MAX_RECORDS);
                 if records.is_empty() {
-                    (DnsStatus::NoData, records)
+                    (DnsStatus::NoData, records, omitted)
                 } else {
-                    (DnsStatus::Ok, records)
+                    (DnsStatus::Ok, records, omitted)
                 }
             }
         };
@@ -125,6 +131,7 @@ impl Dns {
             name: name.to_owned(),
             status,
             records,
+            omitted,
             duration: start.elapsed(),
         }
     }
@@ -208,6 +215,83 @@ impl Dns {
             aaaa,
             cnames,
             duration: start.elapsed(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use super::*;
+
+    /// A DNS server on loopback that answers every UDP query with an empty, truncated
+    /// answer (the query echoed back with QR, AA and TC set), and over TCP, on the same
+    /// port, either refuses (no listener) or accepts and resets at once.
+    async fn truncating_server(tcp: Option<()>) -> (SocketAddr, Vec<tokio::task::JoinHandle<()>>) {
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = udp.local_addr().unwrap();
+        // Hold the TCP port either way, so nothing else answers on it; drop it to refuse.
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let mut tasks = vec![tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            while let Ok((n, from)) = udp.recv_from(&mut buf).await {
+                let mut reply = buf[..n].to_vec();
+                if reply.len() >= 12 {
+                    reply[2] |= 0x80 | 0x04 | 0x02; // QR, AA, TC
+                    reply[3] = 0;
+                    let _ = udp.send_to(&reply, from).await;
+                }
+            }
+        })];
+        match tcp {
+            None => drop(listener),
+            Some(()) => tasks.push(tokio::spawn(async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    // RST instead of FIN: the connection is reset, as by a firewall.
+                    let _ = stream.set_zero_linger();
+                    drop(stream);
+                }
+            })),
+        }
+        (addr, tasks)
+    }
+
+    fn dns(addr: SocketAddr) -> Dns {
+        Dns::new(&Config {
+            resolver: Some(addr),
+            step_timeout: Duration::from_secs(2),
+            ..Config::default()
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn truncated_then_tcp_refused_or_reset_is_its_own_status() {
+        for tcp in [None, Some(())] {
+            let (addr, tasks) = truncating_server(tcp).await;
+            let dns = dns(addr);
+            let t = Duration::from_secs(2);
+            let srv = dns.srv("_matrix-fed._tcp.example.test", t).await;
+            assert_eq!(
+                srv.status,
+                DnsStatus::TruncatedTcpFailed,
+                "{tcp:?}: {srv:?}"
+            );
+            let a = dns.addrs("example.test", t).await;
+            assert_eq!(
+                a.failure(),
+                Some(&DnsStatus::TruncatedTcpFailed),
+                "{tcp:?}: {a:?}"
+            );
+            assert!(
+                srv.duration < t,
+                "no timeout was needed: {:?}",
+                srv.duration
+            );
+            for task in tasks {
+                task.abort();
+            }
         }
     }
 }

@@ -13,8 +13,8 @@ use super::tls::HandshakeError;
 use super::{Deadline, Net};
 use crate::discovery::followup::{NextHop, next_hop, redirect_address_refused};
 use crate::obs::{
-    ConnectFailure, DnsStatus, Exchange, Fetch, Hop, HttpFailure, HttpResponse, RedirectStop,
-    RequestFailure, TlsFailure,
+    ConnectFailure, Exchange, Fetch, Hop, HttpFailure, HttpResponse, RedirectStop, RequestFailure,
+    TlsFailure,
 };
 
 /// Most headers kept from one response.
@@ -462,8 +462,7 @@ async fn next_address(
         match ans.addrs().first() {
             Some(ip) => *ip,
             None => {
-                let status = ans.failure().cloned().unwrap_or(DnsStatus::NxDomain);
-                return Err(RedirectStop::Dns(next_host, status));
+                return Err(RedirectStop::Dns(next_host, ans.absence()));
             }
         }
     };
