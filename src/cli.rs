@@ -84,11 +84,13 @@ pub struct Cli {
     #[arg(long = "connect-to", value_name = "HOST1:PORT1:ADDR2:PORT2", action = ArgAction::Append, help_heading = "Network")]
     pub connect_to: Vec<String>,
 
-    /// Use IPv4 only.
+    /// Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both
+    /// families and shown as answered).
     #[arg(short = '4', conflicts_with = "ipv6", help_heading = "Network")]
     pub ipv4: bool,
 
-    /// Use IPv6 only.
+    /// Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both
+    /// families and shown as answered).
     #[arg(short = '6', help_heading = "Network")]
     pub ipv6: bool,
 
