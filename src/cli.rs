@@ -43,11 +43,13 @@ fn after_help() -> String {
 #[derive(Debug, Parser)]
 #[command(name = "delegcheck", version, after_help = after_help(), max_term_width = 100)]
 pub struct Cli {
-    /// Server names to check (the `example.org` of `@alice:example.org`).
+    /// Server names to check (the `example.org` of `@alice:example.org`); a name given twice
+    /// is checked once.
     #[arg(value_name = "SERVER_NAME")]
     pub names: Vec<String>,
 
-    /// Read server names from a file, one per line (`#` starts a comment; `-` is stdin).
+    /// Read server names from a file, one per line (`#` starts a comment; `-` is stdin); at
+    /// most 1000000 lines of at most 4096 bytes, or it is a usage error.
     #[arg(short = 'f', long = "file", value_name = "PATH")]
     pub file: Option<PathBuf>,
 
@@ -292,6 +294,20 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_states_the_name_list_caps() {
+        let help = Cli::command().render_long_help().to_string();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            help.contains(&format!(
+                "at most {} lines of at most {} bytes",
+                crate::batch::MAX_LINES,
+                crate::batch::MAX_LINE_BYTES
+            )),
+            "{help}"
+        );
     }
 
     #[test]

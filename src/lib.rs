@@ -7,6 +7,7 @@
 #![deny(unsafe_code)]
 #![warn(unreachable_pub)]
 
+pub mod batch;
 // Rust 1.88 (the MSRV the dependencies set) has let chains, so clippy asks to collapse
 // nested `if let`s; these modules are being reworked on other branches at the moment, so
 // they are collapsed once that work has landed, not now.
@@ -74,8 +75,7 @@ where
 /// Reads server names from text: one per line, `#` comments, blank lines skipped.
 pub fn parse_name_list(text: &str) -> Vec<String> {
     text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
+        .filter_map(batch::name_in_line)
         .map(str::to_owned)
         .collect()
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use delegcheck::batch;
 use delegcheck::cli::{Cli, Format};
 use delegcheck::exit::{Exit, NagiosState};
 use delegcheck::findings::Code;
@@ -137,21 +138,32 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::CannotRun(format!("cannot start the async runtime: {e}")))
 }
 
-/// The names given as arguments, then those read from `-f FILE` (`-` is stdin).
+/// The names given as arguments, then those read from `-f FILE` (`-` is stdin), each once.
+/// The file is read as a stream under caps (see [`batch::read_names`]): an endless stream or
+/// an over-long line is a usage error at once.
 fn server_names(cli: &Cli) -> Result<Vec<String>, Failure> {
     let mut names = cli.names.clone();
     if let Some(path) = &cli.file {
-        let text = if path.as_os_str() == "-" {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-                .map_err(|e| Failure::Input(format!("cannot read server names from stdin: {e}")))?;
-            s
+        let (source, read) = if path.as_os_str() == "-" {
+            (
+                "stdin".to_owned(),
+                batch::read_names(std::io::stdin().lock()),
+            )
         } else {
-            std::fs::read_to_string(path)
-                .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?
+            let file = std::fs::File::open(path)
+                .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?;
+            (
+                path.display().to_string(),
+                batch::read_names(std::io::BufReader::new(file)),
+            )
         };
-        names.extend(delegcheck::parse_name_list(&text));
+        names.extend(
+            read.map_err(|e| {
+                Failure::Input(format!("cannot read server names from {source}: {e}"))
+            })?,
+        );
     }
+    let names = batch::dedupe(names);
     if names.is_empty() {
         return Err(Failure::Usage(
             "no server name given (try `delegcheck example.org`, `-f FILE`, or `--demo`)".into(),

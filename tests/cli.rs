@@ -86,6 +86,72 @@ fn a_pasted_url_or_user_id_is_a_finding_not_a_crash() {
     }
 }
 
+/// Runs the binary with `stdin` fed from `feed` (on a thread of its own, which stops when the
+/// binary stops reading).
+fn run_fed(
+    args: &[&str],
+    feed: impl FnOnce(&mut std::process::ChildStdin) + Send + 'static,
+) -> Out {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_delegcheck"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || feed(&mut stdin));
+    let o = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// Writes `line` over and over until the reader goes away.
+fn endless(line: &'static [u8]) -> impl FnOnce(&mut std::process::ChildStdin) + Send + 'static {
+    move |stdin| {
+        use std::io::Write;
+        let block = line.repeat(65536 / line.len());
+        while stdin.write_all(&block).is_ok() {}
+    }
+}
+
+#[test]
+fn an_endless_or_binary_name_list_is_a_usage_error_at_once() {
+    // No newline ever: the first line is over the cap.
+    let o = run(bin().args(["--resolver", "127.0.0.1:9", "-f", "/dev/zero"]));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("cannot read server names from /dev/zero: line 1 is longer than 4096 bytes"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stdout.is_empty(), "nothing was checked: {}", o.stdout);
+    let o = run_fed(&["--resolver", "127.0.0.1:9", "-f", "-"], endless(b"\0"));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("from stdin: line 1 is longer"),
+        "{}",
+        o.stderr
+    );
+    // Short lines forever (`yes example.org | delegcheck -f -`).
+    let o = run_fed(
+        &["--resolver", "127.0.0.1:9", "--format", "jsonl", "-f", "-"],
+        endless(b"example.org\n"),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("more than 1000000 lines"), "{}", o.stderr);
+    assert!(o.stdout.is_empty(), "nothing was checked: {}", o.stdout);
+    // Under Nagios: UNKNOWN, with the reason.
+    let o = run(bin().args(["--format", "nagios", "-f", "/dev/zero"]));
+    assert_nagios_unknown(&o);
+    assert!(o.stdout.contains("longer than 4096 bytes"), "{}", o.stdout);
+}
+
 #[test]
 fn usage_errors_exit_2_and_3_under_nagios() {
     let o = run(bin().args(["--format", "bogus", "example.com"]));
@@ -105,6 +171,8 @@ fn usage_errors_exit_2_and_3_under_nagios() {
     let o = run(bin().args(["--connect-to", "nonsense", "example.com"]));
     assert_eq!(o.code, 2);
 
+    let o = run(bin().args(["-f", "/"]));
+    assert_eq!(o.code, 2, "a directory is not a name list: {}", o.stderr);
     let o = run(bin().args(["--format", "nagios", "--no-such-flag"]));
     assert_nagios_unknown(&o);
     let o = run(bin().args([
@@ -497,7 +565,10 @@ async fn a_closed_stdout_ends_the_run_quietly() {
     let mut args = lab.cli_args(&ca);
     args.extend(["--format", "jsonl", "--jobs", "2", "-f", "-"].map(String::from));
     // Broken names: the exit code must be the verdict on what was checked (1), not a blanket 0.
-    let names = "bad.test\n".repeat(500);
+    // (Distinct names: a name given twice is checked once.)
+    let names: String = (0..500)
+        .map(|i| format!("bad.test\ngone{i}.test\n"))
+        .collect();
     let (code, stderr) = tokio::task::spawn_blocking(move || {
         use std::io::{BufRead, Write};
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_delegcheck"))
@@ -517,7 +588,7 @@ async fn a_closed_stdout_ends_the_run_quietly() {
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
             .unwrap();
-        assert!(first.contains("\"server_name\":\"bad.test\""), "{first}");
+        assert!(first.contains("\"server_name\":\""), "{first}");
         // The reader is dropped here: stdout is closed under the program.
         let out = child.wait_with_output().unwrap();
         (
