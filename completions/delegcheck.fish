@@ -1,6 +1,6 @@
 complete -c delegcheck -s f -l file -d 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin); at most 1000000 lines of at most 4096 bytes, or it is a usage error' -r -F
 complete -c delegcheck -l format -d 'Output format' -r -f -a "human\t'A coloured report for a person'
-json\t'One pretty JSON document (an array for several names)'
+json\t'One pretty JSON document: an object for one server name argument, an array for -f or several names'
 jsonl\t'One compact JSON report per line, streamed as each check completes'
 prometheus\t'Prometheus textfile-collector metrics'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"

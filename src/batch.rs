@@ -1,6 +1,15 @@
-//! A batch of server names: the name list read as a stream under caps, each name once.
+//! A batch of server names: the name list read as a stream under caps, each name once, the
+//! checks run with bounded concurrency, and every finished report handed to a
+//! [`Writer`] as soon as its format allows. No finished report is kept here: memory grows
+//! only with the number of names and with what the output format itself has to hold (see
+//! [`Writer`]), never with the reports.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Write};
+use std::ops::ControlFlow;
+
+use crate::exit::Tally;
+use crate::render::Writer;
+use crate::report::Report;
 
 /// The longest line a name list may have, comment included. A server name has at most 255
 /// characters (a DNS name) plus a port; a longer line means the input is not a name list
@@ -136,6 +145,91 @@ pub fn dedupe(names: Vec<String>) -> Vec<String> {
         .zip(keep)
         .filter_map(|(n, keep)| keep.then_some(n))
         .collect()
+}
+
+/// How a batch ended.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome {
+    /// What the reports written (or at least checked) said.
+    pub tally: Tally,
+    /// The output went away (a closed pipe) before everything was written: the run stopped
+    /// there, quietly.
+    pub closed: bool,
+}
+
+/// Checks every name with `check`, at most `jobs` at once, and writes each report to `out`
+/// with `writer` as soon as the format allows (in input order when the format promises it);
+/// `progress(done)` follows each report. A closed pipe stops the run quietly (see
+/// [`Outcome::closed`]); any other write error stops it and is returned.
+pub async fn run<'a, C, Fut>(
+    names: &'a [String],
+    jobs: usize,
+    check: C,
+    mut writer: Writer,
+    out: &mut dyn Write,
+    mut progress: impl FnMut(usize),
+) -> io::Result<Outcome>
+where
+    C: Fn(&'a str) -> Fut,
+    Fut: std::future::Future<Output = Report>,
+{
+    let mut tally = Tally::default();
+    let mut failed = None;
+    crate::run_bounded(names, jobs, writer.order(), check, |i, report| {
+        tally.add(&report);
+        progress(tally.reports);
+        match writer.write(i, report, out) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    })
+    .await;
+    end(tally, failed, writer, out)
+}
+
+/// Writes reports that are already there (the demo's), in their order, as [`run`] does.
+pub fn write_all(
+    reports: impl IntoIterator<Item = Report>,
+    mut writer: Writer,
+    out: &mut dyn Write,
+) -> io::Result<Outcome> {
+    let mut tally = Tally::default();
+    let mut failed = None;
+    for (i, report) in reports.into_iter().enumerate() {
+        tally.add(&report);
+        if let Err(e) = writer.write(i, report, out) {
+            failed = Some(e);
+            break;
+        }
+    }
+    end(tally, failed, writer, out)
+}
+
+/// Finishes the output unless writing failed; a closed pipe is a quiet end.
+fn end(
+    tally: Tally,
+    failed: Option<io::Error>,
+    writer: Writer,
+    out: &mut dyn Write,
+) -> io::Result<Outcome> {
+    let written = match failed {
+        Some(e) => Err(e),
+        None => writer.finish(out).and_then(|()| out.flush()),
+    };
+    match written {
+        Ok(()) => Ok(Outcome {
+            tally,
+            closed: false,
+        }),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome {
+            tally,
+            closed: true,
+        }),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ fn after_help() -> String {
         s.push('\n');
     }
     s.push_str(&format!(
-        "  With --format nagios: {}.\n\n",
+        "  With --format nagios: {} (usage errors, invalid server names among them).\n\n",
         crate::exit::nagios_states()
     ));
     s.push_str(EXAMPLES);
@@ -129,7 +129,8 @@ pub struct Cli {
 pub enum Format {
     /// A coloured report for a person.
     Human,
-    /// One pretty JSON document (an array for several names).
+    /// One pretty JSON document: an object for one server name argument, an array for -f or
+    /// several names.
     Json,
     /// One compact JSON report per line, streamed as each check completes.
     Jsonl,
@@ -270,7 +271,7 @@ pub fn man_extra() -> String {
         s.push_str(&format!(".TP\n{}\n{}\n", st.exit.code(), roff(&text)));
     }
     s.push_str(&format!(
-        ".PP\nWith \\-\\-format nagios: {} (usage errors included).\n",
+        ".PP\nWith \\-\\-format nagios: {} (usage errors, invalid server names among them).\n",
         crate::exit::nagios_states()
     ));
     s.push_str(".SH \"FINDING CODES\"\nEvery finding has a stable code; \\fBdelegcheck \\-\\-explain CODE\\fR prints the long explanation.\n");
