@@ -22,7 +22,7 @@ complete-zsh\t'Zsh completion'
 complete-fish\t'Fish completion'
 complete-elvish\t'Elvish completion'
 complete-powershell\t'PowerShell completion'
-schema\t'The JSON Schema of the report'"
+schema\t'The JSON Schema of the JSON output (one report, or an array of reports)'"
 complete -c delegcheck -s v -l verbose -d 'Show full reports for every server name in a batch, not only for failures'
 complete -c delegcheck -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'
 complete -c delegcheck -s 4 -d 'Use IPv4 only'

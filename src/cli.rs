@@ -176,7 +176,7 @@ pub enum Generate {
     CompleteElvish,
     /// PowerShell completion.
     CompletePowershell,
-    /// The JSON Schema of the report.
+    /// The JSON Schema of the JSON output (one report, or an array of reports).
     Schema,
 }
 
@@ -208,7 +208,7 @@ pub fn generate(kind: Generate) -> String {
             page.push_str(&man_extra());
             return page;
         }
-        Generate::Schema => return crate::report::json_schema(),
+        Generate::Schema => return crate::render::output_schema(),
         Generate::CompleteBash => Shell::Bash,
         Generate::CompleteZsh => Shell::Zsh,
         Generate::CompleteFish => Shell::Fish,

@@ -148,6 +148,39 @@ fn json_element(report: &Report) -> String {
     crate::sanitize::json_safe(s)
 }
 
+/// The JSON Schema of what `--format json` prints: one report (an object) for exactly one
+/// server name argument, an array of reports for `-f`/stdin or several names; a line of
+/// `--format jsonl` is one report. Built from the report's schema
+/// ([`crate::report::json_schema`]), which becomes `$defs/Report`.
+pub fn output_schema() -> String {
+    let mut report: serde_json::Value =
+        serde_json::from_str(&crate::report::json_schema()).unwrap_or_default();
+    let Some(obj) = report.as_object_mut() else {
+        return String::new();
+    };
+    let mut defs = obj.remove("$defs").unwrap_or_else(|| serde_json::json!({}));
+    let id = obj.remove("$id").unwrap_or_default();
+    let dialect = obj.remove("$schema").unwrap_or_default();
+    let version = crate::report::SCHEMA_VERSION;
+    if let Some(defs) = defs.as_object_mut() {
+        defs.insert("Report".into(), report);
+    }
+    let schema = serde_json::json!({
+        "$schema": dialect,
+        "$id": id,
+        "title": "delegcheck output",
+        "description": format!("What `delegcheck --format json` prints (schema_version {version}): one report, an object, for exactly one server name argument; an array of reports, in input order, for -f/stdin or several names. Each line of --format jsonl is one report."),
+        "oneOf": [
+            { "$ref": "#/$defs/Report" },
+            { "type": "array", "items": { "$ref": "#/$defs/Report" } }
+        ],
+        "$defs": defs,
+    });
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
 /// One compact line.
 pub fn jsonl(report: &Report) -> String {
     let mut s = serde_json::to_string(report).unwrap_or_default();
