@@ -199,6 +199,25 @@ fn a_batch_writes_every_report_once_in_input_order_for_json() {
 }
 
 #[test]
+fn strings_that_are_not_server_names_are_not_summed_up_as_broken_servers() {
+    let o = run(bin().args(["--resolver", "127.0.0.1:9", "a b", "https://x.test/"]));
+    assert_eq!(o.code, 2);
+    assert_eq!(
+        o.stdout.matches("✗ not a server name").count(),
+        2,
+        "{}",
+        o.stdout
+    );
+    let table: Vec<&str> = o
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" invalid "))
+        .collect();
+    assert_eq!(table.len(), 2, "{}", o.stdout);
+    assert!(table[1].starts_with("https://x.test/") && table[1].ends_with("name-has-scheme"));
+}
+
+#[test]
 fn json_output_shape_follows_the_invocation() {
     let shape = |args: &[&str], stdin: Option<&str>| {
         let mut c = bin();
