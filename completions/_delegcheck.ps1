@@ -21,8 +21,8 @@ Register-ArgumentCompleter -Native -CommandName 'delegcheck' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'delegcheck' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin)')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin); at most 1000000 lines of at most 4096 bytes, or it is a usage error')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin); at most 1000000 lines of at most 4096 bytes, or it is a usage error')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the human report (overrides NO_COLOR, CLICOLOR and CLICOLOR_FORCE)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the output to PATH (atomically: a temporary file, then a rename)')

@@ -18,8 +18,8 @@ set edit:completion:arg-completer[delegcheck] = {|@words|
     }
     var completions = [
         &'delegcheck'= {
-            cand -f 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin)'
-            cand --file 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin)'
+            cand -f 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin); at most 1000000 lines of at most 4096 bytes, or it is a usage error'
+            cand --file 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin); at most 1000000 lines of at most 4096 bytes, or it is a usage error'
             cand --format 'Output format'
             cand --color 'When to colour the human report (overrides NO_COLOR, CLICOLOR and CLICOLOR_FORCE)'
             cand -o 'Write the output to PATH (atomically: a temporary file, then a rename)'

@@ -1,6 +1,6 @@
-complete -c delegcheck -s f -l file -d 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin)' -r -F
+complete -c delegcheck -s f -l file -d 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin); at most 1000000 lines of at most 4096 bytes, or it is a usage error' -r -F
 complete -c delegcheck -l format -d 'Output format' -r -f -a "human\t'A coloured report for a person'
-json\t'One pretty JSON document (an array for several names)'
+json\t'One pretty JSON document: an object for one server name argument, an array for -f or several names'
 jsonl\t'One compact JSON report per line, streamed as each check completes'
 prometheus\t'Prometheus textfile-collector metrics'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
@@ -22,7 +22,7 @@ complete-zsh\t'Zsh completion'
 complete-fish\t'Fish completion'
 complete-elvish\t'Elvish completion'
 complete-powershell\t'PowerShell completion'
-schema\t'The JSON Schema of the report'"
+schema\t'The JSON Schema of the JSON output (one report, or an array of reports)'"
 complete -c delegcheck -s v -l verbose -d 'Show full reports for every server name in a batch, not only for failures'
 complete -c delegcheck -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'
 complete -c delegcheck -s 4 -d 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)'

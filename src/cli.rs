@@ -26,7 +26,7 @@ fn after_help() -> String {
         s.push('\n');
     }
     s.push_str(&format!(
-        "  With --format nagios: {}.\n\n",
+        "  With --format nagios: {} (usage errors, invalid server names among them).\n\n",
         crate::exit::nagios_states()
     ));
     s.push_str(EXAMPLES);
@@ -43,11 +43,13 @@ fn after_help() -> String {
 #[derive(Debug, Parser)]
 #[command(name = "delegcheck", version, after_help = after_help(), max_term_width = 100)]
 pub struct Cli {
-    /// Server names to check (the `example.org` of `@alice:example.org`).
+    /// Server names to check (the `example.org` of `@alice:example.org`); a name given twice
+    /// is checked once.
     #[arg(value_name = "SERVER_NAME")]
     pub names: Vec<String>,
 
-    /// Read server names from a file, one per line (`#` starts a comment; `-` is stdin).
+    /// Read server names from a file, one per line (`#` starts a comment; `-` is stdin); at
+    /// most 1000000 lines of at most 4096 bytes, or it is a usage error.
     #[arg(short = 'f', long = "file", value_name = "PATH")]
     pub file: Option<PathBuf>,
 
@@ -136,7 +138,8 @@ pub struct Cli {
 pub enum Format {
     /// A coloured report for a person.
     Human,
-    /// One pretty JSON document (an array for several names).
+    /// One pretty JSON document: an object for one server name argument, an array for -f or
+    /// several names.
     Json,
     /// One compact JSON report per line, streamed as each check completes.
     Jsonl,
@@ -182,7 +185,7 @@ pub enum Generate {
     CompleteElvish,
     /// PowerShell completion.
     CompletePowershell,
-    /// The JSON Schema of the report.
+    /// The JSON Schema of the JSON output (one report, or an array of reports).
     Schema,
 }
 
@@ -214,7 +217,7 @@ pub fn generate(kind: Generate) -> String {
             page.push_str(&man_extra());
             return page;
         }
-        Generate::Schema => return crate::report::json_schema(),
+        Generate::Schema => return crate::render::output_schema(),
         Generate::CompleteBash => Shell::Bash,
         Generate::CompleteZsh => Shell::Zsh,
         Generate::CompleteFish => Shell::Fish,
@@ -277,7 +280,7 @@ pub fn man_extra() -> String {
         s.push_str(&format!(".TP\n{}\n{}\n", st.exit.code(), roff(&text)));
     }
     s.push_str(&format!(
-        ".PP\nWith \\-\\-format nagios: {} (usage errors included).\n",
+        ".PP\nWith \\-\\-format nagios: {} (usage errors, invalid server names among them).\n",
         crate::exit::nagios_states()
     ));
     s.push_str(".SH \"FINDING CODES\"\nEvery finding has a stable code; \\fBdelegcheck \\-\\-explain CODE\\fR prints the long explanation.\n");
@@ -301,6 +304,20 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_states_the_name_list_caps() {
+        let help = Cli::command().render_long_help().to_string();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            help.contains(&format!(
+                "at most {} lines of at most {} bytes",
+                crate::batch::MAX_LINES,
+                crate::batch::MAX_LINE_BYTES
+            )),
+            "{help}"
+        );
     }
 
     #[test]

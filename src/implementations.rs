@@ -175,7 +175,7 @@ pub(crate) const fn fewest_redirects() -> usize {
 
 /// `12 h`, `1.5 h`, `5 min`: a lifetime in the words the reports use.
 pub(crate) fn lifetime(seconds: u64) -> String {
-    if seconds % HOUR == 0 {
+    if seconds.is_multiple_of(HOUR) {
         format!("{} h", seconds / HOUR)
     } else if seconds >= HOUR {
         format!("{:.1} h", seconds as f64 / HOUR as f64)

@@ -3,17 +3,17 @@
 //! before a verdict is a [`Failure`], reported in one place ([`fail`]).
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use delegcheck::batch::{self, Outcome};
 use delegcheck::cli::{Cli, Format};
 use delegcheck::exit::{Exit, NagiosState};
 use delegcheck::findings::Code;
 use delegcheck::net::{Config, ConnectTo, IpFamilies, Net};
-use delegcheck::render::{self, ColorEnv, Palette};
-use delegcheck::report::{Report, Status};
+use delegcheck::render::{self, ColorEnv, Palette, Shape, Writer};
 
 /// Why delegcheck stops without a verdict.
 #[derive(Debug)]
@@ -117,16 +117,141 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         return demo(cli, arg);
     }
     let names = server_names(cli)?;
+    let shape = Shape::of_invocation(cli.names.len(), cli.file.is_some());
     let runtime = runtime()?;
     let net = runtime
         .block_on(async { Net::new(config) })
         .map_err(|e| Failure::CannotRun(e.to_string()))?;
-    let (reports, closed) = runtime.block_on(check_names(cli, &net, &names))?;
-    if closed {
-        // stdout went away (`| head`): end quietly, with the verdict on what was checked.
-        return Ok(verdict(cli, &reports).into());
+    let mut output = Output::open(cli)?;
+    let progress = names.len() > 5 && std::io::stderr().is_terminal();
+    let result = runtime.block_on(batch::run(
+        &names,
+        cli.jobs as usize,
+        |name| delegcheck::engine::check(&net, name),
+        writer(cli, shape),
+        output.out(),
+        |done| {
+            if progress {
+                err_text(&format!("\r\x1b[2Kchecked {done}/{}", names.len()));
+            }
+        },
+    ));
+    if progress {
+        err_text("\r\x1b[2K");
     }
-    finish(cli, &reports)
+    conclude(cli, output, result)
+}
+
+/// The writer of the chosen format.
+fn writer(cli: &Cli, shape: Shape) -> Writer {
+    match cli.format {
+        Format::Human => Writer::human(shape, palette(cli), cli.verbose),
+        Format::Json => Writer::json(shape),
+        Format::Jsonl => Writer::jsonl(),
+        Format::Prometheus => Writer::prometheus(delegcheck::time::now()),
+        Format::Nagios => Writer::nagios(shape),
+    }
+}
+
+/// Puts the output in place and turns the outcome into the exit status: the plugin state
+/// under `--format nagios`, else the verdict, where a string that is not a server name makes
+/// the run a usage error (its report was written all the same). A closed stdout (`| head`)
+/// ends quietly, with the verdict on what was checked.
+fn conclude(
+    cli: &Cli,
+    output: Output,
+    result: std::io::Result<Outcome>,
+) -> Result<ExitCode, Failure> {
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(e) => return Err(output.failed(e)),
+    };
+    output.commit()?;
+    let tally = outcome.tally;
+    if cli.format == Format::Nagios {
+        return Ok(tally.nagios().into());
+    }
+    if tally.not_names > 0 {
+        err_text(&match tally.reports {
+            1 => "delegcheck: error: not a server name; its report says why\n".to_owned(),
+            n => format!(
+                "delegcheck: error: {} of {n} names are not server names; their reports say why\n",
+                tally.not_names
+            ),
+        });
+    }
+    Ok(tally.exit(cli.strict).into())
+}
+
+/// Where the result goes: stdout, or `-o PATH` through a temporary file in the same
+/// directory that is renamed into place once everything is written (as the textfile
+/// collector needs).
+enum Output {
+    Stdout(std::io::StdoutLock<'static>),
+    File {
+        path: PathBuf,
+        tmp: PathBuf,
+        file: std::io::BufWriter<std::fs::File>,
+    },
+}
+
+impl Output {
+    fn open(cli: &Cli) -> Result<Output, Failure> {
+        let Some(path) = &cli.output else {
+            return Ok(Output::Stdout(std::io::stdout().lock()));
+        };
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let file = std::fs::File::create(&tmp)
+            .map_err(|e| Failure::Output(format!("cannot write {}: {e}", path.display())))?;
+        Ok(Output::File {
+            path: path.clone(),
+            tmp,
+            file: std::io::BufWriter::new(file),
+        })
+    }
+
+    fn out(&mut self) -> &mut dyn Write {
+        match self {
+            Output::Stdout(out) => out,
+            Output::File { file, .. } => file,
+        }
+    }
+
+    /// Writing failed: no partial file is left behind.
+    fn failed(self, e: std::io::Error) -> Failure {
+        match self {
+            Output::Stdout(_) => Failure::Output(format!("cannot write to stdout: {e}")),
+            Output::File { path, tmp, file } => {
+                drop(file);
+                let _ = std::fs::remove_file(&tmp);
+                Failure::Output(format!("cannot write {}: {e}", path.display()))
+            }
+        }
+    }
+
+    /// Everything is written: the file takes its place.
+    fn commit(self) -> Result<(), Failure> {
+        let Output::File { path, tmp, file } = self else {
+            return Ok(());
+        };
+        let done = file
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .and_then(|()| std::fs::rename(&tmp, &path));
+        done.map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Failure::Output(format!("cannot write {}: {e}", path.display()))
+        })
+    }
 }
 
 /// The async runtime (for the checks and for the lab).
@@ -137,21 +262,32 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::CannotRun(format!("cannot start the async runtime: {e}")))
 }
 
-/// The names given as arguments, then those read from `-f FILE` (`-` is stdin).
+/// The names given as arguments, then those read from `-f FILE` (`-` is stdin), each once.
+/// The file is read as a stream under caps (see [`batch::read_names`]): an endless stream or
+/// an over-long line is a usage error at once.
 fn server_names(cli: &Cli) -> Result<Vec<String>, Failure> {
     let mut names = cli.names.clone();
     if let Some(path) = &cli.file {
-        let text = if path.as_os_str() == "-" {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-                .map_err(|e| Failure::Input(format!("cannot read server names from stdin: {e}")))?;
-            s
+        let (source, read) = if path.as_os_str() == "-" {
+            (
+                "stdin".to_owned(),
+                batch::read_names(std::io::stdin().lock()),
+            )
         } else {
-            std::fs::read_to_string(path)
-                .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?
+            let file = std::fs::File::open(path)
+                .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?;
+            (
+                path.display().to_string(),
+                batch::read_names(std::io::BufReader::new(file)),
+            )
         };
-        names.extend(delegcheck::parse_name_list(&text));
+        names.extend(
+            read.map_err(|e| {
+                Failure::Input(format!("cannot read server names from {source}: {e}"))
+            })?,
+        );
     }
+    let names = batch::dedupe(names);
     if names.is_empty() {
         return Err(Failure::Usage(
             "no server name given (try `delegcheck example.org`, `-f FILE`, or `--demo`)".into(),
@@ -198,12 +334,14 @@ fn demo(cli: &Cli, arg: &str) -> Result<ExitCode, Failure> {
             r.map_err(|e| Failure::CannotRun(format!("the lab for {} did not start: {e}", s.name)))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    if cli.format == Format::Jsonl && cli.output.is_none() {
-        let text: String = reports.iter().map(render::jsonl).collect();
-        // A failing stdout is not reported here: the exit code is the reports' verdict.
-        let _ = emit(&text);
-    }
-    finish(cli, &reports)
+    let shape = if arg.is_empty() {
+        Shape::Many
+    } else {
+        Shape::One
+    };
+    let mut output = Output::open(cli)?;
+    let result = batch::write_all(reports, writer(cli, shape), output.out());
+    conclude(cli, output, result)
 }
 
 #[cfg(not(feature = "lab"))]
@@ -254,57 +392,6 @@ fn palette(cli: &Cli) -> Palette {
     }
 }
 
-/// Checks every name; streams JSON Lines as they complete. Returns the reports in input
-/// order and whether the run stopped early because stdout went away (then the reports are
-/// those finished by then); a write error other than a closed pipe is a failure.
-async fn check_names(
-    cli: &Cli,
-    net: &Net,
-    names: &[String],
-) -> Result<(Vec<Report>, bool), Failure> {
-    let stream_lines = cli.format == Format::Jsonl && cli.output.is_none();
-    let progress = names.len() > 5 && std::io::stderr().is_terminal();
-    let mut slots: Vec<Option<Report>> = vec![None; names.len()];
-    let mut done = 0usize;
-    let mut closed = false;
-    let mut failed: Option<String> = None;
-    let mut stdout = std::io::stdout().lock();
-    delegcheck::check_all(net, names, cli.jobs as usize, |i, r| {
-        done += 1;
-        if stream_lines {
-            let line = render::jsonl(&r);
-            match stdout
-                .write_all(line.as_bytes())
-                .and_then(|_| stdout.flush())
-            {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => closed = true,
-                Err(e) => {
-                    failed = Some(e.to_string());
-                    closed = true;
-                }
-            }
-        }
-        if progress {
-            err_text(&format!("\r\x1b[2Kchecked {done}/{}", names.len()));
-        }
-        slots[i] = Some(r);
-        if closed {
-            std::ops::ControlFlow::Break(())
-        } else {
-            std::ops::ControlFlow::Continue(())
-        }
-    })
-    .await;
-    if progress {
-        err_text("\r\x1b[2K");
-    }
-    if let Some(e) = failed {
-        return Err(Failure::Output(format!("cannot write to stdout: {e}")));
-    }
-    Ok((slots.into_iter().flatten().collect(), closed))
-}
-
 /// Writes to stdout, ignoring a closed pipe (never panics, unlike `println!`).
 fn out_text(text: &str) {
     let mut out = std::io::stdout().lock();
@@ -317,55 +404,6 @@ fn err_text(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
 }
 
-/// Findings when a server would not federate (or has warnings, under `--strict`), else Ok.
-fn verdict(cli: &Cli, reports: &[Report]) -> Exit {
-    let any_broken = reports.iter().any(|r| r.status == Status::Error);
-    let any_unknown = reports.iter().any(|r| r.status == Status::Unknown);
-    let any_warning = reports.iter().any(|r| r.status == Status::Warning);
-    if any_broken || (cli.strict && any_warning && !any_unknown) {
-        Exit::Findings
-    } else if any_unknown {
-        Exit::CannotRun
-    } else {
-        Exit::Ok
-    }
-}
-
-/// Renders the reports in the chosen format and writes them to stdout or `-o PATH`. The exit
-/// code is the verdict, or the plugin state under `--format nagios`.
-fn finish(cli: &Cli, reports: &[Report]) -> Result<ExitCode, Failure> {
-    let mut code: ExitCode = verdict(cli, reports).into();
-    let text = match cli.format {
-        Format::Human => {
-            let palette = palette(cli);
-            if reports.len() == 1 {
-                render::human::report(&reports[0], &palette)
-            } else {
-                render::human::batch(reports, &palette, cli.verbose)
-            }
-        }
-        Format::Json => render::json(reports),
-        Format::Jsonl => {
-            if cli.output.is_none() {
-                return Ok(code); // already streamed
-            }
-            reports.iter().map(render::jsonl).collect()
-        }
-        Format::Prometheus => render::prometheus::render(reports, delegcheck::time::now()),
-        Format::Nagios => {
-            let (text, state) = render::nagios::render(reports);
-            code = state.into();
-            text
-        }
-    };
-    match &cli.output {
-        Some(path) => write_atomically(path, &text)
-            .map_err(|e| Failure::Output(format!("cannot write {}: {e}", path.display())))?,
-        None => emit(&text)?,
-    }
-    Ok(code)
-}
-
 /// Writes the result to stdout; a closed pipe ends the program quietly.
 fn emit(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
@@ -374,22 +412,6 @@ fn emit(text: &str) -> Result<(), Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(_) => Err(Failure::Stdout),
     }
-}
-
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file = path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{file}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }
 
 fn build_config(cli: &Cli) -> Result<Config, Failure> {

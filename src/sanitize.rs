@@ -25,7 +25,9 @@ pub fn escape(s: &str) -> String {
 pub fn json_safe(json: String) -> String {
     // Pretty output has newlines between tokens; anything else only occurs inside strings.
     let escape_it = |c: char| c != '\n' && is_dangerous(c);
-    if !json.chars().any(escape_it) {
+    // Every dangerous character but DEL is outside ASCII (and serde_json escapes the C0
+    // controls): most documents are done with two fast scans.
+    if (json.is_ascii() && !json.as_bytes().contains(&0x7f)) || !json.chars().any(escape_it) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);

@@ -50,7 +50,7 @@ fn json(s: &str) -> serde_json::Value {
 // ---- without network ------------------------------------------------------------------------
 
 #[test]
-fn a_pasted_url_or_user_id_is_a_finding_not_a_crash() {
+fn a_pasted_url_or_user_id_is_a_usage_error_with_its_report() {
     // A resolver nobody answers on: any lookup would show up as a DNS failure.
     for (input, code, hint) in [
         ("https://example.com/", "name-has-scheme", "example.com"),
@@ -61,7 +61,8 @@ fn a_pasted_url_or_user_id_is_a_finding_not_a_crash() {
         ("example.com:99999", "name-port-invalid", "65535"),
     ] {
         let o = run(bin().args(["--resolver", "127.0.0.1:9", "--format", "json", input]));
-        assert_eq!(o.code, 1, "{input}: {}", o.stderr);
+        assert_eq!(o.code, 2, "{input}: a usage error: {}", o.stderr);
+        assert!(o.stderr.contains("not a server name"), "{}", o.stderr);
         let r = json(&o.stdout);
         assert_eq!(r["ok"], false);
         assert!(
@@ -80,10 +81,175 @@ fn a_pasted_url_or_user_id_is_a_finding_not_a_crash() {
         assert!(text.contains(hint), "{input}: {text}");
 
         let human = run(bin().args(["--resolver", "127.0.0.1:9", input]));
-        assert_eq!(human.code, 1);
+        assert_eq!(human.code, 2);
         assert!(human.stdout.contains(code), "{}", human.stdout);
         assert!(human.stdout.contains("fix:"), "every finding has its hint");
+        assert!(
+            human.stdout.contains("not a server name"),
+            "{}",
+            human.stdout
+        );
+
+        // A typo in a monitoring definition is not a CRITICAL for the server.
+        let nagios = run(bin().args(["--resolver", "127.0.0.1:9", "--format", "nagios", input]));
+        assert_nagios_unknown(&nagios);
+        assert!(nagios.stdout.contains(code), "{}", nagios.stdout);
+        assert!(nagios.stdout.contains(hint), "the hint: {}", nagios.stdout);
     }
+}
+
+/// Runs the binary with `stdin` fed from `feed` (on a thread of its own, which stops when the
+/// binary stops reading).
+fn run_fed(
+    args: &[&str],
+    feed: impl FnOnce(&mut std::process::ChildStdin) + Send + 'static,
+) -> Out {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_delegcheck"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || feed(&mut stdin));
+    let o = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// Writes `line` over and over until the reader goes away.
+fn endless(line: &'static [u8]) -> impl FnOnce(&mut std::process::ChildStdin) + Send + 'static {
+    move |stdin| {
+        use std::io::Write;
+        let block = line.repeat(65536 / line.len());
+        while stdin.write_all(&block).is_ok() {}
+    }
+}
+
+#[test]
+fn an_endless_or_binary_name_list_is_a_usage_error_at_once() {
+    // No newline ever: the first line is over the cap.
+    let o = run(bin().args(["--resolver", "127.0.0.1:9", "-f", "/dev/zero"]));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("cannot read server names from /dev/zero: line 1 is longer than 4096 bytes"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stdout.is_empty(), "nothing was checked: {}", o.stdout);
+    let o = run_fed(&["--resolver", "127.0.0.1:9", "-f", "-"], endless(b"\0"));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("from stdin: line 1 is longer"),
+        "{}",
+        o.stderr
+    );
+    // Short lines forever (`yes example.org | delegcheck -f -`).
+    let o = run_fed(
+        &["--resolver", "127.0.0.1:9", "--format", "jsonl", "-f", "-"],
+        endless(b"example.org\n"),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("more than 1000000 lines"), "{}", o.stderr);
+    assert!(o.stdout.is_empty(), "nothing was checked: {}", o.stdout);
+    // Under Nagios: UNKNOWN, with the reason.
+    let o = run(bin().args(["--format", "nagios", "-f", "/dev/zero"]));
+    assert_nagios_unknown(&o);
+    assert!(o.stdout.contains("longer than 4096 bytes"), "{}", o.stdout);
+}
+
+#[test]
+fn a_batch_writes_every_report_once_in_input_order_for_json() {
+    // Names that fail at once without network (whitespace), each given twice.
+    let n = 3000;
+    let list: String = (0..n)
+        .chain(0..n)
+        .map(|i| format!("bad name {i}\n"))
+        .collect();
+    let names: Vec<String> = (0..n).map(|i| format!("bad name {i}")).collect();
+    for format in ["json", "jsonl"] {
+        let o = run(bin()
+            .args(["--resolver", "127.0.0.1:9", "--format", format, "-f", "-"])
+            .write_stdin(list.clone()));
+        assert_eq!(o.code, 2, "{format}: invalid names are a usage error");
+        let mut got: Vec<String> = match format {
+            "json" => json(&o.stdout)
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["server_name"].as_str().unwrap().to_owned())
+                .collect(),
+            _ => o
+                .stdout
+                .lines()
+                .map(|l| json(l)["server_name"].as_str().unwrap().to_owned())
+                .collect(),
+        };
+        if format == "jsonl" {
+            got.sort_by_key(|s| s[9..].parse::<usize>().unwrap()); // completion order
+        }
+        assert_eq!(got, names, "{format}: every name once, json in input order");
+    }
+}
+
+#[test]
+fn strings_that_are_not_server_names_are_not_summed_up_as_broken_servers() {
+    let o = run(bin().args(["--resolver", "127.0.0.1:9", "a b", "https://x.test/"]));
+    assert_eq!(o.code, 2);
+    assert_eq!(
+        o.stdout.matches("✗ not a server name").count(),
+        2,
+        "{}",
+        o.stdout
+    );
+    let table: Vec<&str> = o
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" invalid "))
+        .collect();
+    assert_eq!(table.len(), 2, "{}", o.stdout);
+    assert!(table[1].starts_with("https://x.test/") && table[1].ends_with("name-has-scheme"));
+}
+
+#[test]
+fn json_output_shape_follows_the_invocation() {
+    let shape = |args: &[&str], stdin: Option<&str>| {
+        let mut c = bin();
+        c.args(["--resolver", "127.0.0.1:9", "--format", "json"])
+            .args(args);
+        if let Some(s) = stdin {
+            c.write_stdin(s.to_owned());
+        }
+        let o = run(&mut c);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        match json(&o.stdout) {
+            serde_json::Value::Array(a) => format!("array of {}", a.len()),
+            serde_json::Value::Object(_) => "object".to_owned(),
+            other => panic!("{other}"),
+        }
+    };
+    assert_eq!(shape(&["a b"], None), "object", "one name argument");
+    assert_eq!(
+        shape(&["a b", "a b"], None),
+        "array of 1",
+        "the same name twice"
+    );
+    assert_eq!(shape(&["a b", "c d"], None), "array of 2");
+    assert_eq!(
+        shape(&["-f", "-"], Some("a b\n")),
+        "array of 1",
+        "a list of one"
+    );
+    assert_eq!(
+        shape(&["-f", "-"], Some("# nothing but\na b\na b\n")),
+        "array of 1"
+    );
 }
 
 #[test]
@@ -105,6 +271,8 @@ fn usage_errors_exit_2_and_3_under_nagios() {
     let o = run(bin().args(["--connect-to", "nonsense", "example.com"]));
     assert_eq!(o.code, 2);
 
+    let o = run(bin().args(["-f", "/"]));
+    assert_eq!(o.code, 2, "a directory is not a name list: {}", o.stderr);
     let o = run(bin().args(["--format", "nagios", "--no-such-flag"]));
     assert_nagios_unknown(&o);
     let o = run(bin().args([
@@ -186,6 +354,19 @@ fn demo_runs_offline_and_lists_its_scenarios() {
     let o = run(bin().args(["--demo", "expired-certificate", "--format", "nagios"]));
     assert_eq!(o.code, 2);
     assert!(o.stdout.starts_with("DELEGCHECK CRITICAL"));
+
+    // Every scenario serves example.test, yet every perfdata label is its own.
+    let o = run(bin().args(["--demo", "--format", "nagios"]));
+    let status = o.stdout.lines().next().unwrap();
+    let (_, perf) = status.split_once(" | ").unwrap();
+    let labels: Vec<&str> = perf
+        .split(" '")
+        .map(|p| p.trim_start_matches('\'').split("'=").next().unwrap())
+        .collect();
+    assert!(labels.len() > 20, "{perf}");
+    let unique: std::collections::HashSet<&&str> = labels.iter().collect();
+    assert_eq!(unique.len(), labels.len(), "{perf}");
+    assert!(labels.contains(&"example.test#2 time"), "{perf}");
 }
 
 // ---- against a lab, through the real flags ----------------------------------------------------
@@ -295,6 +476,50 @@ async fn exit_codes_hold_in_every_format() {
             o.stdout
         );
         assert!(o.stdout.contains('|'), "perfdata: {}", o.stdout);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_name_among_real_ones_makes_the_run_a_usage_error() {
+    let (lab, dir) = three_servers().await;
+    let ca = dir.path.join("ca.pem");
+    // Exit 2 wins over 0 and over 1: the invocation has a mistake to fix first. Every name
+    // still gets its report.
+    for (names, verdict_without) in [
+        (["good.test", "https://good.test/"], 0),
+        (["bad.test", "@alice:good.test"], 1),
+    ] {
+        let o = run_lab(&lab, ca.clone(), &[names[0]], None).await;
+        assert_eq!(o.code, verdict_without, "{}: {}", names[0], o.stdout);
+        let o = run_lab(
+            &lab,
+            ca.clone(),
+            &["--format", "json", names[0], names[1]],
+            None,
+        )
+        .await;
+        assert_eq!(o.code, 2, "{names:?}: {}", o.stderr);
+        assert!(
+            o.stderr.contains("1 of 2 names are not server names"),
+            "{}",
+            o.stderr
+        );
+        let reports = json(&o.stdout);
+        assert_eq!(reports.as_array().unwrap().len(), 2, "{}", o.stdout);
+        assert_eq!(reports[0]["server_name"], names[0]);
+        let o = run_lab(
+            &lab,
+            ca.clone(),
+            &["--format", "nagios", names[0], names[1]],
+            None,
+        )
+        .await;
+        assert_nagios_unknown(&o);
+        assert!(
+            o.stdout.contains("1 of 2 not a server name: "),
+            "{}",
+            o.stdout
+        );
     }
 }
 
@@ -497,7 +722,10 @@ async fn a_closed_stdout_ends_the_run_quietly() {
     let mut args = lab.cli_args(&ca);
     args.extend(["--format", "jsonl", "--jobs", "2", "-f", "-"].map(String::from));
     // Broken names: the exit code must be the verdict on what was checked (1), not a blanket 0.
-    let names = "bad.test\n".repeat(500);
+    // (Distinct names: a name given twice is checked once.)
+    let names: String = (0..500)
+        .map(|i| format!("bad.test\ngone{i}.test\n"))
+        .collect();
     let (code, stderr) = tokio::task::spawn_blocking(move || {
         use std::io::{BufRead, Write};
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_delegcheck"))
@@ -517,7 +745,7 @@ async fn a_closed_stdout_ends_the_run_quietly() {
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
             .unwrap();
-        assert!(first.contains("\"server_name\":\"bad.test\""), "{first}");
+        assert!(first.contains("\"server_name\":\""), "{first}");
         // The reader is dropped here: stdout is closed under the program.
         let out = child.wait_with_output().unwrap();
         (

@@ -96,6 +96,19 @@ async fn the_schema_accepts_real_reports_and_rejects_broken_ones() {
     let mut missing = report.clone();
     missing.as_object_mut().unwrap().remove("server_name");
     assert!(!v.is_valid(&missing));
+
+    // `--format json` prints an array for -f or several names: the schema takes both shapes.
+    assert!(v.is_valid(&serde_json::json!([report.clone(), report.clone()])));
+    assert!(v.is_valid(&serde_json::json!([])));
+    assert!(!v.is_valid(&serde_json::json!([report.clone(), missing])));
+    assert!(!v.is_valid(&serde_json::json!("example.org")));
+    let array: serde_json::Value =
+        serde_json::from_str(&delegcheck::render::json_array(&[serde_json::from_value(
+            report.clone(),
+        )
+        .unwrap()]))
+        .unwrap();
+    assert!(v.is_valid(&array), "what the array writer prints");
 }
 
 /// The README's findings table is the catalogue (rewritten with DELEGCHECK_BLESS=1), and it

@@ -59,10 +59,7 @@ async fn human_reports() {
 async fn json_reports() {
     for name in ["well-known-port-443", "proxy-not-routing"] {
         let r = report(name).await;
-        insta::assert_snapshot!(
-            format!("json-{name}"),
-            render::json(std::slice::from_ref(&r))
-        );
+        insta::assert_snapshot!(format!("json-{name}"), render::json_object(&r));
     }
 }
 

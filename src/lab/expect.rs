@@ -194,21 +194,21 @@ impl Expect {
         for want in &self.checks {
             want.mismatches(r, &mut out);
         }
-        if let Some(want) = &self.families {
-            if *want != r.families {
-                let line = |f: &FamilyVerdicts| {
-                    format!(
-                        "ipv4={} ipv6={}",
-                        word(f.ipv4, FAMILY),
-                        word(f.ipv6, FAMILY)
-                    )
-                };
-                out.push(format!(
-                    "families: expected {}, got {}",
-                    line(want),
-                    line(&r.families)
-                ));
-            }
+        if let Some(want) = &self.families
+            && *want != r.families
+        {
+            let line = |f: &FamilyVerdicts| {
+                format!(
+                    "ipv4={} ipv6={}",
+                    word(f.ipv4, FAMILY),
+                    word(f.ipv6, FAMILY)
+                )
+            };
+            out.push(format!(
+                "families: expected {}, got {}",
+                line(want),
+                line(&r.families)
+            ));
         }
         self.says_mismatches(r, &mut out);
         self.never_says_mismatches(r, &mut out);

@@ -214,21 +214,21 @@ impl HostState {
                     .unwrap_or_else(|_| resp(500, "text/plain", "bad route"));
             }
         }
-        if path == "/.well-known/matrix/server" {
-            if let Some(wk) = &self.spec.well_known {
-                let ct = self
-                    .spec
-                    .well_known_content_type
-                    .as_deref()
-                    .unwrap_or("application/json");
-                let mut r = resp(200, ct, wk.clone());
-                if let Some(cc) = &self.spec.cache_control {
-                    if let Ok(v) = hyper::header::HeaderValue::from_str(cc) {
-                        r.headers_mut().insert("cache-control", v);
-                    }
-                }
-                return r;
+        if path == "/.well-known/matrix/server"
+            && let Some(wk) = &self.spec.well_known
+        {
+            let ct = self
+                .spec
+                .well_known_content_type
+                .as_deref()
+                .unwrap_or("application/json");
+            let mut r = resp(200, ct, wk.clone());
+            if let Some(cc) = &self.spec.cache_control
+                && let Ok(v) = hyper::header::HeaderValue::from_str(cc)
+            {
+                r.headers_mut().insert("cache-control", v);
             }
+            return r;
         }
         let host = req
             .headers()

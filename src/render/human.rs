@@ -44,6 +44,9 @@ fn mark(p: &Palette, s: CheckStatus) -> String {
 }
 
 fn verdict(p: &Palette, r: &Report) -> String {
+    if crate::exit::is_usage_error(r) {
+        return p.err.style("✗ not a server name").to_string();
+    }
     match r.status {
         Status::Ok => p.ok.style("✓ federation works").to_string(),
         Status::Warning => p
@@ -325,6 +328,11 @@ fn footer(o: &mut String, r: &Report, p: &Palette) {
 /// the first report-level warning (say, "IPv6 is broken") before any per-address detail; for
 /// one that does not, the first error (findings are sorted causes first).
 pub fn headline(r: &Report) -> String {
+    headline_code(r).to_owned()
+}
+
+/// [`headline`], as the code's own string.
+fn headline_code(r: &Report) -> &'static str {
     let problems = || r.findings.iter().filter(|f| f.severity > Severity::Info);
     let pick = if r.ok {
         problems()
@@ -333,19 +341,18 @@ pub fn headline(r: &Report) -> String {
     } else {
         problems().next()
     };
-    pick.map(|f| f.code.as_str().to_owned())
-        .unwrap_or_else(|| "-".into())
+    pick.map_or("-", |f| f.code.as_str())
 }
 
 /// Many reports: full reports for failures (all with `verbose`), then a summary table.
 pub fn batch(reports: &[Report], p: &Palette, verbose: bool) -> String {
-    let mut o = String::new();
-    for r in reports.iter().filter(|r| verbose || !r.ok) {
-        o.push_str(&report(r, p));
-        o.push('\n');
+    let mut out = Vec::new();
+    let mut w = super::Writer::human(super::Shape::Many, *p, verbose);
+    for (i, r) in reports.iter().enumerate() {
+        let _ = w.write(i, r.clone(), &mut out);
     }
-    o.push_str(&summary(reports, p));
-    o
+    let _ = w.finish(&mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The summary table of a batch: one row per server name.
@@ -360,10 +367,64 @@ pub fn summary(reports: &[Report], p: &Palette) -> String {
 /// A summary table: one row per labelled report (server, verdict, step, first problem),
 /// then a count. Labels must already be escaped.
 pub fn summary_table(label: &str, rows: &[(String, &Report)], p: &Palette) -> String {
+    let rows: Vec<SummaryRow> = rows
+        .iter()
+        .map(|(l, r)| SummaryRow::new(l.clone(), r))
+        .collect();
+    summary_rows(label, &rows, p)
+}
+
+/// What a summary table keeps of a report: a batch holds these, not the reports.
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    label: String,
+    verdict: RowVerdict,
+    step: &'static str,
+    headline: &'static str,
+    ok: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RowVerdict {
+    Ok,
+    Warnings,
+    Errors,
+    Partly,
+    Broken,
+    Invalid,
+    Unknown,
+}
+
+impl SummaryRow {
+    /// The row of `r`, labelled `label` (already escaped).
+    pub fn new(label: String, r: &Report) -> SummaryRow {
+        let verdict = match r.status {
+            _ if crate::exit::is_usage_error(r) => RowVerdict::Invalid,
+            Status::Ok => RowVerdict::Ok,
+            Status::Warning => RowVerdict::Warnings,
+            Status::Error if r.everyone_reaches() => RowVerdict::Errors,
+            Status::Error if r.failure_kind() == "fails for some implementations" => {
+                RowVerdict::Partly
+            }
+            Status::Error => RowVerdict::Broken,
+            Status::Unknown => RowVerdict::Unknown,
+        };
+        SummaryRow {
+            label,
+            verdict,
+            step: r.discovery.step.map_or("-", |s| s.as_str()),
+            headline: headline_code(r),
+            ok: r.ok,
+        }
+    }
+}
+
+/// A summary table of rows (see [`summary_table`]).
+pub fn summary_rows(label: &str, rows: &[SummaryRow], p: &Palette) -> String {
     let mut o = String::new();
     let w = rows
         .iter()
-        .map(|(l, _)| l.chars().count())
+        .map(|r| r.label.chars().count())
         .max()
         .unwrap_or(6)
         .clamp(6, 48);
@@ -375,29 +436,21 @@ pub fn summary_table(label: &str, rows: &[(String, &Report)], p: &Palette) -> St
             label, "verdict", "step", "first problem"
         ))
     );
-    for (label, r) in rows {
-        let v = match r.status {
-            Status::Ok => p.ok.style(format!("{:<9}", "ok")).to_string(),
-            Status::Warning => p.warn.style(format!("{:<9}", "warnings")).to_string(),
-            Status::Error if r.everyone_reaches() => {
-                p.err.style(format!("{:<9}", "errors")).to_string()
-            }
-            Status::Error if r.failure_kind() == "fails for some implementations" => {
-                p.err.style(format!("{:<9}", "partly")).to_string()
-            }
-            Status::Error => p.err.style(format!("{:<9}", "broken")).to_string(),
-            Status::Unknown => p.warn.style(format!("{:<9}", "unknown")).to_string(),
+    for row in rows {
+        let (word, style) = match row.verdict {
+            RowVerdict::Ok => ("ok", p.ok),
+            RowVerdict::Warnings => ("warnings", p.warn),
+            RowVerdict::Errors => ("errors", p.err),
+            RowVerdict::Partly => ("partly", p.err),
+            RowVerdict::Broken => ("broken", p.err),
+            RowVerdict::Invalid => ("invalid", p.err),
+            RowVerdict::Unknown => ("unknown", p.warn),
         };
-        let name = crate::sanitize::clip(label, w);
-        let _ = writeln!(
-            o,
-            "{:<w$}  {v} {:<5} {}",
-            name,
-            r.discovery.step.map_or("-", |s| s.as_str()),
-            headline(r)
-        );
+        let v = style.style(format!("{word:<9}")).to_string();
+        let name = crate::sanitize::clip(&row.label, w);
+        let _ = writeln!(o, "{:<w$}  {v} {:<5} {}", name, row.step, row.headline);
     }
-    let ok = rows.iter().filter(|(_, r)| r.ok).count();
+    let ok = rows.iter().filter(|r| r.ok).count();
     let _ = writeln!(o, "{} of {} pass (no error)", ok, rows.len());
     o
 }

@@ -4,6 +4,9 @@
 pub mod human;
 pub mod nagios;
 pub mod prometheus;
+mod writer;
+
+pub use writer::{Shape, Writer};
 
 use owo_colors::Style;
 
@@ -110,16 +113,72 @@ pub fn use_color(choice: ColorChoice, env: &ColorEnv, is_tty: bool) -> bool {
     }
 }
 
-/// One pretty JSON document: an object for one report, an array for several.
-pub fn json(reports: &[Report]) -> String {
-    let mut s = if reports.len() == 1 {
-        serde_json::to_string_pretty(&reports[0])
-    } else {
-        serde_json::to_string_pretty(reports)
-    }
-    .unwrap_or_default();
+/// The pretty JSON document of one report, as `--format json` prints it for one server name
+/// argument.
+pub fn json_object(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
     s.push('\n');
     crate::sanitize::json_safe(s)
+}
+
+/// The pretty JSON array of reports, as `--format json` prints it for `-f` or several names
+/// (even when one report, or none, is left).
+pub fn json_array(reports: &[Report]) -> String {
+    let mut out = Vec::new();
+    let mut w = Writer::json(Shape::Many);
+    for (i, r) in reports.iter().enumerate() {
+        let _ = w.write(i, r.clone(), &mut out);
+    }
+    let _ = w.finish(&mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// One report as an element of the pretty JSON array: its pretty JSON indented one level.
+/// (JSON strings never hold a raw newline, so indenting every line changes no value.)
+fn json_element(report: &Report) -> String {
+    let object = serde_json::to_string_pretty(report).unwrap_or_default();
+    let mut s = String::with_capacity(object.len() + object.len() / 8);
+    for (i, line) in object.lines().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        s.push_str("  ");
+        s.push_str(line);
+    }
+    crate::sanitize::json_safe(s)
+}
+
+/// The JSON Schema of what `--format json` prints: one report (an object) for exactly one
+/// server name argument, an array of reports for `-f`/stdin or several names; a line of
+/// `--format jsonl` is one report. Built from the report's schema
+/// ([`crate::report::json_schema`]), which becomes `$defs/Report`.
+pub fn output_schema() -> String {
+    let mut report: serde_json::Value =
+        serde_json::from_str(&crate::report::json_schema()).unwrap_or_default();
+    let Some(obj) = report.as_object_mut() else {
+        return String::new();
+    };
+    let mut defs = obj.remove("$defs").unwrap_or_else(|| serde_json::json!({}));
+    let id = obj.remove("$id").unwrap_or_default();
+    let dialect = obj.remove("$schema").unwrap_or_default();
+    let version = crate::report::SCHEMA_VERSION;
+    if let Some(defs) = defs.as_object_mut() {
+        defs.insert("Report".into(), report);
+    }
+    let schema = serde_json::json!({
+        "$schema": dialect,
+        "$id": id,
+        "title": "delegcheck output",
+        "description": format!("What `delegcheck --format json` prints (schema_version {version}): one report, an object, for exactly one server name argument; an array of reports, in input order, for -f/stdin or several names. Each line of --format jsonl is one report."),
+        "oneOf": [
+            { "$ref": "#/$defs/Report" },
+            { "type": "array", "items": { "$ref": "#/$defs/Report" } }
+        ],
+        "$defs": defs,
+    });
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// One compact line.
@@ -127,6 +186,75 @@ pub fn jsonl(report: &Report) -> String {
     let mut s = serde_json::to_string(report).unwrap_or_default();
     s.push('\n');
     crate::sanitize::json_safe(s)
+}
+
+/// Text pieces that arrive in completion order and are written in input order, held so that
+/// they cost little more than the text itself: the text in blocks that never grow (no
+/// doubling slack), and 8 bytes a piece for its report's index and its length.
+#[derive(Debug, Default)]
+pub(crate) struct Chunks {
+    /// Pieces one after the other; a piece never straddles two blocks.
+    blocks: Vec<String>,
+    /// (report index, piece length), in arrival order. A batch has at most
+    /// [`crate::batch::MAX_LINES`] names, and a piece is a few lines.
+    spans: Vec<(u32, u32)>,
+    /// Where a piece is written before it is copied into a block.
+    scratch: String,
+}
+
+/// The size of a block of [`Chunks`] text (a longer piece gets a block of its own size).
+const CHUNK_BLOCK: usize = 64 * 1024;
+
+impl Chunks {
+    /// Writes the piece of report `index` with `write` (an empty piece is not kept).
+    pub(crate) fn push(&mut self, index: usize, write: impl FnOnce(&mut String)) {
+        self.scratch.clear();
+        write(&mut self.scratch);
+        let len = self.scratch.len();
+        if len == 0 {
+            return;
+        }
+        let fits = self
+            .blocks
+            .last()
+            .is_some_and(|b| b.capacity() - b.len() >= len);
+        if !fits {
+            self.blocks
+                .push(String::with_capacity(CHUNK_BLOCK.max(len)));
+        }
+        if let Some(block) = self.blocks.last_mut() {
+            block.push_str(&self.scratch);
+        }
+        self.spans.push((
+            u32::try_from(index).unwrap_or(u32::MAX),
+            u32::try_from(len).unwrap_or(u32::MAX),
+        ));
+    }
+
+    /// How many pieces (not counting empty ones).
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// The pieces in index order (those of one index in the order they came).
+    pub(crate) fn in_order(&self) -> impl Iterator<Item = &str> {
+        let (mut block, mut start) = (0, 0);
+        let mut pieces: Vec<(u32, &str)> = Vec::with_capacity(self.spans.len());
+        for &(index, len) in &self.spans {
+            let len = len as usize;
+            // Pieces fill each block in turn: one that is not in this block opens the next.
+            if start + len > self.blocks[block].len() {
+                block += 1;
+                start = 0;
+            }
+            pieces.push((index, &self.blocks[block][start..start + len]));
+            start += len;
+        }
+        if !pieces.is_sorted_by_key(|p| p.0) {
+            pieces.sort_by_key(|p| p.0);
+        }
+        pieces.into_iter().map(|(_, piece)| piece)
+    }
 }
 
 #[cfg(test)]
@@ -162,6 +290,45 @@ mod tests {
             ..Default::default()
         };
         assert!(!use_color(Auto, &dumb, true));
+    }
+
+    #[test]
+    fn chunks_come_out_in_index_order() {
+        use std::fmt::Write as _;
+        let mut c = Chunks::default();
+        for (i, text) in [(2, "c"), (0, "a"), (3, ""), (1, "b1"), (1, "b2")] {
+            c.push(i, |s| {
+                let _ = write!(s, "{text}");
+            });
+        }
+        assert_eq!(c.len(), 4, "an empty piece is not kept");
+        assert_eq!(c.in_order().collect::<Vec<_>>(), ["a", "b1", "b2", "c"]);
+    }
+
+    #[test]
+    fn chunks_span_many_blocks_without_growing_them() {
+        let mut c = Chunks::default();
+        let piece = |i: usize| format!("{i:>5}:{}|", "x".repeat(i % 700));
+        let n = 2000;
+        for i in (0..n).rev() {
+            c.push(i, |s| s.push_str(&piece(i)));
+        }
+        // A piece larger than a block gets a block of its own.
+        let big = "y".repeat(3 * CHUNK_BLOCK);
+        c.push(n, |s| s.push_str(&big));
+        c.push(n + 1, |s| s.push_str("after"));
+        assert!(c.blocks.len() > 5, "{} blocks", c.blocks.len());
+        assert!(
+            c.blocks
+                .iter()
+                .all(|b| b.capacity() <= CHUNK_BLOCK.max(big.len()) + 64),
+            "blocks never grow"
+        );
+        let want: Vec<String> = (0..n)
+            .map(piece)
+            .chain([big.clone(), "after".into()])
+            .collect();
+        assert_eq!(c.in_order().collect::<Vec<_>>(), want);
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Prometheus textfile-collector format (node_exporter): HELP and TYPE once per family.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::Chunks;
 
 use crate::findings::Severity;
 use crate::report::Report;
@@ -61,127 +65,167 @@ pub const METRICS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Renders every report.
+/// Renders every report (see [`Metrics`]).
+pub fn render(reports: &[Report], now: i64) -> String {
+    let mut metrics = Metrics::new(now);
+    for (i, r) in reports.iter().enumerate() {
+        metrics.add(i, r);
+    }
+    let mut out = Vec::new();
+    let _ = metrics.write_to(&mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The metrics, gathered report by report: each metric family's series text, written at the
+/// end with HELP and TYPE once per family (the textfile format groups a family's series).
 ///
 /// Every series is unique, as the textfile collector requires (it rejects a file with a
-/// duplicate): a server name given twice is rendered once, and per-address series cover the
-/// spec's targets once per address (fallback targets, which only some implementations use,
-/// are left out).
-pub fn render(reports: &[Report], now: i64) -> String {
-    let mut o = String::new();
-    let mut seen = std::collections::HashSet::new();
-    let reports: Vec<&Report> = reports
-        .iter()
-        .filter(|r| seen.insert(r.server_name.as_str()))
-        .collect();
-    for (name, help) in METRICS {
-        let _ = writeln!(o, "# HELP {name} {help}");
-        let _ = writeln!(o, "# TYPE {name} gauge");
-        for r in reports.iter().copied() {
-            let sn = label(&r.server_name);
-            let mut addresses = std::collections::HashSet::new();
-            let targets: Vec<&crate::report::TargetReport> = r
-                .targets
-                .iter()
-                .filter(|t| !t.fallback && addresses.insert(t.address.as_str()))
-                .collect();
-            match *name {
-                "delegcheck_probe_success" => {
-                    let seen = r.status != crate::report::Status::Unknown;
-                    let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {}", u8::from(seen));
-                }
-                "delegcheck_federation_ok" if r.status != crate::report::Status::Unknown => {
-                    let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {}", u8::from(r.ok));
-                }
-                "delegcheck_status" => {
-                    let v = match r.status {
-                        crate::report::Status::Ok => 0,
-                        crate::report::Status::Warning => 1,
-                        crate::report::Status::Error => 2,
-                        crate::report::Status::Unknown => 3,
-                    };
-                    let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {v}");
-                }
-                "delegcheck_decisive_step_info" => {
-                    if let Some(step) = &r.discovery.step {
-                        let _ = writeln!(o, "{name}{{server_name=\"{sn}\",step=\"{step}\"}} 1");
-                    }
-                }
-                "delegcheck_findings" => {
-                    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
-                        let n = r.findings.iter().filter(|f| f.severity == sev).count();
-                        let _ = writeln!(
-                            o,
-                            "{name}{{server_name=\"{sn}\",severity=\"{}\"}} {n}",
-                            sev.as_str()
-                        );
-                    }
-                }
-                "delegcheck_family_ok" => {
-                    for (family, v) in [("ipv4", r.families.ipv4), ("ipv6", r.families.ipv6)] {
-                        if let Some(v) = v {
-                            let _ = writeln!(
-                                o,
-                                "{name}{{server_name=\"{sn}\",family=\"{family}\"}} {}",
-                                u8::from(v)
-                            );
-                        }
-                    }
-                }
-                "delegcheck_targets" => {
-                    let _ = writeln!(
-                        o,
-                        "{name}{{server_name=\"{sn}\"}} {}",
-                        r.discovery.targets.len()
-                    );
-                }
-                "delegcheck_target_ok" => {
-                    for t in &targets {
-                        let _ = writeln!(
-                            o,
-                            "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
-                            label(&t.address),
-                            u8::from(t.ok)
-                        );
-                    }
-                }
-                "delegcheck_certificate_expiry_timestamp_seconds" => {
-                    for t in &targets {
-                        if let Some(c) = &t.certificate {
-                            let _ = writeln!(
-                                o,
-                                "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
-                                label(&t.address),
-                                c.not_after_unix
-                            );
-                        }
-                    }
-                }
-                "delegcheck_certificate_days_left" => {
-                    for t in &targets {
-                        if let Some(c) = &t.certificate {
-                            let _ = writeln!(
-                                o,
-                                "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
-                                label(&t.address),
-                                c.days_left
-                            );
-                        }
-                    }
-                }
-                "delegcheck_check_duration_seconds" => {
-                    let _ = writeln!(
-                        o,
-                        "{name}{{server_name=\"{sn}\"}} {:.3}",
-                        r.timings.total_ms as f64 / 1000.0
-                    );
-                }
-                "delegcheck_last_run_timestamp_seconds" => {
-                    let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {now}");
-                }
-                _ => {}
-            }
+/// duplicate): a server name that comes twice is rendered once, and per-address series cover
+/// the spec's targets once per address (fallback targets, which only some implementations
+/// use, are left out). Series are written in input order, whatever order reports came in.
+#[derive(Debug)]
+pub struct Metrics {
+    now: i64,
+    seen: HashSet<String>,
+    families: Vec<Chunks>,
+}
+
+impl Metrics {
+    /// No report yet; `now` is the run's Unix time.
+    pub fn new(now: i64) -> Metrics {
+        Metrics {
+            now,
+            seen: HashSet::new(),
+            families: METRICS.iter().map(|_| Chunks::default()).collect(),
         }
     }
-    o
+
+    /// Takes in report `index` (of the input order).
+    pub fn add(&mut self, index: usize, r: &Report) {
+        if !self.seen.insert(r.server_name.clone()) {
+            return;
+        }
+        for ((name, _), family) in METRICS.iter().zip(&mut self.families) {
+            family.push(index, |text| series(text, name, r, self.now));
+        }
+    }
+
+    /// Writes every family: HELP, TYPE, then its series.
+    pub fn write_to(self, out: &mut dyn Write) -> io::Result<()> {
+        for ((name, help), family) in METRICS.iter().zip(&self.families) {
+            writeln!(out, "# HELP {name} {help}")?;
+            writeln!(out, "# TYPE {name} gauge")?;
+            for text in family.in_order() {
+                out.write_all(text.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes the series of metric family `name` for one report.
+fn series(o: &mut String, name: &str, r: &Report, now: i64) {
+    let sn = label(&r.server_name);
+    let mut addresses = HashSet::new();
+    let targets: Vec<&crate::report::TargetReport> = r
+        .targets
+        .iter()
+        .filter(|t| !t.fallback && addresses.insert(t.address.as_str()))
+        .collect();
+    match name {
+        "delegcheck_probe_success" => {
+            let seen = r.status != crate::report::Status::Unknown;
+            let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {}", u8::from(seen));
+        }
+        "delegcheck_federation_ok" if r.status != crate::report::Status::Unknown => {
+            let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {}", u8::from(r.ok));
+        }
+        "delegcheck_status" => {
+            let v = match r.status {
+                crate::report::Status::Ok => 0,
+                crate::report::Status::Warning => 1,
+                crate::report::Status::Error => 2,
+                crate::report::Status::Unknown => 3,
+            };
+            let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {v}");
+        }
+        "delegcheck_decisive_step_info" => {
+            if let Some(step) = &r.discovery.step {
+                let _ = writeln!(o, "{name}{{server_name=\"{sn}\",step=\"{step}\"}} 1");
+            }
+        }
+        "delegcheck_findings" => {
+            for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+                let n = r.findings.iter().filter(|f| f.severity == sev).count();
+                let _ = writeln!(
+                    o,
+                    "{name}{{server_name=\"{sn}\",severity=\"{}\"}} {n}",
+                    sev.as_str()
+                );
+            }
+        }
+        "delegcheck_family_ok" => {
+            for (family, v) in [("ipv4", r.families.ipv4), ("ipv6", r.families.ipv6)] {
+                if let Some(v) = v {
+                    let _ = writeln!(
+                        o,
+                        "{name}{{server_name=\"{sn}\",family=\"{family}\"}} {}",
+                        u8::from(v)
+                    );
+                }
+            }
+        }
+        "delegcheck_targets" => {
+            let _ = writeln!(
+                o,
+                "{name}{{server_name=\"{sn}\"}} {}",
+                r.discovery.targets.len()
+            );
+        }
+        "delegcheck_target_ok" => {
+            for t in &targets {
+                let _ = writeln!(
+                    o,
+                    "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
+                    label(&t.address),
+                    u8::from(t.ok)
+                );
+            }
+        }
+        "delegcheck_certificate_expiry_timestamp_seconds" => {
+            for t in &targets {
+                if let Some(c) = &t.certificate {
+                    let _ = writeln!(
+                        o,
+                        "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
+                        label(&t.address),
+                        c.not_after_unix
+                    );
+                }
+            }
+        }
+        "delegcheck_certificate_days_left" => {
+            for t in &targets {
+                if let Some(c) = &t.certificate {
+                    let _ = writeln!(
+                        o,
+                        "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
+                        label(&t.address),
+                        c.days_left
+                    );
+                }
+            }
+        }
+        "delegcheck_check_duration_seconds" => {
+            let _ = writeln!(
+                o,
+                "{name}{{server_name=\"{sn}\"}} {:.3}",
+                r.timings.total_ms as f64 / 1000.0
+            );
+        }
+        "delegcheck_last_run_timestamp_seconds" => {
+            let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {now}");
+        }
+        _ => {}
+    }
 }
