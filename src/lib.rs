@@ -11,12 +11,9 @@ pub mod batch;
 // Rust 1.88 (the MSRV the dependencies set) has let chains, so clippy asks to collapse
 // nested `if let`s; these modules are being reworked on other branches at the moment, so
 // they are collapsed once that work has landed, not now.
-#[allow(clippy::collapsible_if)]
 pub mod checks;
 pub mod cli;
-#[allow(clippy::collapsible_if)]
 pub mod discovery;
-#[allow(clippy::collapsible_if)]
 pub mod engine;
 pub mod exit;
 pub mod findings;

@@ -240,8 +240,8 @@ impl Style {
     fn string(&mut self, s: &str, out: &mut String) {
         out.push('"');
         for c in s.chars() {
-            let escape = self.next() % 5 == 0;
-            let upper = self.next() % 2 == 0;
+            let escape = self.next().is_multiple_of(5);
+            let upper = self.next().is_multiple_of(2);
             let hex = |u: u16| {
                 if upper {
                     format!("\\u{u:04X}")
