@@ -179,13 +179,14 @@ pub async fn check(net: &Net, input: &str) -> Report {
     // Some implementations cannot use this (valid) well-known and take the server name's
     // own SRV/8448 path instead: resolve that path too, so their verdict is checked, not
     // guessed.
-    if res.fallback.is_empty() && discovery::followup::server_name_path_needed(&name, &obs, &res) {
-        if let crate::server_name::Host::Dns(host) = &name.host {
-            let seeded = discovery::ignoring_well_known(&obs, host);
-            let (_, alt) = discover_from(net, &name, seeded, deadline).await;
-            res.fallback = alt.targets;
-            res.fallback_reason = Some(discovery::FallbackReason::WellKnownNotForAll);
-        }
+    if res.fallback.is_empty()
+        && discovery::followup::server_name_path_needed(&name, &obs, &res)
+        && let crate::server_name::Host::Dns(host) = &name.host
+    {
+        let seeded = discovery::ignoring_well_known(&obs, host);
+        let (_, alt) = discover_from(net, &name, seeded, deadline).await;
+        res.fallback = alt.targets;
+        res.fallback_reason = Some(discovery::FallbackReason::WellKnownNotForAll);
     }
     let families = net.config.families;
     let before = res.targets.len();

@@ -59,10 +59,10 @@ pub(crate) fn parse_leaf(der: &[u8]) -> Option<Leaf> {
     for ext in cert.extensions() {
         if let ParsedExtension::AuthorityInfoAccess(aia) = ext.parsed_extension() {
             for desc in &aia.accessdescs {
-                if desc.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2" {
-                    if let GeneralName::URI(u) = &desc.access_location {
-                        ca_issuers = Some(u.to_string());
-                    }
+                if desc.access_method.to_id_string() == "1.3.6.1.5.5.7.48.2"
+                    && let GeneralName::URI(u) = &desc.access_location
+                {
+                    ca_issuers = Some(u.to_string());
                 }
             }
         }

@@ -164,13 +164,13 @@ pub(super) fn address_findings(obs: &Observations, res: &Resolution, out: &mut V
                 .at_step(h.step),
             );
         }
-        if !h.srv_target {
-            if let Some((_, canon)) = a.cnames.last() {
-                out.push(
-                    Finding::plain(Code::DnsCname, format!("{host} is a CNAME to {}", q(canon)))
-                        .at_step(h.step),
-                );
-            }
+        if !h.srv_target
+            && let Some((_, canon)) = a.cnames.last()
+        {
+            out.push(
+                Finding::plain(Code::DnsCname, format!("{host} is a CNAME to {}", q(canon)))
+                    .at_step(h.step),
+            );
         }
     }
 }

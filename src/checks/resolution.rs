@@ -31,12 +31,12 @@ pub(crate) fn judge(
         return vec![f];
     }
     let mut out = Vec::new();
-    if let Host::Dns(host) = &name.host {
-        if name.port.is_none() {
-            well_known_findings(host, obs, res, &mut out);
-            if everyone_reaches && !names_a_server(well_known) {
-                ignore_harmless(&mut out);
-            }
+    if let Host::Dns(host) = &name.host
+        && name.port.is_none()
+    {
+        well_known_findings(host, obs, res, &mut out);
+        if everyone_reaches && !names_a_server(well_known) {
+            ignore_harmless(&mut out);
         }
     }
     out.extend(tcp_failed(obs));

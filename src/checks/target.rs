@@ -479,13 +479,12 @@ fn judge_keys(j: &mut Judged, name: &ServerName, res: &Resolution, o: &TargetObs
             let served_name = info.as_ref().and_then(|i| i.server_name.clone());
             for p in problems {
                 let mut f = Finding::plain(p.code, format!("{at}: {}", p.message)).at_target(&at);
-                if p.code == Code::KeysServerNameMismatch {
-                    if let Some(hint) = served_name
+                if p.code == Code::KeysServerNameMismatch
+                    && let Some(hint) = served_name
                         .as_deref()
                         .and_then(|other| keys_name_hint(name, res, &o.target, other))
-                    {
-                        f.hint = hint;
-                    }
+                {
+                    f.hint = hint;
                 }
                 found.push(f);
             }

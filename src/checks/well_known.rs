@@ -67,16 +67,16 @@ pub(super) fn well_known_findings(
                 out.push(invalid(host, &url, f, &e).at_step(SpecStep::WellKnown));
             }
             extra_fetch_findings(host, f, out, true);
-            if let Host::Dns(d) = &ok.server.host {
-                if d.ends_with('.') {
-                    out.push(
-                        Finding::plain(
-                            Code::WellKnownServerTrailingDot,
-                            format!("`m.server` is `{}`", q(&ok.raw)),
-                        )
-                        .at_step(SpecStep::WellKnown),
-                    );
-                }
+            if let Host::Dns(d) = &ok.server.host
+                && d.ends_with('.')
+            {
+                out.push(
+                    Finding::plain(
+                        Code::WellKnownServerTrailingDot,
+                        format!("`m.server` is `{}`", q(&ok.raw)),
+                    )
+                    .at_step(SpecStep::WellKnown),
+                );
             }
         }
     }

@@ -219,10 +219,10 @@ pub fn synapse_cache_seconds(
                 requested = Some(0);
                 break;
             }
-            if let Some(v) = d.strip_prefix("max-age=") {
-                if let Ok(n) = v.trim().trim_matches('"').parse::<u64>() {
-                    requested = Some(n);
-                }
+            if let Some(v) = d.strip_prefix("max-age=")
+                && let Ok(n) = v.trim().trim_matches('"').parse::<u64>()
+            {
+                requested = Some(n);
             }
         }
     }
