@@ -8,6 +8,8 @@ mod writer;
 
 pub use writer::{Shape, Writer};
 
+use std::io;
+
 use owo_colors::Style;
 
 use crate::report::Report;
@@ -257,6 +259,115 @@ impl Chunks {
     }
 }
 
+/// Pieces of text by report index, like [`Chunks`], that move to an unlinked temporary file
+/// once they pass [`SPILL_AT`] bytes: for outputs that must be written whole at the end and
+/// grow with the batch (the Prometheus exposition), so memory stays flat however many names
+/// come. Without a usable temporary directory they stay in memory.
+#[derive(Debug, Default)]
+pub(crate) struct SpillChunks {
+    /// Bytes not yet spilled.
+    buf: Vec<u8>,
+    /// The spill file (already unlinked) and how many bytes it holds.
+    file: Option<(std::fs::File, u64)>,
+    /// (report index, piece length), in arrival order: the pieces lie one after the other.
+    spans: Vec<(u32, u32)>,
+    scratch: String,
+}
+
+/// Bytes kept in memory before [`SpillChunks`] moves to a file.
+pub(crate) const SPILL_AT: usize = 1024 * 1024;
+
+impl SpillChunks {
+    /// Writes the piece of report `index` with `write` (an empty piece is not kept).
+    pub(crate) fn push(&mut self, index: usize, write: impl FnOnce(&mut String)) {
+        self.scratch.clear();
+        write(&mut self.scratch);
+        if self.scratch.is_empty() {
+            return;
+        }
+        self.buf.extend_from_slice(self.scratch.as_bytes());
+        self.spans.push((
+            u32::try_from(index).unwrap_or(u32::MAX),
+            u32::try_from(self.scratch.len()).unwrap_or(u32::MAX),
+        ));
+        if self.buf.len() >= SPILL_AT {
+            self.spill();
+        }
+    }
+
+    /// Moves the buffered bytes to the file (made on first use); keeps them on failure.
+    fn spill(&mut self) {
+        use std::io::Write as _;
+        if self.file.is_none() {
+            self.file = spill_file().map(|f| (f, 0));
+        }
+        if let Some((f, len)) = &mut self.file
+            && f.write_all(&self.buf).is_ok()
+        {
+            *len += self.buf.len() as u64;
+            self.buf.clear();
+            self.buf.shrink_to(SPILL_AT);
+        }
+    }
+
+    /// Writes the pieces in index order (those of one index in the order they came).
+    pub(crate) fn write_in_order(&self, out: &mut dyn io::Write) -> io::Result<()> {
+        let mut offset = 0u64;
+        let mut pieces: Vec<(u32, u64, u32)> = Vec::with_capacity(self.spans.len());
+        for &(index, len) in &self.spans {
+            pieces.push((index, offset, len));
+            offset += u64::from(len);
+        }
+        pieces.sort_by_key(|p| p.0);
+        let on_file = self.file.as_ref().map_or(0, |(_, n)| *n);
+        let mut piece = Vec::new();
+        for (_, at, len) in pieces {
+            piece.resize(len as usize, 0);
+            if at < on_file {
+                let Some((f, _)) = &self.file else { continue };
+                read_at(f, &mut piece, at)?;
+            } else {
+                let start = (at - on_file) as usize;
+                piece.copy_from_slice(&self.buf[start..start + len as usize]);
+            }
+            out.write_all(&piece)?;
+        }
+        Ok(())
+    }
+}
+
+/// A fresh temporary file, unlinked at once so nothing is left behind.
+fn spill_file() -> Option<std::fs::File> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "delegcheck-{}-{}.spill",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .ok()?;
+    let _ = std::fs::remove_file(&path);
+    Some(f)
+}
+
+#[cfg(unix)]
+fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(f, buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let mut f = f;
+    f.seek(SeekFrom::Start(at))?;
+    f.read_exact(buf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +401,26 @@ mod tests {
             ..Default::default()
         };
         assert!(!use_color(Auto, &dumb, true));
+    }
+
+    #[test]
+    fn spilled_chunks_come_out_in_index_order() {
+        use std::fmt::Write as _;
+        let mut c = SpillChunks::default();
+        let piece = |i: usize| format!("{i:06}{}\n", "x".repeat(i % 300));
+        // Enough to spill several times, in an order that is not the index order.
+        let order: Vec<usize> = (0..20_000).map(|i| (i * 7919) % 20_000).collect();
+        for &i in &order {
+            c.push(i, |s| {
+                let _ = write!(s, "{}", piece(i));
+            });
+        }
+        assert!(c.file.is_some(), "the pieces went to a file");
+        assert!(c.buf.len() < SPILL_AT);
+        let mut out = Vec::new();
+        c.write_in_order(&mut out).unwrap();
+        let want: String = (0..20_000).map(piece).collect();
+        assert_eq!(String::from_utf8(out).unwrap(), want);
     }
 
     #[test]

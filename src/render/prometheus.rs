@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::Chunks;
+use super::SpillChunks;
 
 use crate::findings::Severity;
 use crate::report::Report;
@@ -87,7 +87,7 @@ pub fn render(reports: &[Report], now: i64) -> String {
 pub struct Metrics {
     now: i64,
     seen: HashSet<String>,
-    families: Vec<Chunks>,
+    families: Vec<SpillChunks>,
 }
 
 impl Metrics {
@@ -96,7 +96,7 @@ impl Metrics {
         Metrics {
             now,
             seen: HashSet::new(),
-            families: METRICS.iter().map(|_| Chunks::default()).collect(),
+            families: METRICS.iter().map(|_| SpillChunks::default()).collect(),
         }
     }
 
@@ -115,9 +115,7 @@ impl Metrics {
         for ((name, help), family) in METRICS.iter().zip(&self.families) {
             writeln!(out, "# HELP {name} {help}")?;
             writeln!(out, "# TYPE {name} gauge")?;
-            for text in family.in_order() {
-                out.write_all(text.as_bytes())?;
-            }
+            family.write_in_order(out)?;
         }
         Ok(())
     }
