@@ -60,12 +60,12 @@ pub const STATUSES: [ExitStatus; 4] = [
         exit: Exit::Usage,
         meaning: "usage error",
         cases: Some(
-            "bad flag, unreadable or over-long name file, unusable CA file, a server name that breaks the grammar (its report is still printed; it wins over exit 1)",
+            "bad flag, unreadable or over-long name file, a server name that breaks the grammar (its report is still printed; it wins over exit 1)",
         ),
     },
     ExitStatus {
         exit: Exit::CannotRun,
-        meaning: "the check itself could not run (e.g. no resolver configuration), or a verdict is unknown for a reason of the checking host (a dead local resolver, the deadline, no route from here) and no server name fails",
+        meaning: "the check itself could not run (e.g. no resolver configuration, an unreadable or unusable --ca-file: the checking host's trust store), or a verdict is unknown for a reason of the checking host (a dead local resolver, the deadline, no route from here) and no server name fails",
         cases: None,
     },
 ];

@@ -23,9 +23,10 @@ enum Failure {
     /// The command line parsed but asks for what cannot be done: no server name, an unknown
     /// finding code or scenario, flags that do not go together.
     Usage(String),
-    /// A file the command line names cannot be used: the names file, a `--ca-file`.
+    /// A file the command line names cannot be used: the names file.
     Input(String),
-    /// The check could not run: no async runtime, no network setup, a lab that did not start.
+    /// The check could not run: no async runtime, no network setup (an unusable `--ca-file`
+    /// among them), a lab that did not start.
     CannotRun(String),
     /// The output could not be written: `-o PATH`, or stdout while streaming.
     Output(String),
@@ -417,7 +418,8 @@ fn emit(text: &str) -> Result<(), Failure> {
 fn build_config(cli: &Cli) -> Result<Config, Failure> {
     let mut extra_roots = Vec::new();
     for path in &cli.ca_file {
-        extra_roots.extend(read_ca_file(path).map_err(Failure::Input)?);
+        // The checking host's trust store, not a usage mistake: the check cannot run.
+        extra_roots.extend(read_ca_file(path).map_err(Failure::CannotRun)?);
     }
     if cli.no_system_roots && extra_roots.is_empty() {
         return Err(Failure::Usage(

@@ -264,8 +264,9 @@ fn usage_errors_exit_2_and_3_under_nagios() {
     let o = run(bin().args(["-f", "/nonexistent/names.txt"]));
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("/nonexistent/names.txt"));
+    // The trust store is the checking host's: the check cannot run (3), no usage error.
     let o = run(bin().args(["--ca-file", "/nonexistent/ca.pem", "example.com"]));
-    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert_eq!(o.code, 3, "{}", o.stderr);
     let o = run(bin().args(["--timeout", "soon", "example.com"]));
     assert_eq!(o.code, 2);
     let o = run(bin().args(["--connect-to", "nonsense", "example.com"]));
@@ -802,7 +803,9 @@ async fn ip_family_flags_hold_for_ip_literals() {
 }
 
 #[test]
-fn a_ca_file_that_cannot_be_a_root_is_a_usage_error() {
+/// The trust store is the checking host's: an unusable `--ca-file` means the check cannot
+/// run (exit 3, Nagios UNKNOWN), not that the server is broken.
+fn an_unusable_ca_file_means_the_check_cannot_run() {
     let dir = tempfile_path::TempDir::new();
     let bad = dir.path.join("bad.pem");
     // Valid PEM framing around bytes that are not a certificate.
@@ -812,8 +815,18 @@ fn a_ca_file_that_cannot_be_a_root_is_a_usage_error() {
     )
     .unwrap();
     let o = run(bin().args(["--ca-file", bad.to_str().unwrap(), "example.com"]));
-    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert_eq!(o.code, 3, "{}", o.stderr);
     assert!(o.stderr.contains("bad.pem"), "{}", o.stderr);
+    let missing = dir.path.join("missing.pem");
+    let o = run(bin().args([
+        "--format",
+        "nagios",
+        "--ca-file",
+        missing.to_str().unwrap(),
+        "example.com",
+    ]));
+    assert_eq!(o.code, 3, "{}", o.stdout);
+    assert!(o.stdout.starts_with("DELEGCHECK UNKNOWN"), "{}", o.stdout);
 }
 
 #[test]
