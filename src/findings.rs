@@ -100,6 +100,36 @@ impl Code {
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == name)
     }
+
+    /// The code a person meant: exact, or ignoring case and `_` for `-`
+    /// (`TLS_NAME_MISMATCH`); otherwise up to three nearest codes, best first, to suggest.
+    pub fn lookup(name: &str) -> Result<Code, Vec<Code>> {
+        let wanted = name.trim().to_ascii_lowercase().replace('_', "-");
+        if let Some(c) = Code::from_name(&wanted) {
+            return Ok(c);
+        }
+        let mut near: Vec<(f64, Code)> = Code::ALL
+            .iter()
+            .map(|c| {
+                let code = c.as_str();
+                // A fragment of a code ("mismatch") is as good as a near spelling.
+                // A misspelt word of a code ("expird") is a lesser match.
+                let word = code
+                    .split('-')
+                    .map(|w| 0.85 * strsim::normalized_damerau_levenshtein(&wanted, w))
+                    .fold(0.0, f64::max);
+                let score = if wanted.len() >= 4 && code.contains(&wanted) {
+                    0.9
+                } else {
+                    strsim::normalized_damerau_levenshtein(&wanted, code).max(word)
+                };
+                (score, *c)
+            })
+            .filter(|(score, _)| *score >= 0.6)
+            .collect();
+        near.sort_by(|a, b| b.0.total_cmp(&a.0));
+        Err(near.into_iter().take(3).map(|(_, c)| c).collect())
+    }
 }
 
 impl Serialize for Code {
@@ -560,6 +590,27 @@ catalogue! {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn explain_finds_what_a_person_meant() {
+        assert_eq!(Code::lookup("tls-name-mismatch"), Ok(Code::TlsNameMismatch));
+        assert_eq!(Code::lookup("TLS-NAME-MISMATCH"), Ok(Code::TlsNameMismatch));
+        assert_eq!(
+            Code::lookup(" tls_name_mismatch "),
+            Ok(Code::TlsNameMismatch)
+        );
+        let near = Code::lookup("tls-mismatch").unwrap_err();
+        assert_eq!(near.first(), Some(&Code::TlsNameMismatch), "{near:?}");
+        let near = Code::lookup("wellknown-not-json").unwrap_err();
+        assert_eq!(near.first(), Some(&Code::WellKnownNotJson), "{near:?}");
+        assert!(near.len() <= 3);
+        assert!(
+            Code::lookup("expird")
+                .unwrap_err()
+                .contains(&Code::TlsExpired)
+        );
+        assert_eq!(Code::lookup("zzzz-qqqq-xxxx"), Err(vec![]));
+    }
+
     use super::*;
     use std::collections::HashSet;
 

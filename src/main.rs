@@ -490,8 +490,22 @@ fn explain(code: &str) -> Result<String, String> {
         }
         return Ok(s);
     }
-    let c = Code::from_name(code).ok_or_else(|| {
-        format!("unknown finding code `{code}` (see `delegcheck --explain list`)")
+    let c = Code::lookup(code).map_err(|near| {
+        let hint = match near.as_slice() {
+            [] => String::new(),
+            [one] => format!("; did you mean `{}`?", one.as_str()),
+            more => format!(
+                "; did you mean one of {}?",
+                more.iter()
+                    .map(|c| format!("`{}`", c.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        format!(
+            "unknown finding code `{}`{hint} (see `delegcheck --explain list`)",
+            delegcheck::sanitize::escape(code)
+        )
     })?;
     Ok(format!(
         "{} ({})\n{}\n\n{}\n\nFix: {}\n",

@@ -302,6 +302,17 @@ fn explain_and_generate() {
     }
     let o = run(bin().args(["--explain", "no-such-code"]));
     assert_eq!(o.code, 2);
+    // Case and `_` do not matter; a near miss gets a suggestion.
+    let o = run(bin().args(["--explain", "TLS_NAME_MISMATCH"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.starts_with("tls-name-mismatch"), "{}", o.stdout);
+    let o = run(bin().args(["--explain", "tls-mismatch"]));
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("did you mean `tls-name-mismatch`?"),
+        "{}",
+        o.stderr
+    );
     let o = run(bin().args(["--generate", "man"]));
     assert_eq!(o.code, 0);
     assert!(
