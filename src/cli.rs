@@ -121,16 +121,66 @@ pub struct Cli {
     pub jobs: u16,
 
     /// Print the long explanation of a finding code (`list` lists them all).
-    #[arg(long, value_name = "CODE", help_heading = "Information")]
+    #[arg(long, value_name = "CODE", value_parser = Candidates(explain_candidates), hide_possible_values = true, help_heading = "Information")]
     pub explain: Option<String>,
 
     /// Run the built-in offline lab: every scenario, or one by name (`list` lists them).
-    #[arg(long, value_name = "SCENARIO", num_args = 0..=1, default_missing_value = "", help_heading = "Information")]
+    #[arg(long, value_name = "SCENARIO", num_args = 0..=1, default_missing_value = "", value_parser = Candidates(demo_candidates), hide_possible_values = true, help_heading = "Information")]
     pub demo: Option<String>,
 
     /// Print a generated file: the man page, a shell completion script or the report's JSON Schema.
     #[arg(long, value_enum, value_name = "KIND", help_heading = "Information")]
     pub generate: Option<Generate>,
+}
+
+/// A free-form value whose likely values feed the shell completions (finding codes after
+/// `--explain`, scenario names after `--demo`): any string is accepted here, and the command
+/// itself says what is wrong with an unknown one (with suggestions).
+#[derive(Clone)]
+struct Candidates(fn() -> Vec<&'static str>);
+
+impl clap::builder::TypedValueParser for Candidates {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            (self.0)()
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
+fn explain_candidates() -> Vec<&'static str> {
+    std::iter::once("list")
+        .chain(crate::findings::Code::ALL.iter().map(|c| c.as_str()))
+        .collect()
+}
+
+fn demo_candidates() -> Vec<&'static str> {
+    #[cfg(feature = "lab")]
+    {
+        // Leaked once per completion script: the names live as long as the program.
+        let names = crate::lab::scenarios()
+            .into_iter()
+            .map(|s| &*Box::leak(s.name.into_boxed_str()));
+        std::iter::once("list").chain(names).collect()
+    }
+    #[cfg(not(feature = "lab"))]
+    {
+        vec!["list"]
+    }
 }
 
 /// Output formats.

@@ -212,3 +212,60 @@ async fn readme_documents_every_metric() {
         );
     }
 }
+
+/// Completions offer the finding codes after `--explain` and the scenario names after
+/// `--demo`, in bash, zsh and fish, instead of file names.
+#[test]
+fn completions_offer_codes_and_scenarios() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let (bash, zsh, fish) = (
+        read("delegcheck.bash"),
+        read("_delegcheck"),
+        read("delegcheck.fish"),
+    );
+    // The entry for that option: its next lines (bash, zsh), or up to the next `complete`
+    // line (fish lists one value a line).
+    let line_after = |text: &str, marker: &str| -> String {
+        let i = text
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} missing"));
+        let rest = &text[i..];
+        if marker.starts_with("-l ") {
+            let end = rest[1..]
+                .find("\ncomplete -c")
+                .map_or(rest.len(), |e| e + 1);
+            rest[..end].to_owned()
+        } else {
+            rest.lines().take(3).collect::<Vec<_>>().join("\n")
+        }
+    };
+    for code in ["tls-name-mismatch", "well-known-not-json", "list"] {
+        assert!(
+            line_after(&bash, "--explain)").contains(code),
+            "bash: {code}"
+        );
+        assert!(
+            line_after(&zsh, "'--explain=").contains(code),
+            "zsh: {code}"
+        );
+        assert!(
+            line_after(&fish, "-l explain").contains(code),
+            "fish: {code}"
+        );
+    }
+    for scenario in ["well-known-port-443", "proxy-upstream-down"] {
+        assert!(
+            line_after(&bash, "--demo)").contains(scenario),
+            "bash: {scenario}"
+        );
+        assert!(
+            line_after(&zsh, "'--demo=").contains(scenario),
+            "zsh: {scenario}"
+        );
+        assert!(
+            line_after(&fish, "-l demo").contains(scenario),
+            "fish: {scenario}"
+        );
+    }
+}
