@@ -145,7 +145,7 @@ impl Tally {
     pub fn exit(&self, strict: bool) -> Exit {
         if self.not_names > 0 {
             Exit::Usage
-        } else if self.failing > 0 || (strict && self.warned > 0 && self.unknown == 0) {
+        } else if self.failing > 0 || (strict && self.warned > 0) {
             Exit::Findings
         } else if self.unknown > 0 {
             Exit::CannotRun
@@ -265,6 +265,53 @@ mod tests {
             families: Default::default(),
             timings: Default::default(),
         }
+    }
+
+    /// A verdict not known from here exits 3 (Nagios UNKNOWN), but a failing server, a
+    /// warning under `--strict` and a usage error all outweigh it.
+    #[test]
+    fn an_unknown_verdict_yields_to_what_is_certain() {
+        let tally = |rs: &[&Report]| {
+            let mut t = Tally::default();
+            for r in rs {
+                t.add(r);
+            }
+            t
+        };
+        let good = report("a.test", true, Status::Ok, &[]);
+        let unknown = report("u.test", false, Status::Unknown, &[Code::DnsNoAnswer]);
+        let warned = report("w.test", true, Status::Warning, &[Code::DnsNoIpv4]);
+        let broken = report("b.test", false, Status::Error, &[Code::TcpRefused]);
+        let url = report(
+            "https://x.test/",
+            false,
+            Status::Error,
+            &[Code::NameHasScheme],
+        );
+
+        let t = tally(&[&good, &unknown]);
+        assert_eq!(
+            (t.exit(false), t.nagios()),
+            (Exit::CannotRun, NagiosState::Unknown)
+        );
+        let t = tally(&[&unknown, &warned]);
+        assert_eq!(t.exit(false), Exit::CannotRun);
+        assert_eq!(
+            t.exit(true),
+            Exit::Findings,
+            "--strict: the warning is certain"
+        );
+        assert_eq!(t.nagios(), NagiosState::Unknown);
+        let t = tally(&[&unknown, &broken]);
+        assert_eq!(
+            (t.exit(false), t.nagios()),
+            (Exit::Findings, NagiosState::Critical)
+        );
+        let t = tally(&[&unknown, &broken, &url]);
+        assert_eq!(
+            (t.exit(false), t.nagios()),
+            (Exit::Usage, NagiosState::Unknown)
+        );
     }
 
     #[test]

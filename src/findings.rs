@@ -574,7 +574,7 @@ catalogue! {
         "Resolution gives no address to connect to",
         "Publish the records the decisive step needs (see the trace).",
         "Server-name resolution ended without any address, so no server can connect.";
-    DeadlineExceeded = "deadline-exceeded", Warning,
+    DeadlineExceeded = "deadline-exceeded", Info,
         "The check did not finish within the deadline",
         "The message names the step that used the time; raise --timeout (or lower --step-timeout) if the server is just slow.",
         "Every probe runs inside one overall deadline (--timeout), and each network step inside a step timeout (--step-timeout, by default at most half of --timeout, so that one black-holed step leaves time for the steps after it). Checks that the deadline cut short are `not checked`, never failed: they are the tool's limit, not the server's. When the verdict depends on them the report's status is `unknown` (exit 3).";
@@ -585,7 +585,7 @@ catalogue! {
     NotChecked = "not-checked", Info,
         "A step could not be checked from here",
         "Check from a host that can reach the address (for IPv6, one with an IPv6 route), or with a longer --timeout.",
-        "A step (the well-known fetch, or checks of a target) was not made for a reason of the checking host: the deadline passed first, or this host has no route to the address (a machine without IPv6 checking an AAAA target). Nothing is concluded about the server from it. When the verdict depends on it (the well-known, or every target that could pass) the report's status is `unknown`.";
+        "A step (the well-known fetch, or checks of a target) was not made for a reason of the checking host: the deadline passed first, this host has no route to the address (a machine without IPv6 checking an AAAA target) or could not open a socket, `--public-only` refused the address, or a response was larger than delegcheck reads (homeservers read more). Nothing is concluded about the server from it. When the verdict depends on it (the well-known, or every target that could pass) the report's status is `unknown`.";
 }
 
 #[cfg(test)]

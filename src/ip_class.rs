@@ -32,6 +32,11 @@ pub(crate) fn is_internal(ip: IpAddr) -> bool {
 /// (RFC 6666). IPv4-mapped IPv6 forms count as their IPv4 address. Private ranges are not
 /// here: they are usable inside one network ([`is_private`]).
 pub(crate) fn unusable(ip: IpAddr) -> Option<&'static str> {
+    // An IPv4 address carried in IPv6 (IPv4-compatible ::/96, NAT64 64:ff9b::/96, 6to4
+    // 2002::/16) is judged as that IPv4 address.
+    if let Some(v4) = embedded_v4(ip) {
+        return unusable(IpAddr::V4(v4));
+    }
     match ip.to_canonical() {
         IpAddr::V4(v4) => {
             let o = v4.octets();
@@ -51,6 +56,8 @@ pub(crate) fn unusable(ip: IpAddr) -> Option<&'static str> {
                 Some("documentation-only (RFC 5737)")
             } else if o[0] == 198 && (o[1] & 0xfe) == 18 {
                 Some("benchmarking-only (198.18.0.0/15)")
+            } else if o[..3] == [192, 0, 0] {
+                Some("reserved for protocol assignments (192.0.0.0/24)")
             } else if o[0] >= 240 {
                 Some("reserved (240.0.0.0/4)")
             } else {
@@ -67,8 +74,14 @@ pub(crate) fn unusable(ip: IpAddr) -> Option<&'static str> {
                 Some("link-local (fe80::/10): never routed")
             } else if v6.is_multicast() {
                 Some("multicast")
+            } else if (s[0] & 0xffc0) == 0xfec0 {
+                Some("site-local (fec0::/10, deprecated): never routed")
             } else if s[0] == 0x2001 && s[1] == 0x0db8 {
                 Some("documentation-only (2001:db8::/32)")
+            } else if (s[0] & 0xfff0) == 0x3ff0 {
+                Some("documentation-only (3fff::/20)")
+            } else if s[0] == 0x2001 && s[1] == 0x0002 && s[2] == 0 {
+                Some("benchmarking-only (2001:2::/48)")
             } else if s[0] == 0x0100 && s[1] == 0 && s[2] == 0 && s[3] == 0 {
                 Some("discard-only (100::/64)")
             } else {
@@ -78,10 +91,41 @@ pub(crate) fn unusable(ip: IpAddr) -> Option<&'static str> {
     }
 }
 
+/// The IPv4 address inside an IPv4-compatible (`::a.b.c.d`, not `::` or `::1`), NAT64
+/// (`64:ff9b::/96`) or 6to4 (`2002:AABB:CCDD::/48`) IPv6 address.
+fn embedded_v4(ip: IpAddr) -> Option<std::net::Ipv4Addr> {
+    let IpAddr::V6(v6) = ip else { return None };
+    let s = v6.segments();
+    let low = |hi: u16, lo: u16| std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    let compatible = s[..6] == [0; 6] && (s[6] != 0 || s[7] > 1);
+    let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+    if compatible || nat64 {
+        Some(low(s[6], s[7]))
+    } else if s[0] == 0x2002 {
+        Some(low(s[1], s[2]))
+    } else {
+        None
+    }
+}
+
+/// Cloud metadata services on addresses outside link-local: AWS's IPv6 IMDS and Alibaba
+/// Cloud's.
+const METADATA: [&str; 2] = ["fd00:ec2::254", "100.100.100.200"];
+
 /// Addresses delegcheck never connects to, whatever points there: no server answers on
-/// them, and some (link-local 169.254.169.254) are where cloud metadata services live.
+/// them, and some (link-local 169.254.169.254, and [`METADATA`]) are where cloud metadata
+/// services live.
 pub(crate) fn never_dialled(ip: IpAddr) -> bool {
+    if let Some(v4) = embedded_v4(ip) {
+        return never_dialled(IpAddr::V4(v4));
+    }
     let ip = ip.to_canonical();
+    if METADATA
+        .iter()
+        .any(|m| m.parse::<IpAddr>().is_ok_and(|m| m == ip))
+    {
+        return true;
+    }
     let link_local = match ip {
         IpAddr::V4(v4) => v4.is_link_local() || v4.is_broadcast(),
         IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
@@ -134,11 +178,26 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "::ffff:0.0.0.0",
+            "192.0.0.8",
+            "fec0::1",
+            "3fff::1",
+            "2001:2::1",
+            "::127.0.0.1",
+            "64:ff9b::7f00:1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::1",
         ] {
             assert!(unusable(ip(a)).is_some(), "{a}");
             assert!(!is_public(ip(a)), "{a}");
         }
-        for a in ["8.8.8.8", "198.20.0.1", "2a01:4f8::1", "::ffff:8.8.8.8"] {
+        for a in [
+            "8.8.8.8",
+            "198.20.0.1",
+            "2a01:4f8::1",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
             assert_eq!(unusable(ip(a)), None, "{a}");
             assert!(is_public(ip(a)), "{a}");
         }
@@ -157,6 +216,9 @@ mod tests {
             "::",
             "224.0.0.1",
             "::ffff:169.254.169.254",
+            "fd00:ec2::254",
+            "100.100.100.200",
+            "64:ff9b::a9fe:a9fe",
         ] {
             assert!(never_dialled(ip(a)), "{a}");
         }

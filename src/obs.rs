@@ -255,6 +255,9 @@ pub enum ConnectFailure {
     Forbidden,
     /// Not dialled: `--public-only` refuses every non-public address.
     NotPublic,
+    /// This host could not open a connection at all (no file descriptors or buffers left, a
+    /// local firewall or sandbox): a limit of the checking host.
+    Local,
     /// Anything else.
     Other,
 }
@@ -270,6 +273,12 @@ impl ConnectFailure {
             // The local stack has no route (or no source address) for it.
             NetworkUnreachable | AddrNotAvailable => ConnectFailure::NoRoute,
             HostUnreachable => ConnectFailure::Unreachable,
+            // This host may not open the socket (a firewall rule here, a sandbox).
+            PermissionDenied => ConnectFailure::Local,
+            // Out of file descriptors or buffers here (Linux EMFILE, ENFILE, ENOBUFS).
+            _ if matches!(e.raw_os_error(), Some(23 | 24 | 105)) && cfg!(target_os = "linux") => {
+                ConnectFailure::Local
+            }
             _ => ConnectFailure::Other,
         }
     }
@@ -287,6 +296,9 @@ impl ConnectFailure {
                 "not dialled: a link-local, unspecified, broadcast or multicast address (no server answers there)"
             }
             ConnectFailure::NotPublic => "not dialled: --public-only refuses non-public addresses",
+            ConnectFailure::Local => {
+                "this host could not open the connection (out of sockets, or a local firewall)"
+            }
             ConnectFailure::Other => "connection failed",
         }
     }
@@ -730,6 +742,9 @@ impl RequestFailure {
             RequestFailure::Connect(ConnectFailure::NotPublic) => {
                 Some("not checked: --public-only refuses non-public addresses")
             }
+            RequestFailure::Connect(ConnectFailure::Local) => Some(
+                "not checked: this host could not open the connection (out of sockets, or a local firewall)",
+            ),
             _ => None,
         }
     }
@@ -809,6 +824,8 @@ pub enum RedirectStop {
     NoLocation,
     /// The Location's host did not resolve.
     Dns(String, DnsStatus),
+    /// The deadline (`--timeout`) ended the chain before it finished: not checked.
+    Deadline,
 }
 
 /// One redirect hop.
@@ -851,6 +868,18 @@ impl Fetch {
         self.last.result.as_ref().ok()
     }
 
+    /// Why the fetch says nothing about the server, when the checking host's own limits
+    /// ended it (the deadline, no route, `--public-only`).
+    pub fn not_checked(&self) -> Option<&'static str> {
+        if self.stop == Some(RedirectStop::Deadline) {
+            return Some("not checked: the deadline (--timeout) ended the redirects");
+        }
+        if self.stop.is_some() {
+            return None;
+        }
+        self.last.result.as_ref().err().and_then(|e| e.probe_side())
+    }
+
     /// The certificate verdict of the connection that failed first, if any was not valid.
     pub fn bad_certificate(&self) -> Option<(&TlsObs, &CertVerdict)> {
         let tls = self.last.tls.as_ref()?;
@@ -883,6 +912,43 @@ pub struct TargetObs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Failures of the checking host's own stack are told from the server's.
+    #[test]
+    fn connect_errors_are_classified_by_whose_they_are() {
+        use std::io::{Error, ErrorKind};
+        let kind = |k: ErrorKind| ConnectFailure::from_io(&Error::from(k));
+        assert_eq!(kind(ErrorKind::ConnectionRefused), ConnectFailure::Refused);
+        assert_eq!(kind(ErrorKind::NetworkUnreachable), ConnectFailure::NoRoute);
+        assert_eq!(kind(ErrorKind::AddrNotAvailable), ConnectFailure::NoRoute);
+        assert_eq!(
+            kind(ErrorKind::HostUnreachable),
+            ConnectFailure::Unreachable
+        );
+        assert_eq!(kind(ErrorKind::PermissionDenied), ConnectFailure::Local);
+        #[cfg(target_os = "linux")]
+        for errno in [23, 24, 105] {
+            assert_eq!(
+                ConnectFailure::from_io(&Error::from_raw_os_error(errno)),
+                ConnectFailure::Local,
+                "errno {errno}"
+            );
+        }
+        for f in [
+            ConnectFailure::NoRoute,
+            ConnectFailure::Local,
+            ConnectFailure::NotPublic,
+        ] {
+            assert!(RequestFailure::Connect(f).probe_side().is_some(), "{f:?}");
+        }
+        for f in [
+            ConnectFailure::Refused,
+            ConnectFailure::Unreachable,
+            ConnectFailure::Forbidden,
+        ] {
+            assert!(RequestFailure::Connect(f).probe_side().is_none(), "{f:?}");
+        }
+    }
 
     /// Whether a text still shows a library's internals: a Rust identifier
     /// (`InvalidContentType`), a structure dump or a wrapper.

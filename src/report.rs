@@ -664,17 +664,34 @@ impl Report {
         self.findings.iter().map(|f| f.severity).max()
     }
 
-    /// Whether every implementation would reach this server (all compatibility verdicts
-    /// `true`), whatever else the findings say.
     /// The verdict depends on what the checking host could not see: a dead local resolver,
-    /// or targets not checked (deadline, no route from here) while none passes.
+    /// the well-known not checked, or targets not checked (deadline, no route from here)
+    /// that could still pass while none passes. An error that stands whatever those checks
+    /// would say (outside the targets) keeps the verdict `error`.
     pub fn probe_side_unknown(&self) -> bool {
+        let certain_error = self.findings.iter().any(|f| {
+            f.severity == Severity::Error && f.target.is_none() && f.code != Code::NoWorkingTarget
+        });
+        if certain_error {
+            return false;
+        }
         let main = || self.targets.iter().filter(|t| !t.fallback);
         self.findings.iter().any(|f| {
             f.code == Code::DnsNoAnswer || (f.code == Code::NotChecked && f.target.is_none())
-        }) || (main().any(|t| t.not_checked.is_some()) && !main().any(|t| t.ok))
+        }) || (main().any(|t| self.could_pass(t)) && !main().any(|t| t.ok))
     }
 
+    /// A target not checked from here that has no error of its own: it may well work.
+    pub fn could_pass(&self, t: &TargetReport) -> bool {
+        t.not_checked.is_some()
+            && !self
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Error && f.target.as_deref() == Some(&t.address))
+    }
+
+    /// Whether every implementation would reach this server (all compatibility verdicts
+    /// `true`), whatever else the findings say.
     pub fn everyone_reaches(&self) -> bool {
         !self.compatibility.is_empty()
             && self.compatibility.iter().all(|c| c.reachable == Some(true))
@@ -696,6 +713,12 @@ impl Report {
     pub fn unknown_reason(&self) -> &'static str {
         if self.has(Code::DnsNoAnswer) {
             "no DNS lookup was answered from here (is the resolver reachable?)"
+        } else if self
+            .findings
+            .iter()
+            .any(|f| f.code == Code::NotChecked && f.target.is_none())
+        {
+            "the well-known could not be checked from here"
         } else if self.has(Code::DeadlineExceeded) {
             "the deadline passed before the targets were checked"
         } else {
@@ -748,5 +771,9 @@ impl Report {
         } else {
             Status::Ok
         };
+        // Not known to pass is not passing.
+        if self.status == Status::Unknown {
+            self.ok = false;
+        }
     }
 }

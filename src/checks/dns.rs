@@ -21,7 +21,14 @@ pub(super) fn no_dns_answer(obs: &Observations) -> Option<Finding> {
                 .flatten()
         }))
         .collect();
-    let dead = |s: &&DnsStatus| matches!(s, DnsStatus::Timeout | DnsStatus::Refused);
+    // No answer at all: a timeout, a refusal, or a local error (no route to the resolver, no
+    // socket). SERVFAIL or NXDOMAIN are answers.
+    let dead = |s: &&DnsStatus| {
+        matches!(
+            s,
+            DnsStatus::Timeout | DnsStatus::Refused | DnsStatus::Other(_)
+        )
+    };
     if statuses.len() < 2 || !statuses.iter().all(dead) {
         return None;
     }

@@ -113,19 +113,14 @@ pub fn judge_all(
         everyone_reaches,
     ));
     // When the decisive well-known was not checked, the path after it is not known to be the
-    // one servers take: no verdict that "nobody can federate".
-    let well_known_unchecked = followup::decisive_well_known(name, obs, res).is_some_and(|f| {
-        f.last
-            .result
-            .as_ref()
-            .err()
-            .and_then(|e| e.probe_side())
-            .is_some()
-    });
+    // one servers take: its targets are shown, but nothing found there is held against the
+    // server (the report is `unknown`).
+    let well_known_unchecked =
+        followup::decisive_well_known(name, obs, res).is_some_and(|f| f.not_checked().is_some());
     report.findings.extend(
-        target_findings.into_iter().filter(|f| {
-            !(well_known_unchecked && f.code == crate::findings::Code::NoWorkingTarget)
-        }),
+        target_findings
+            .into_iter()
+            .filter(|f| !well_known_unchecked || f.severity < crate::findings::Severity::Warning),
     );
     report
         .findings

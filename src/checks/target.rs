@@ -401,7 +401,9 @@ fn cut_short(j: &mut Judged, name: CheckName, e: &Exchange) -> bool {
             }
             None => false,
         },
-        Ok(r) if r.truncated => {
+        // Cut at delegcheck's cap: only a success needs its body judged (an error page is
+        // judged by its status).
+        Ok(r) if r.truncated && r.status == 200 => {
             j.not_checked_because(name, over_cap(r.body.len()));
             true
         }
@@ -792,8 +794,14 @@ pub(crate) fn judge_all(
 ) -> (Vec<TargetReport>, Vec<Finding>) {
     let (reports, mut findings) = judge_each(name, res, obs, false);
     consistency(&reports, &mut findings);
-    // A target not checked from here may well work: no verdict against the server then.
-    let unchecked = reports.iter().any(|r| r.not_checked.is_some());
+    // A target not checked from here that has no error of its own may well work: no verdict
+    // against the server then.
+    let unchecked = reports.iter().any(|r| {
+        r.not_checked.is_some()
+            && !findings.iter().any(|f| {
+                f.severity == Severity::Error && f.target.as_deref() == Some(r.address.as_str())
+            })
+    });
     if !reports.is_empty() && !reports.iter().any(|r| r.ok) && !unchecked {
         let all_tcp_failed = reports.iter().all(|r| {
             r.checks

@@ -113,7 +113,15 @@ fn failed_fetch(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding>) {
 }
 
 fn failed_fetch_findings(host: &str, url: &str, f: &Fetch, out: &mut Vec<Finding>) {
-    let finding = if let Some(stop) = &f.stop {
+    let finding = if let Some(why) = f.not_checked() {
+        Finding::plain(
+            Code::NotChecked,
+            format!(
+                "{}: {why}; where servers would connect is not known from this check",
+                failing_url(url, f)
+            ),
+        )
+    } else if let Some(stop) = &f.stop {
         redirect_stopped(url, f, stop)
     } else if let Some((tls, verdict)) = f.bad_certificate() {
         bad_certificate(url, f, tls, verdict)
@@ -190,6 +198,8 @@ fn redirect_stopped(url: &str, f: &Fetch, stop: &RedirectStop) -> Finding {
                 st.describe_for("A/AAAA")
             ),
         ),
+        // Reported as not checked before this is reached.
+        RedirectStop::Deadline => (Code::NotChecked, String::new()),
     };
     let msg = if matches!(stop, RedirectStop::Insecure(_)) {
         // Servers do not stop there: the message says what they do.

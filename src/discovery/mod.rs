@@ -648,6 +648,9 @@ pub fn fetch_summary(f: &Fetch) -> String {
             RedirectStop::Dns(h, st) => {
                 format!("{}: {}", clip(h, 60), st.describe_for("A/AAAA"))
             }
+            RedirectStop::Deadline => {
+                "not checked: the deadline (--timeout) ended the redirects".to_owned()
+            }
         });
         return s;
     }

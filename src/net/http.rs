@@ -13,8 +13,8 @@ use super::tls::HandshakeError;
 use super::{Deadline, Net};
 use crate::discovery::followup::{NextHop, next_hop, redirect_address_refused};
 use crate::obs::{
-    ConnectFailure, Exchange, Fetch, Hop, HttpFailure, HttpResponse, RedirectStop, RequestFailure,
-    TlsFailure,
+    ConnectFailure, DnsStatus, Exchange, Fetch, Hop, HttpFailure, HttpResponse, RedirectStop,
+    RequestFailure, TlsFailure,
 };
 
 /// Most headers kept from one response.
@@ -458,9 +458,22 @@ async fn next_address(
         user_given = true;
         sa.ip()
     } else {
-        let ans = net.dns.addrs(&next_host, deadline.step()).await;
-        match ans.addrs().first() {
-            Some(ip) => *ip,
+        let allowed = deadline.step();
+        let ans = net.dns.addrs(&next_host, allowed).await;
+        // The first address a peer of this family (-4/-6) would use.
+        let usable = ans
+            .addrs()
+            .into_iter()
+            .find(|ip| net.config.families.allows(*ip) && !crate::ip_class::never_dialled(*ip));
+        match usable {
+            Some(ip) => ip,
+            None if ans.absence() == DnsStatus::Timeout && deadline.clamped(allowed) => {
+                return Err(RedirectStop::Deadline);
+            }
+            None if !ans.addrs().is_empty() => {
+                // Addresses, but none this check may dial: the first says which.
+                ans.addrs()[0]
+            }
             None => {
                 return Err(RedirectStop::Dns(next_host, ans.absence()));
             }

@@ -269,6 +269,8 @@ pub(crate) struct SpillChunks {
     buf: Vec<u8>,
     /// The spill file (already unlinked) and how many bytes it holds.
     file: Option<(std::fs::File, u64)>,
+    /// Spilling failed once (no temporary directory, a full disk): stay in memory.
+    in_memory: bool,
     /// (report index, piece length), in arrival order: the pieces lie one after the other.
     spans: Vec<(u32, u32)>,
     scratch: String,
@@ -295,18 +297,27 @@ impl SpillChunks {
         }
     }
 
-    /// Moves the buffered bytes to the file (made on first use); keeps them on failure.
+    /// Moves the buffered bytes to the file (made on first use), at the file's known length
+    /// (so a failed write leaves no shifted bytes); after a failure everything stays in
+    /// memory.
     fn spill(&mut self) {
-        use std::io::Write as _;
+        if self.in_memory {
+            return;
+        }
         if self.file.is_none() {
             self.file = spill_file().map(|f| (f, 0));
         }
-        if let Some((f, len)) = &mut self.file
-            && f.write_all(&self.buf).is_ok()
-        {
-            *len += self.buf.len() as u64;
+        let written = match &mut self.file {
+            Some((f, len)) => write_at(f, &self.buf, *len).map(|()| {
+                *len += self.buf.len() as u64;
+            }),
+            None => Err(io::Error::other("no temporary file")),
+        };
+        if written.is_ok() {
             self.buf.clear();
             self.buf.shrink_to(SPILL_AT);
+        } else {
+            self.in_memory = true;
         }
     }
 
@@ -345,14 +356,26 @@ fn spill_file() -> Option<std::fs::File> {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     ));
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .ok()?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let f = options.open(&path).ok()?;
     let _ = std::fs::remove_file(&path);
     Some(f)
+}
+
+#[cfg(unix)]
+fn write_at(f: &std::fs::File, buf: &[u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(f, buf, at)
+}
+
+#[cfg(not(unix))]
+fn write_at(f: &std::fs::File, buf: &[u8], at: u64) -> io::Result<()> {
+    use std::io::{Seek as _, SeekFrom, Write as _};
+    let mut f = f;
+    f.seek(SeekFrom::Start(at))?;
+    f.write_all(buf)
 }
 
 #[cfg(unix)]

@@ -45,7 +45,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ),
     (
         "delegcheck_target_ok",
-        "1 if this target address passes every check, else 0.",
+        "1 if this target address passes every check, else 0; absent when it could not be checked from here.",
     ),
     (
         "delegcheck_certificate_expiry_timestamp_seconds",
@@ -181,7 +181,8 @@ fn series(o: &mut String, name: &str, r: &Report, now: i64) {
             );
         }
         "delegcheck_target_ok" => {
-            for t in &targets {
+            // A target not checked from here has no verdict: no series (as for a family).
+            for t in targets.iter().filter(|t| t.not_checked.is_none()) {
                 let _ = writeln!(
                     o,
                     "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
