@@ -15,6 +15,8 @@ const N: usize = 100_000;
 fn report(name: &str) -> Report {
     Report {
         schema_version: SCHEMA_VERSION.into(),
+        checked_at: String::new(),
+        tool_version: String::new(),
         server_name: name.into(),
         ok: false,
         status: Status::Error,

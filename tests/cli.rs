@@ -50,6 +50,42 @@ fn json(s: &str) -> serde_json::Value {
 // ---- without network ------------------------------------------------------------------------
 
 #[test]
+fn json_reports_say_when_and_by_what() {
+    let before = delegcheck::time::rfc3339(delegcheck::time::now());
+    let o = run(bin().args([
+        "--resolver",
+        "127.0.0.1:9",
+        "--format",
+        "json",
+        "https://x.test/",
+    ]));
+    let after = delegcheck::time::rfc3339(delegcheck::time::now());
+    let r = json(&o.stdout);
+    let at = r["checked_at"].as_str().expect("checked_at is a string");
+    // RFC 3339 in UTC to the second sorts as the time it names.
+    assert!(
+        at.len() == 20 && at.ends_with('Z') && at.as_bytes()[10] == b'T',
+        "{at}"
+    );
+    assert!(
+        before.as_str() <= at && at <= after.as_str(),
+        "{before} <= {at} <= {after}"
+    );
+    assert_eq!(r["tool_version"], env!("CARGO_PKG_VERSION"));
+    let line = run(bin().args([
+        "--resolver",
+        "127.0.0.1:9",
+        "--format",
+        "jsonl",
+        "https://x.test/",
+    ]));
+    assert_eq!(
+        json(&line.stdout)["tool_version"],
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+#[test]
 fn a_pasted_url_or_user_id_is_a_usage_error_with_its_report() {
     // A resolver nobody answers on: any lookup would show up as a DNS failure.
     for (input, code, hint) in [

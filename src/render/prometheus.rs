@@ -257,6 +257,8 @@ mod tests {
         let finding = |c: Code, at: &str| Finding::plain(c, "here").at_target(at);
         let r = |name: &str| Report {
             schema_version: crate::report::SCHEMA_VERSION.into(),
+            checked_at: String::new(),
+            tool_version: String::new(),
             server_name: name.into(),
             ok: false,
             status: Status::Error,

@@ -175,6 +175,8 @@ mod tests {
     fn report(name: &str) -> Report {
         Report {
             schema_version: crate::report::SCHEMA_VERSION.into(),
+            checked_at: String::new(),
+            tool_version: String::new(),
             server_name: name.into(),
             ok: false,
             status: crate::report::Status::Error,
