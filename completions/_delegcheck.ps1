@@ -39,6 +39,8 @@ Register-ArgumentCompleter -Native -CommandName 'delegcheck' -ScriptBlock {
             [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Print a generated file: the man page, a shell completion script or the report''s JSON Schema')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show full reports for every server name in a batch, not only for failures')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show full reports for every server name in a batch, not only for failures')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)')
             [CompletionResult]::new('--no-system-roots', '--no-system-roots', [CompletionResultType]::ParameterName, 'Trust only the --ca-file certificates, not the system''s roots')
             [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)')
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)')

@@ -23,7 +23,7 @@ _delegcheck() {
 
     case "${cmd}" in
         delegcheck)
-            opts="-f -v -o -4 -6 -j -h -V --file --format --color --verbose --output --resolver --ca-file --no-system-roots --connect-to --public-only --timeout --step-timeout --strict --jobs --explain --demo --generate --help --version"
+            opts="-f -v -q -o -4 -6 -j -h -V --file --format --color --verbose --quiet --output --resolver --ca-file --no-system-roots --connect-to --public-only --timeout --step-timeout --strict --jobs --explain --demo --generate --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -36,6 +36,8 @@ set edit:completion:arg-completer[delegcheck] = {|@words|
             cand --generate 'Print a generated file: the man page, a shell completion script or the report''s JSON Schema'
             cand -v 'Show full reports for every server name in a batch, not only for failures'
             cand --verbose 'Show full reports for every server name in a batch, not only for failures'
+            cand -q 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)'
+            cand --quiet 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)'
             cand --no-system-roots 'Trust only the --ca-file certificates, not the system''s roots'
             cand -4 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)'
             cand -6 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)'

@@ -24,6 +24,7 @@ complete-elvish\t'Elvish completion'
 complete-powershell\t'PowerShell completion'
 schema\t'The JSON Schema of the JSON output (one report, or an array of reports)'"
 complete -c delegcheck -s v -l verbose -d 'Show full reports for every server name in a batch, not only for failures'
+complete -c delegcheck -s q -l quiet -d 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)'
 complete -c delegcheck -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'
 complete -c delegcheck -s 4 -d 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)'
 complete -c delegcheck -s 6 -d 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)'

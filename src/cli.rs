@@ -65,6 +65,12 @@ pub struct Cli {
     #[arg(short, long)]
     pub verbose: bool,
 
+    /// One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`,
+    /// `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are
+    /// unchanged).
+    #[arg(short, long, conflicts_with_all = ["format", "verbose"])]
+    pub quiet: bool,
+
     /// Write the output to PATH (atomically: a temporary file, then a rename).
     #[arg(short = 'o', long, value_name = "PATH")]
     pub output: Option<PathBuf>,

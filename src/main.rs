@@ -146,6 +146,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 /// The writer of the chosen format.
 fn writer(cli: &Cli, shape: Shape) -> Writer {
     match cli.format {
+        Format::Human if cli.quiet => Writer::quiet(),
         Format::Human => Writer::human(shape, palette(cli), cli.verbose),
         Format::Json => Writer::json(shape),
         Format::Jsonl => Writer::jsonl(),
@@ -318,7 +319,7 @@ fn demo(cli: &Cli, arg: &str) -> Result<ExitCode, Failure> {
     };
     let runtime = runtime()?;
     let results = runtime.block_on(demo::run_all(&scenarios, LabOptions::default()));
-    if arg.is_empty() && cli.format == Format::Human {
+    if arg.is_empty() && cli.format == Format::Human && !cli.quiet {
         let (text, all_as_declared) = demo::table(&scenarios, &results, &skipped, &palette(cli));
         emit(&text)?;
         return Ok(if all_as_declared {

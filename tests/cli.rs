@@ -50,6 +50,38 @@ fn json(s: &str) -> serde_json::Value {
 // ---- without network ------------------------------------------------------------------------
 
 #[test]
+fn quiet_prints_one_line_per_name_with_the_usual_exit_code() {
+    let o = run(bin().args([
+        "-q",
+        "--resolver",
+        "127.0.0.1:9",
+        "https://x.test/",
+        "@a:b.test",
+    ]));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert_eq!(o.stdout, "https://x.test/ INVALID\n@a:b.test INVALID\n");
+    for (scenario, line, code) in [
+        ("well-known-port-443", "example.test GOOD\n", 0),
+        ("expired-certificate", "example.test BAD tls-expired", 1),
+        ("legacy-srv-only", "example.test WARN ", 0),
+    ] {
+        let loud = run(bin().args(["--demo", scenario]));
+        let o = run(bin().args(["--demo", scenario, "--quiet"]));
+        assert_eq!(o.code, loud.code, "{scenario}: the exit code is unchanged");
+        assert_eq!(o.code, code, "{scenario}");
+        assert_eq!(o.stdout.lines().count(), 1, "{scenario}: {}", o.stdout);
+        assert!(o.stdout.starts_with(line), "{scenario}: {}", o.stdout);
+    }
+    // Under --strict, warnings fail as ever.
+    assert_eq!(
+        run(bin().args(["--demo", "legacy-srv-only", "-q", "--strict"])).code,
+        1
+    );
+    let o = run(bin().args(["-q", "--format", "json", "x.test"]));
+    assert_eq!(o.code, 2, "quiet is a human format: {}", o.stderr);
+}
+
+#[test]
 fn json_reports_say_when_and_by_what() {
     let before = delegcheck::time::rfc3339(delegcheck::time::now());
     let o = run(bin().args([

@@ -344,6 +344,31 @@ fn headline_code(r: &Report) -> &'static str {
     pick.map_or("-", |f| f.code.as_str())
 }
 
+/// The `--quiet` line of a report: `NAME GOOD`, `NAME WARN code, …` (its warnings),
+/// `NAME BAD code, …` (its errors), `NAME UNKNOWN reason`, or `NAME INVALID` for a string that
+/// is not a server name; codes once each, worst first as the findings are sorted.
+pub fn quiet_line(r: &Report) -> String {
+    let name = escape(&r.server_name);
+    let codes = |sev: Severity| {
+        let mut seen: Vec<&str> = Vec::new();
+        for f in r.findings.iter().filter(|f| f.severity == sev) {
+            if !seen.contains(&f.code.as_str()) {
+                seen.push(f.code.as_str());
+            }
+        }
+        seen.join(", ")
+    };
+    if crate::exit::is_usage_error(r) {
+        return format!("{name} INVALID\n");
+    }
+    match r.status {
+        Status::Ok => format!("{name} GOOD\n"),
+        Status::Warning => format!("{name} WARN {}\n", codes(Severity::Warning)),
+        Status::Error => format!("{name} BAD {}\n", codes(Severity::Error)),
+        Status::Unknown => format!("{name} UNKNOWN {}\n", r.unknown_reason()),
+    }
+}
+
 /// Many reports: full reports for failures (all with `verbose`), then a summary table.
 pub fn batch(reports: &[Report], p: &Palette, verbose: bool) -> String {
     let mut out = Vec::new();
@@ -458,6 +483,63 @@ pub fn summary_rows(label: &str, rows: &[SummaryRow], p: &Palette) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn report(name: &str, status: Status, codes: &[crate::findings::Code]) -> Report {
+        Report {
+            schema_version: crate::report::SCHEMA_VERSION.into(),
+            checked_at: String::new(),
+            tool_version: String::new(),
+            server_name: name.into(),
+            ok: status != Status::Error,
+            status,
+            discovery: Default::default(),
+            targets: vec![],
+            findings: codes
+                .iter()
+                .map(|c| crate::report::Finding::plain(*c, "here"))
+                .collect(),
+            compatibility: vec![],
+            families: Default::default(),
+            timings: Default::default(),
+        }
+    }
+
+    #[test]
+    fn quiet_lines() {
+        use crate::findings::Code::*;
+        let line = |name, status, codes: &[_]| quiet_line(&report(name, status, codes));
+        assert_eq!(
+            line("a.test", Status::Ok, &[WellKnownCache]),
+            "a.test GOOD\n"
+        );
+        assert_eq!(
+            line(
+                "b.test",
+                Status::Error,
+                &[TlsNameMismatch, TlsNameMismatch, NoWorkingTarget, DnsNoIpv6]
+            ),
+            "b.test BAD tls-name-mismatch, no-working-target\n"
+        );
+        assert_eq!(
+            line(
+                "c.test",
+                Status::Warning,
+                &[TcpRefused, TargetIpv6Broken, TlsExpiring, WellKnownCache]
+            ),
+            "c.test WARN target-ipv6-broken, tls-expiring\n"
+        );
+        assert_eq!(
+            line("d.test", Status::Unknown, &[DnsNoAnswer]),
+            "d.test UNKNOWN no DNS lookup was answered from here (is the resolver reachable?)\n"
+        );
+        assert_eq!(
+            line("https://x/", Status::Error, &[NameHasScheme]),
+            "https://x/ INVALID\n"
+        );
+        // Escaped like every other text format.
+        assert_eq!(line("a\u{1b}[2J", Status::Ok, &[]).lines().count(), 1);
+        assert!(!line("a\u{1b}[2J", Status::Ok, &[]).contains('\u{1b}'));
+    }
 
     #[test]
     fn wraps_with_indent() {

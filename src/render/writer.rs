@@ -54,6 +54,7 @@ enum Kind {
         shape: Shape,
         rows: Vec<SummaryRow>,
     },
+    Quiet,
     Json(Shape),
     Jsonl,
     Prometheus(Box<prometheus::Metrics>),
@@ -74,6 +75,11 @@ impl Writer {
             shape,
             rows: Vec::new(),
         })
+    }
+
+    /// `--quiet`: one line per report ([`human::quiet_line`]), in input order.
+    pub fn quiet() -> Writer {
+        Writer::new(Kind::Quiet)
     }
 
     /// Pretty JSON: an object, or an array for a batch.
@@ -100,7 +106,7 @@ impl Writer {
     /// whole as they go and promise that order (`json`, `human`); any order otherwise.
     pub fn order(&self) -> Order {
         match self.kind {
-            Kind::Human { .. } | Kind::Json(_) => Order::Input,
+            Kind::Human { .. } | Kind::Quiet | Kind::Json(_) => Order::Input,
             Kind::Jsonl | Kind::Prometheus(_) | Kind::Nagios(_) => Order::Completion,
         }
     }
@@ -131,6 +137,7 @@ impl Writer {
                 }
                 Ok(())
             }
+            Kind::Quiet => out.write_all(human::quiet_line(&report).as_bytes()),
             Kind::Json(Shape::One) => out.write_all(super::json_object(&report).as_bytes()),
             Kind::Json(Shape::Many) => {
                 out.write_all(if first { b"[\n" } else { b",\n" })?;
@@ -158,7 +165,7 @@ impl Writer {
                 rows,
                 ..
             } => out.write_all(human::summary_rows("server", &rows, &palette).as_bytes()),
-            Kind::Human { .. } | Kind::Json(Shape::One) | Kind::Jsonl => Ok(()),
+            Kind::Human { .. } | Kind::Quiet | Kind::Json(Shape::One) | Kind::Jsonl => Ok(()),
             Kind::Json(Shape::Many) => {
                 out.write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })
             }
