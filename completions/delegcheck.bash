@@ -23,7 +23,7 @@ _delegcheck() {
 
     case "${cmd}" in
         delegcheck)
-            opts="-f -v -q -o -4 -6 -j -h -V --file --format --color --verbose --quiet --output --resolver --ca-file --no-system-roots --connect-to --public-only --timeout --step-timeout --strict --jobs --explain --demo --generate --help --version"
+            opts="-f -v -q -o -4 -6 -t -j -h -V --file --format --color --verbose --quiet --output --resolver --ca-file --no-system-roots --connect-to --public-only --timeout --step-timeout --warn-cert-days --crit-cert-days --warn-duration --crit-duration --strict --jobs --explain --demo --generate --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -69,7 +69,27 @@ _delegcheck() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --step-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn-cert-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-cert-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn-duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

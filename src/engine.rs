@@ -214,6 +214,7 @@ pub async fn check(net: &Net, input: &str) -> Report {
             targets: &target_obs,
             fallback: &fallback_obs,
             port_443: &port_443,
+            expiry: net.config.cert_expiry,
         },
     );
     if deadline.passed() || checks::deadline_cut(&obs, &target_obs) {

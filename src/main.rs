@@ -151,7 +151,8 @@ fn writer(cli: &Cli, shape: Shape) -> Writer {
         Format::Json => Writer::json(shape),
         Format::Jsonl => Writer::jsonl(),
         Format::Prometheus => Writer::prometheus(delegcheck::time::now()),
-        Format::Nagios => Writer::nagios(shape),
+        // Checked in build_config, before anything runs.
+        Format::Nagios => Writer::nagios(shape, cli.thresholds().unwrap_or_default()),
     }
 }
 
@@ -171,7 +172,7 @@ fn conclude(
     output.commit()?;
     let tally = outcome.tally;
     if cli.format == Format::Nagios {
-        return Ok(tally.nagios().into());
+        return Ok(outcome.nagios.unwrap_or_else(|| tally.nagios()).into());
     }
     if tally.not_names > 0 {
         err_text(&match tally.reports {
@@ -318,7 +319,11 @@ fn demo(cli: &Cli, arg: &str) -> Result<ExitCode, Failure> {
         demo::Request::One(name) => vec![demo::find(&name).map_err(Failure::Usage)?],
     };
     let runtime = runtime()?;
-    let results = runtime.block_on(demo::run_all(&scenarios, LabOptions::default()));
+    let opts = LabOptions {
+        cert_expiry: cli.expiry().map_err(Failure::Usage)?,
+        ..LabOptions::default()
+    };
+    let results = runtime.block_on(demo::run_all(&scenarios, opts));
     if arg.is_empty() && cli.format == Format::Human && !cli.quiet {
         let (text, all_as_declared) = demo::table(&scenarios, &results, &skipped, &palette(cli));
         emit(&text)?;
@@ -417,6 +422,7 @@ fn emit(text: &str) -> Result<(), Failure> {
 }
 
 fn build_config(cli: &Cli) -> Result<Config, Failure> {
+    cli.thresholds().map_err(Failure::Usage)?;
     let mut extra_roots = Vec::new();
     for path in &cli.ca_file {
         // The checking host's trust store, not a usage mistake: the check cannot run.
@@ -451,6 +457,7 @@ fn build_config(cli: &Cli) -> Result<Config, Failure> {
             .unwrap_or_else(|| delegcheck::net::default_step_timeout(cli.timeout))
             .min(cli.timeout),
         public_only: cli.public_only,
+        cert_expiry: cli.expiry().map_err(Failure::Usage)?,
         ..Config::default()
     })
 }

@@ -155,7 +155,7 @@ async fn prometheus_writes_a_hundred_thousand_servers_in_input_order() {
 #[tokio::test]
 async fn nagios_labels_a_hundred_thousand_servers_in_input_order() {
     // The perfdata labels are the only quoted text.
-    let seen = hundred_thousand(Writer::nagios(Shape::Many), "'").await;
+    let seen = hundred_thousand(Writer::nagios(Shape::Many, Default::default()), "'").await;
     assert!(in_input_order(&seen), "every label once, in input order");
 }
 

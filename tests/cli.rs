@@ -50,6 +50,53 @@ fn json(s: &str) -> serde_json::Value {
 // ---- without network ------------------------------------------------------------------------
 
 #[test]
+fn certificate_thresholds_drive_findings_and_the_nagios_state() {
+    // The lab's expiring certificate has 4 or 5 whole days left.
+    let nagios = |extra: &[&str]| {
+        let mut c = bin();
+        c.args(["--demo", "tls-expiring", "--format", "nagios"])
+            .args(extra);
+        run(&mut c)
+    };
+    let o = nagios(&[]);
+    assert_eq!(o.code, 1, "WARNING under the default 14 days: {}", o.stdout);
+    assert!(o.stdout.contains(";14:;3:\n"), "{}", o.stdout);
+    let o = nagios(&["--warn-cert-days", "30", "--crit-cert-days", "7"]);
+    assert_eq!(o.code, 2, "CRITICAL under 7 days: {}", o.stdout);
+    assert!(o.stdout.contains("tls-expiring-soon"), "{}", o.stdout);
+    assert!(o.stdout.contains(";30:;7:\n"), "{}", o.stdout);
+    let o = nagios(&["--warn-cert-days", "2", "--crit-cert-days", "1"]);
+    assert_eq!(o.code, 0, "OK above both: {}", o.stdout);
+    let o = run(bin().args(["--demo", "tls-expiring", "-q", "--crit-cert-days", "10"]));
+    assert_eq!(o.stdout, "example.test WARN tls-expiring-soon\n");
+    // The verdict stays a warning (it still federates): exit 0, 1 only under --strict.
+    assert_eq!(o.code, 0);
+    let o = nagios(&["--warn-cert-days", "3", "--crit-cert-days", "4"]);
+    assert_nagios_unknown(&o);
+    assert!(
+        o.stdout.contains("--crit-cert-days 4 is more than"),
+        "{}",
+        o.stdout
+    );
+    let o = run(bin().args([
+        "--demo",
+        "well-known-port-443",
+        "--format",
+        "nagios",
+        "-t",
+        "5",
+        "--warn-duration",
+        "1ms",
+    ]));
+    assert_eq!(
+        o.code, 1,
+        "-t is the timeout; the check takes over 1 ms: {}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("s;0.001;;0 "), "{}", o.stdout);
+}
+
+#[test]
 fn quiet_prints_one_line_per_name_with_the_usual_exit_code() {
     let o = run(bin().args([
         "-q",

@@ -715,6 +715,7 @@ fn judge_version(status: u16, body: Vec<u8>) -> delegcheck::report::TargetReport
             targets: &probed,
             fallback: &[],
             port_443: &[],
+            expiry: Default::default(),
         },
     );
     report.targets.remove(0)

@@ -97,9 +97,11 @@ impl Writer {
         Writer::new(Kind::Prometheus(Box::new(prometheus::Metrics::new(now))))
     }
 
-    /// The Nagios plugin output.
-    pub fn nagios(shape: Shape) -> Writer {
-        Writer::new(Kind::Nagios(Box::new(nagios::Plugin::new(shape))))
+    /// The Nagios plugin output, under these thresholds.
+    pub fn nagios(shape: Shape, thresholds: nagios::Thresholds) -> Writer {
+        Writer::new(Kind::Nagios(Box::new(nagios::Plugin::new(
+            shape, thresholds,
+        ))))
     }
 
     /// The order reports must arrive in: the input order for the formats that write reports
@@ -108,6 +110,14 @@ impl Writer {
         match self.kind {
             Kind::Human { .. } | Kind::Quiet | Kind::Json(_) => Order::Input,
             Kind::Jsonl | Kind::Prometheus(_) | Kind::Nagios(_) => Order::Completion,
+        }
+    }
+
+    /// The Nagios state so far, for the Nagios format ([`nagios::Plugin::state`]).
+    pub fn nagios_state(&self) -> Option<crate::exit::NagiosState> {
+        match &self.kind {
+            Kind::Nagios(plugin) => Some(plugin.state()),
+            _ => None,
         }
     }
 
