@@ -316,7 +316,7 @@ pub fn man_extra() -> String {
             roff(c.title())
         ));
     }
-    s.push_str(".SH ENVIRONMENT\n.TP\nNO_COLOR\nnon\\-empty: no colour (unless \\-\\-color always)\n.TP\nCLICOLOR_FORCE\nnon\\-empty and not 0: colour even when not a terminal\n.TP\nCLICOLOR\n0: no colour\n");
+    s.push_str(".SH ENVIRONMENT\n.TP\nNO_COLOR\nnon\\-empty: no colour (unless \\-\\-color always)\n.TP\nCLICOLOR_FORCE\nnon\\-empty and not 0: colour even when not a terminal\n.TP\nCLICOLOR\n0: no colour\n.TP\nCOLUMNS\nthe width the human report is wrapped to (default: the terminal\\(aqs width, or 100 when not a terminal)\n");
     s
 }
 

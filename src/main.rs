@@ -392,11 +392,21 @@ fn palette(cli: &Cli) -> Palette {
         &ColorEnv::from_process(),
         std::io::stdout().is_terminal(),
     ) && cli.output.is_none();
-    if color {
+    let palette = if color {
         Palette::pretty()
     } else {
         Palette::plain()
-    }
+    };
+    palette.with_width(report_width(cli))
+}
+
+/// The human report's width: `COLUMNS` when set, else the terminal's width when stdout is
+/// one (and no `-o` file), else 100.
+fn report_width(cli: &Cli) -> usize {
+    let terminal = (cli.output.is_none() && std::io::stdout().is_terminal())
+        .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .flatten();
+    render::human::width_from(std::env::var("COLUMNS").ok().as_deref(), terminal)
 }
 
 /// Writes to stdout, ignoring a closed pipe (never panics, unlike `println!`).
