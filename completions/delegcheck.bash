@@ -23,7 +23,7 @@ _delegcheck() {
 
     case "${cmd}" in
         delegcheck)
-            opts="-f -v -o -4 -6 -j -h -V --file --format --color --verbose --output --resolver --ca-file --no-system-roots --connect-to --public-only --timeout --step-timeout --strict --jobs --explain --demo --generate --help --version"
+            opts="-f -v -q -o -4 -6 -t -j -h -V --file --format --color --verbose --quiet --output --resolver --ca-file --no-system-roots --connect-to --public-only --timeout --step-timeout --warn-cert-days --crit-cert-days --warn-duration --crit-duration --strict --jobs --explain --demo --generate --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -69,7 +69,27 @@ _delegcheck() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --step-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn-cert-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-cert-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn-duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -82,7 +102,7 @@ _delegcheck() {
                     return 0
                     ;;
                 --explain)
-                    COMPREPLY=($(compgen -W "list name-invalid name-has-scheme name-has-path name-has-whitespace name-unbracketed-ipv6 name-port-invalid name-non-ascii name-is-user-id name-ip-literal name-explicit-port name-uppercase name-too-long name-trailing-dot well-known-absent well-known-unreachable well-known-status well-known-not-200 well-known-tls-invalid well-known-redirect well-known-redirect-long well-known-redirect-too-long well-known-redirect-loop well-known-redirect-insecure well-known-too-large well-known-large well-known-content-type well-known-not-json well-known-bom well-known-not-object well-known-missing-server well-known-server-not-string well-known-server-empty well-known-server-scheme well-known-server-path well-known-server-ipv6 well-known-server-port well-known-server-invalid well-known-server-trailing-dot well-known-duplicate-key well-known-key-case well-known-trailing-data well-known-ignored well-known-cache well-known-split-brain srv-legacy srv-legacy-mismatch srv-ignored srv-target-dot srv-target-cname srv-target-ip srv-port-zero srv-lookup-failed srv-target-no-address srv-multiple srv-order dns-no-address dns-unusable-address dns-no-answer dns-lookup-failed dns-no-ipv4 dns-no-ipv6 dns-private-address targets-capped dns-cname dns-tcp-failed tcp-refused tcp-timeout tcp-unreachable tls-handshake-failed tls-old-version tls-name-mismatch tls-expired tls-not-yet-valid tls-expiring tls-unknown-issuer tls-self-signed tls-incomplete-chain tls-invalid tls-plain-http federation-version-failed federation-on-443 federation-not-routed federation-host-port federation-slow federation-upstream-down federation-redirect federation-bad-http keys-failed keys-server-name-mismatch keys-bad-signature keys-no-ed25519 keys-expired keys-expiring target-split-brain target-ipv6-broken target-ipv4-broken no-working-target no-targets deadline-exceeded well-known-family-missing not-checked" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "list name-invalid name-has-scheme name-has-path name-has-whitespace name-unbracketed-ipv6 name-port-invalid name-non-ascii name-is-user-id name-ip-literal name-explicit-port name-uppercase name-too-long name-trailing-dot well-known-absent well-known-unreachable well-known-status well-known-not-200 well-known-tls-invalid well-known-redirect well-known-redirect-long well-known-redirect-too-long well-known-redirect-loop well-known-redirect-insecure well-known-too-large well-known-large well-known-content-type well-known-not-json well-known-bom well-known-not-object well-known-missing-server well-known-server-not-string well-known-server-empty well-known-server-scheme well-known-server-path well-known-server-ipv6 well-known-server-port well-known-server-invalid well-known-server-trailing-dot well-known-duplicate-key well-known-key-case well-known-trailing-data well-known-ignored well-known-cache well-known-split-brain srv-legacy srv-legacy-mismatch srv-ignored srv-target-dot srv-target-cname srv-target-ip srv-port-zero srv-lookup-failed srv-target-no-address srv-multiple srv-order dns-no-address dns-unusable-address dns-no-answer dns-lookup-failed dns-no-ipv4 dns-no-ipv6 dns-private-address targets-capped dns-cname dns-tcp-failed tcp-refused tcp-timeout tcp-unreachable tls-handshake-failed tls-old-version tls-name-mismatch tls-expired tls-not-yet-valid tls-expiring tls-expiring-soon tls-unknown-issuer tls-self-signed tls-incomplete-chain tls-invalid tls-plain-http federation-version-failed federation-on-443 federation-not-routed federation-host-port federation-slow federation-upstream-down federation-redirect federation-bad-http keys-failed keys-server-name-mismatch keys-bad-signature keys-no-ed25519 keys-expired keys-expiring target-split-brain target-ipv6-broken target-ipv4-broken no-working-target no-targets deadline-exceeded well-known-family-missing not-checked" -- "${cur}"))
                     return 0
                     ;;
                 --demo)

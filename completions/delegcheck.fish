@@ -11,8 +11,12 @@ complete -c delegcheck -s o -l output -d 'Write the output to PATH (atomically: 
 complete -c delegcheck -l resolver -d 'Ask this DNS server instead of the system\'s resolver' -r
 complete -c delegcheck -l ca-file -d 'Trust the certificates in this PEM file too (repeatable)' -r -F
 complete -c delegcheck -l connect-to -d 'Connect to ADDR2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl\'s meaning; empty HOST1 or PORT1 match any; repeatable)' -r
-complete -c delegcheck -l timeout -d 'Overall deadline per server name (e.g. 10s, 1500ms, 1m)' -r
+complete -c delegcheck -s t -l timeout -d 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)' -r
 complete -c delegcheck -l step-timeout -d 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it' -r
+complete -c delegcheck -l warn-cert-days -d 'A certificate with fewer whole days left is `tls-expiring` (Nagios WARNING; the perfdata\'s warning range `N:`)' -r
+complete -c delegcheck -l crit-cert-days -d 'A certificate with fewer whole days left is `tls-expiring-soon` (Nagios CRITICAL; the perfdata\'s critical range `N:`). At most --warn-cert-days' -r
+complete -c delegcheck -l warn-duration -d 'Nagios WARNING when the check took longer (perfdata `\'time\'=…s;W;C;0`)' -r
+complete -c delegcheck -l crit-duration -d 'Nagios CRITICAL when the check took longer. At least --warn-duration' -r
 complete -c delegcheck -s j -l jobs -d 'Check at most N server names at once' -r
 complete -c delegcheck -l explain -d 'Print the long explanation of a finding code (`list` lists them all)' -r -f -a "list\t''
 name-invalid\t''
@@ -89,6 +93,7 @@ tls-name-mismatch\t''
 tls-expired\t''
 tls-not-yet-valid\t''
 tls-expiring\t''
+tls-expiring-soon\t''
 tls-unknown-issuer\t''
 tls-self-signed\t''
 tls-incomplete-chain\t''
@@ -265,6 +270,7 @@ complete-elvish\t'Elvish completion'
 complete-powershell\t'PowerShell completion'
 schema\t'The JSON Schema of the JSON output (one report, or an array of reports)'"
 complete -c delegcheck -s v -l verbose -d 'Show full reports for every server name in a batch, not only for failures'
+complete -c delegcheck -s q -l quiet -d 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)'
 complete -c delegcheck -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'
 complete -c delegcheck -s 4 -d 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)'
 complete -c delegcheck -s 6 -d 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)'

@@ -155,6 +155,8 @@ pub struct Outcome {
     /// The output went away (a closed pipe) before everything was written: the run stopped
     /// there, quietly.
     pub closed: bool,
+    /// Under `--format nagios`, the plugin's state: the tally's, raised by the thresholds.
+    pub nagios: Option<crate::exit::NagiosState>,
 }
 
 /// Checks every name with `check`, at most `jobs` at once, and writes each report to `out`
@@ -215,6 +217,7 @@ fn end(
     writer: Writer,
     out: &mut dyn Write,
 ) -> io::Result<Outcome> {
+    let nagios = writer.nagios_state();
     let written = match failed {
         Some(e) => Err(e),
         None => writer.finish(out).and_then(|()| out.flush()),
@@ -223,10 +226,12 @@ fn end(
         Ok(()) => Ok(Outcome {
             tally,
             closed: false,
+            nagios,
         }),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome {
             tally,
             closed: true,
+            nagios,
         }),
         Err(e) => Err(e),
     }

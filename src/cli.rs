@@ -65,6 +65,12 @@ pub struct Cli {
     #[arg(short, long)]
     pub verbose: bool,
 
+    /// One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`,
+    /// `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are
+    /// unchanged).
+    #[arg(short, long, conflicts_with_all = ["format", "verbose"])]
+    pub quiet: bool,
+
     /// Write the output to PATH (atomically: a temporary file, then a rename).
     #[arg(short = 'o', long, value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -102,8 +108,8 @@ pub struct Cli {
     #[arg(long, help_heading = "Network")]
     pub public_only: bool,
 
-    /// Overall deadline per server name (e.g. 10s, 1500ms, 1m).
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Network")]
+    /// Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins).
+    #[arg(short = 't', long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Network")]
     pub timeout: Duration,
 
     /// Longest any one network step may take (DNS query, connect, handshake, response);
@@ -111,6 +117,24 @@ pub struct Cli {
     /// black-holed step leaves time for the steps after it.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Network")]
     pub step_timeout: Option<Duration>,
+
+    /// A certificate with fewer whole days left is `tls-expiring` (Nagios WARNING; the
+    /// perfdata's warning range `N:`).
+    #[arg(long, value_name = "N", default_value_t = 14, value_parser = clap::value_parser!(i64).range(0..=3650), help_heading = "Monitoring")]
+    pub warn_cert_days: i64,
+
+    /// A certificate with fewer whole days left is `tls-expiring-soon` (Nagios CRITICAL; the
+    /// perfdata's critical range `N:`). At most --warn-cert-days.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(i64).range(0..=3650), help_heading = "Monitoring")]
+    pub crit_cert_days: i64,
+
+    /// Nagios WARNING when the check took longer (perfdata `'time'=…s;W;C;0`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Monitoring")]
+    pub warn_duration: Option<Duration>,
+
+    /// Nagios CRITICAL when the check took longer. At least --warn-duration.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Monitoring")]
+    pub crit_duration: Option<Duration>,
 
     /// Fail (exit 1) on warnings too.
     #[arg(long, help_heading = "Batch and CI")]
@@ -342,8 +366,38 @@ pub fn man_extra() -> String {
             roff(c.title())
         ));
     }
-    s.push_str(".SH ENVIRONMENT\n.TP\nNO_COLOR\nnon\\-empty: no colour (unless \\-\\-color always)\n.TP\nCLICOLOR_FORCE\nnon\\-empty and not 0: colour even when not a terminal\n.TP\nCLICOLOR\n0: no colour\n");
+    s.push_str(".SH ENVIRONMENT\n.TP\nNO_COLOR\nnon\\-empty: no colour (unless \\-\\-color always)\n.TP\nCLICOLOR_FORCE\nnon\\-empty and not 0: colour even when not a terminal\n.TP\nCLICOLOR\n0: no colour\n.TP\nCOLUMNS\nthe width the human report is wrapped to (default: the terminal\\(aqs width, or 100 when not a terminal)\n");
     s
+}
+
+impl Cli {
+    /// The certificate-expiry thresholds, or why they do not go together.
+    pub fn expiry(&self) -> Result<crate::checks::cert::Expiry, String> {
+        if self.crit_cert_days > self.warn_cert_days {
+            return Err(format!(
+                "--crit-cert-days {} is more than --warn-cert-days {}",
+                self.crit_cert_days, self.warn_cert_days
+            ));
+        }
+        Ok(crate::checks::cert::Expiry {
+            warn_days: self.warn_cert_days,
+            crit_days: self.crit_cert_days,
+        })
+    }
+
+    /// The Nagios thresholds, or why they do not go together.
+    pub fn thresholds(&self) -> Result<crate::render::nagios::Thresholds, String> {
+        if let (Some(w), Some(c)) = (self.warn_duration, self.crit_duration)
+            && c < w
+        {
+            return Err("--crit-duration is shorter than --warn-duration".to_owned());
+        }
+        Ok(crate::render::nagios::Thresholds {
+            cert: self.expiry()?,
+            warn_duration: self.warn_duration,
+            crit_duration: self.crit_duration,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -152,6 +152,8 @@ pub async fn check(net: &Net, input: &str) -> Report {
     let deadline = net.deadline();
     let mut report = Report {
         schema_version: SCHEMA_VERSION.to_owned(),
+        checked_at: crate::time::rfc3339(crate::time::now()),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         server_name: input.to_owned(),
         ok: false,
         status: Status::Error,
@@ -212,6 +214,7 @@ pub async fn check(net: &Net, input: &str) -> Report {
             targets: &target_obs,
             fallback: &fallback_obs,
             port_443: &port_443,
+            expiry: net.config.cert_expiry,
         },
     );
     if deadline.passed() || checks::deadline_cut(&obs, &target_obs) {

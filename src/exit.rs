@@ -252,6 +252,8 @@ mod tests {
     fn report(name: &str, ok: bool, status: Status, codes: &[Code]) -> Report {
         Report {
             schema_version: crate::report::SCHEMA_VERSION.into(),
+            checked_at: String::new(),
+            tool_version: String::new(),
             server_name: name.into(),
             ok,
             status,

@@ -469,9 +469,13 @@ catalogue! {
         "Check the server's clock and the certificate's notBefore date.",
         "A certificate whose validity starts in the future is rejected. Usually a clock problem on one side.";
     TlsExpiring = "tls-expiring", Warning,
-        "The certificate expires within 14 days",
+        "The certificate expires within --warn-cert-days (14 days by default)",
         "Renew the certificate now, and check that renewal is automated.",
-        "Automated renewal normally happens 30 days before expiry; a certificate this close to the end suggests renewal is failing.";
+        "Automated renewal normally happens 30 days before expiry; a certificate this close to the end suggests renewal is failing. The threshold is --warn-cert-days (default 14); the Nagios state is WARNING.";
+    TlsExpiringSoon = "tls-expiring-soon", Warning,
+        "The certificate expires within --crit-cert-days (3 days by default)",
+        "Renew the certificate today, and find out why automated renewal failed.",
+        "Federation still works, so this stays a warning in the verdict, but the certificate is about to break it for every peer: the Nagios state is CRITICAL. The threshold is --crit-cert-days (default 3); above it, up to --warn-cert-days, the finding is tls-expiring.";
     TlsUnknownIssuer = "tls-unknown-issuer", Error,
         "The certificate's issuer is not trusted",
         "Use a certificate from a public CA.",

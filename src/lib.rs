@@ -31,6 +31,7 @@ pub mod time;
 
 use futures_util::StreamExt;
 
+pub use checks::cert::Expiry;
 pub use net::{Config, Net, SetupError};
 pub use report::Report;
 

@@ -146,11 +146,13 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 /// The writer of the chosen format.
 fn writer(cli: &Cli, shape: Shape) -> Writer {
     match cli.format {
+        Format::Human if cli.quiet => Writer::quiet(),
         Format::Human => Writer::human(shape, palette(cli), cli.verbose),
         Format::Json => Writer::json(shape),
         Format::Jsonl => Writer::jsonl(),
         Format::Prometheus => Writer::prometheus(delegcheck::time::now()),
-        Format::Nagios => Writer::nagios(shape),
+        // Checked in build_config, before anything runs.
+        Format::Nagios => Writer::nagios(shape, cli.thresholds().unwrap_or_default()),
     }
 }
 
@@ -170,7 +172,7 @@ fn conclude(
     output.commit()?;
     let tally = outcome.tally;
     if cli.format == Format::Nagios {
-        return Ok(tally.nagios().into());
+        return Ok(outcome.nagios.unwrap_or_else(|| tally.nagios()).into());
     }
     if tally.not_names > 0 {
         err_text(&match tally.reports {
@@ -317,8 +319,12 @@ fn demo(cli: &Cli, arg: &str) -> Result<ExitCode, Failure> {
         demo::Request::One(name) => vec![demo::find(&name).map_err(Failure::Usage)?],
     };
     let runtime = runtime()?;
-    let results = runtime.block_on(demo::run_all(&scenarios, LabOptions::default()));
-    if arg.is_empty() && cli.format == Format::Human {
+    let opts = LabOptions {
+        cert_expiry: cli.expiry().map_err(Failure::Usage)?,
+        ..LabOptions::default()
+    };
+    let results = runtime.block_on(demo::run_all(&scenarios, opts));
+    if arg.is_empty() && cli.format == Format::Human && !cli.quiet {
         let (text, all_as_declared) = demo::table(&scenarios, &results, &skipped, &palette(cli));
         emit(&text)?;
         return Ok(if all_as_declared {
@@ -386,11 +392,21 @@ fn palette(cli: &Cli) -> Palette {
         &ColorEnv::from_process(),
         std::io::stdout().is_terminal(),
     ) && cli.output.is_none();
-    if color {
+    let palette = if color {
         Palette::pretty()
     } else {
         Palette::plain()
-    }
+    };
+    palette.with_width(report_width(cli))
+}
+
+/// The human report's width: `COLUMNS` when set, else the terminal's width when stdout is
+/// one (and no `-o` file), else 100.
+fn report_width(cli: &Cli) -> usize {
+    let terminal = (cli.output.is_none() && std::io::stdout().is_terminal())
+        .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .flatten();
+    render::human::width_from(std::env::var("COLUMNS").ok().as_deref(), terminal)
 }
 
 /// Writes to stdout, ignoring a closed pipe (never panics, unlike `println!`).
@@ -416,6 +432,7 @@ fn emit(text: &str) -> Result<(), Failure> {
 }
 
 fn build_config(cli: &Cli) -> Result<Config, Failure> {
+    cli.thresholds().map_err(Failure::Usage)?;
     let mut extra_roots = Vec::new();
     for path in &cli.ca_file {
         // The checking host's trust store, not a usage mistake: the check cannot run.
@@ -450,6 +467,7 @@ fn build_config(cli: &Cli) -> Result<Config, Failure> {
             .unwrap_or_else(|| delegcheck::net::default_step_timeout(cli.timeout))
             .min(cli.timeout),
         public_only: cli.public_only,
+        cert_expiry: cli.expiry().map_err(Failure::Usage)?,
         ..Config::default()
     })
 }

@@ -39,6 +39,12 @@ pub fn json_schema() -> String {
 pub struct Report {
     /// Version of this format (`major.minor`).
     pub schema_version: String,
+    /// When the check started: RFC 3339, UTC, to the second (`2026-11-29T21:55:21Z`).
+    #[serde(default)]
+    pub checked_at: String,
+    /// The delegcheck version that made the report.
+    #[serde(default)]
+    pub tool_version: String,
     /// The server name as given.
     pub server_name: String,
     /// Would other homeservers federate with this server? (No error finding, and at least one

@@ -15,6 +15,8 @@ const N: usize = 100_000;
 fn report(name: &str) -> Report {
     Report {
         schema_version: SCHEMA_VERSION.into(),
+        checked_at: String::new(),
+        tool_version: String::new(),
         server_name: name.into(),
         ok: false,
         status: Status::Error,
@@ -153,7 +155,7 @@ async fn prometheus_writes_a_hundred_thousand_servers_in_input_order() {
 #[tokio::test]
 async fn nagios_labels_a_hundred_thousand_servers_in_input_order() {
     // The perfdata labels are the only quoted text.
-    let seen = hundred_thousand(Writer::nagios(Shape::Many), "'").await;
+    let seen = hundred_thousand(Writer::nagios(Shape::Many, Default::default()), "'").await;
     assert!(in_input_order(&seen), "every label once, in input order");
 }
 

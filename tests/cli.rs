@@ -50,6 +50,121 @@ fn json(s: &str) -> serde_json::Value {
 // ---- without network ------------------------------------------------------------------------
 
 #[test]
+fn certificate_thresholds_drive_findings_and_the_nagios_state() {
+    // The lab's expiring certificate has 4 or 5 whole days left.
+    let nagios = |extra: &[&str]| {
+        let mut c = bin();
+        c.args(["--demo", "tls-expiring", "--format", "nagios"])
+            .args(extra);
+        run(&mut c)
+    };
+    let o = nagios(&[]);
+    assert_eq!(o.code, 1, "WARNING under the default 14 days: {}", o.stdout);
+    assert!(o.stdout.contains(";14:;3:\n"), "{}", o.stdout);
+    let o = nagios(&["--warn-cert-days", "30", "--crit-cert-days", "7"]);
+    assert_eq!(o.code, 2, "CRITICAL under 7 days: {}", o.stdout);
+    assert!(o.stdout.contains("tls-expiring-soon"), "{}", o.stdout);
+    assert!(o.stdout.contains(";30:;7:\n"), "{}", o.stdout);
+    let o = nagios(&["--warn-cert-days", "2", "--crit-cert-days", "1"]);
+    assert_eq!(o.code, 0, "OK above both: {}", o.stdout);
+    let o = run(bin().args(["--demo", "tls-expiring", "-q", "--crit-cert-days", "10"]));
+    assert_eq!(o.stdout, "example.test WARN tls-expiring-soon\n");
+    // The verdict stays a warning (it still federates): exit 0, 1 only under --strict.
+    assert_eq!(o.code, 0);
+    let o = nagios(&["--warn-cert-days", "3", "--crit-cert-days", "4"]);
+    assert_nagios_unknown(&o);
+    assert!(
+        o.stdout.contains("--crit-cert-days 4 is more than"),
+        "{}",
+        o.stdout
+    );
+    let o = run(bin().args([
+        "--demo",
+        "well-known-port-443",
+        "--format",
+        "nagios",
+        "-t",
+        "5",
+        "--warn-duration",
+        "1ms",
+    ]));
+    assert_eq!(
+        o.code, 1,
+        "-t is the timeout; the check takes over 1 ms: {}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("s;0.001;;0 "), "{}", o.stdout);
+}
+
+#[test]
+fn quiet_prints_one_line_per_name_with_the_usual_exit_code() {
+    let o = run(bin().args([
+        "-q",
+        "--resolver",
+        "127.0.0.1:9",
+        "https://x.test/",
+        "@a:b.test",
+    ]));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert_eq!(o.stdout, "https://x.test/ INVALID\n@a:b.test INVALID\n");
+    for (scenario, line, code) in [
+        ("well-known-port-443", "example.test GOOD\n", 0),
+        ("expired-certificate", "example.test BAD tls-expired", 1),
+        ("legacy-srv-only", "example.test WARN ", 0),
+    ] {
+        let loud = run(bin().args(["--demo", scenario]));
+        let o = run(bin().args(["--demo", scenario, "--quiet"]));
+        assert_eq!(o.code, loud.code, "{scenario}: the exit code is unchanged");
+        assert_eq!(o.code, code, "{scenario}");
+        assert_eq!(o.stdout.lines().count(), 1, "{scenario}: {}", o.stdout);
+        assert!(o.stdout.starts_with(line), "{scenario}: {}", o.stdout);
+    }
+    // Under --strict, warnings fail as ever.
+    assert_eq!(
+        run(bin().args(["--demo", "legacy-srv-only", "-q", "--strict"])).code,
+        1
+    );
+    let o = run(bin().args(["-q", "--format", "json", "x.test"]));
+    assert_eq!(o.code, 2, "quiet is a human format: {}", o.stderr);
+}
+
+#[test]
+fn json_reports_say_when_and_by_what() {
+    let before = delegcheck::time::rfc3339(delegcheck::time::now());
+    let o = run(bin().args([
+        "--resolver",
+        "127.0.0.1:9",
+        "--format",
+        "json",
+        "https://x.test/",
+    ]));
+    let after = delegcheck::time::rfc3339(delegcheck::time::now());
+    let r = json(&o.stdout);
+    let at = r["checked_at"].as_str().expect("checked_at is a string");
+    // RFC 3339 in UTC to the second sorts as the time it names.
+    assert!(
+        at.len() == 20 && at.ends_with('Z') && at.as_bytes()[10] == b'T',
+        "{at}"
+    );
+    assert!(
+        before.as_str() <= at && at <= after.as_str(),
+        "{before} <= {at} <= {after}"
+    );
+    assert_eq!(r["tool_version"], env!("CARGO_PKG_VERSION"));
+    let line = run(bin().args([
+        "--resolver",
+        "127.0.0.1:9",
+        "--format",
+        "jsonl",
+        "https://x.test/",
+    ]));
+    assert_eq!(
+        json(&line.stdout)["tool_version"],
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+#[test]
 fn a_pasted_url_or_user_id_is_a_usage_error_with_its_report() {
     // A resolver nobody answers on: any lookup would show up as a DNS failure.
     for (input, code, hint) in [

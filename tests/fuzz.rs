@@ -694,6 +694,8 @@ fn judge_version(status: u16, body: Vec<u8>) -> delegcheck::report::TargetReport
     }];
     let mut report = Report {
         schema_version: String::new(),
+        checked_at: String::new(),
+        tool_version: String::new(),
         server_name: name.to_string(),
         ok: false,
         status: Status::Error,
@@ -713,6 +715,7 @@ fn judge_version(status: u16, body: Vec<u8>) -> delegcheck::report::TargetReport
             targets: &probed,
             fallback: &[],
             port_443: &[],
+            expiry: Default::default(),
         },
     );
     report.targets.remove(0)

@@ -1,12 +1,18 @@
 //! Snapshots of every renderer on real lab reports (run with `cargo insta review` or
 //! `INSTA_UPDATE=always` after an intended change). Values that change from run to run
-//! (durations, certificate dates and fingerprints, key expiry) are scrubbed first.
+//! (the time of the check, durations, certificate dates and fingerprints, key expiry) are scrubbed first.
 
 use delegcheck::Report;
 use delegcheck::lab::{self, LabOptions};
 use delegcheck::render::{self, Palette};
 
 fn scrub(r: &mut Report) {
+    assert!(
+        r.checked_at.len() == 20 && r.checked_at.ends_with('Z'),
+        "checked_at is RFC 3339 UTC: {}",
+        r.checked_at
+    );
+    r.checked_at = "<checked_at>".into();
     r.timings = Default::default();
     for s in &mut r.discovery.steps {
         s.duration_ms = None;

@@ -11,8 +11,25 @@ use crate::obs::{CertProblem, CertVerdict, TlsObs};
 use crate::report::{CertInfo, Finding, Target};
 use crate::sanitize::{clip, escape};
 
-/// Days before expiry that warrant a warning.
-pub(crate) const EXPIRY_WARNING_DAYS: i64 = 14;
+/// How close to its expiry a certificate may come: under `warn_days` whole days left it is
+/// `tls-expiring`, under `crit_days` `tls-expiring-soon` (`--warn-cert-days`,
+/// `--crit-cert-days`; the Nagios state and perfdata use the same numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    /// Fewer whole days left than this: a warning (default 14).
+    pub warn_days: i64,
+    /// Fewer whole days left than this: critical for monitoring (default 3).
+    pub crit_days: i64,
+}
+
+impl Default for Expiry {
+    fn default() -> Self {
+        Expiry {
+            warn_days: 14,
+            crit_days: 3,
+        }
+    }
+}
 
 /// The parsed facts of a leaf certificate.
 #[derive(Debug, Clone)]
@@ -160,6 +177,7 @@ pub(crate) fn judge(
     delegated: Option<&str>,
     server_name: &str,
     now: i64,
+    expiry: Expiry,
 ) -> Vec<Finding> {
     let at = target.address();
     let Some(leaf) = tls.chain.first().and_then(|d| parse_leaf(d)) else {
@@ -174,7 +192,7 @@ pub(crate) fn judge(
     let mut out = Vec::new();
     // The name, judged by us so that it is reported even when the chain also fails.
     out.extend(name_mismatch(target, &leaf, &at, delegated, server_name));
-    out.extend(validity_period(&leaf, &at, now));
+    out.extend(validity_period(&leaf, &at, now, expiry));
     let leaf_failed = out.iter().any(|f| f.severity == Severity::Error);
     out.extend(chain_rejection(tls, &leaf, &at, leaf_failed));
     out.into_iter().map(|f| f.at_target(&at)).collect()
@@ -251,7 +269,7 @@ fn wrong_name_explanation(
 }
 
 /// Whether the leaf is expired, not yet valid, or expires within the warning window.
-fn validity_period(leaf: &Leaf, at: &str, now: i64) -> Option<Finding> {
+fn validity_period(leaf: &Leaf, at: &str, now: i64, expiry: Expiry) -> Option<Finding> {
     if now > leaf.not_after {
         return Some(Finding::plain(
             Code::TlsExpired,
@@ -271,9 +289,14 @@ fn validity_period(leaf: &Leaf, at: &str, now: i64) -> Option<Finding> {
         ));
     }
     let days = (leaf.not_after - now).div_euclid(86400);
-    (days < EXPIRY_WARNING_DAYS).then(|| {
+    let code = if days < expiry.crit_days {
+        Code::TlsExpiringSoon
+    } else {
+        Code::TlsExpiring
+    };
+    (days < expiry.warn_days.max(expiry.crit_days)).then(|| {
         Finding::plain(
-            Code::TlsExpiring,
+            code,
             format!(
                 "the certificate on {at} expires in {days} day(s), on {}",
                 crate::time::rfc3339(leaf.not_after)
@@ -379,6 +402,39 @@ fn untrusted_issuer(tls: &TlsObs, leaf: &Leaf, at: &str) -> Finding {
 mod tests {
     use super::*;
 
+    #[test]
+    fn expiry_findings_change_exactly_at_the_thresholds() {
+        let now = 1_800_000_000;
+        let leaf = |days: i64| Leaf {
+            subject: String::new(),
+            issuer: String::new(),
+            dns_names: vec![],
+            ips: vec![],
+            not_before: now - 86_400,
+            // `days` whole days and a bit left.
+            not_after: now + days * 86_400 + 600,
+            self_issued: false,
+            ca_issuers: None,
+        };
+        let code = |days, expiry| validity_period(&leaf(days), "x", now, expiry).map(|f| f.code);
+        let default = Expiry::default();
+        assert_eq!(code(15, default), None);
+        assert_eq!(code(14, default), None);
+        assert_eq!(code(13, default), Some(Code::TlsExpiring));
+        assert_eq!(code(3, default), Some(Code::TlsExpiring));
+        assert_eq!(code(2, default), Some(Code::TlsExpiringSoon));
+        assert_eq!(code(0, default), Some(Code::TlsExpiringSoon));
+        let custom = Expiry {
+            warn_days: 30,
+            crit_days: 7,
+        };
+        assert_eq!(code(30, custom), None);
+        assert_eq!(code(29, custom), Some(Code::TlsExpiring));
+        assert_eq!(code(7, custom), Some(Code::TlsExpiring));
+        assert_eq!(code(6, custom), Some(Code::TlsExpiringSoon));
+        assert_eq!(Code::TlsExpiringSoon.severity(), Severity::Warning);
+    }
+
     fn leaf(names: &[&str], ips: &[&str]) -> Leaf {
         Leaf {
             subject: String::new(),
@@ -442,13 +498,30 @@ mod tests {
             duration: std::time::Duration::ZERO,
         };
         let now = crate::time::now();
-        assert!(judge(&target, &tls(CertVerdict::Valid), None, "example.test", now).is_empty());
+        assert!(
+            judge(
+                &target,
+                &tls(CertVerdict::Valid),
+                None,
+                "example.test",
+                now,
+                Expiry::default()
+            )
+            .is_empty()
+        );
         for v in [
             CertVerdict::Expired,
             CertVerdict::NotYetValid,
             CertVerdict::NameMismatch,
         ] {
-            let f = judge(&target, &tls(v.clone()), None, "example.test", now);
+            let f = judge(
+                &target,
+                &tls(v.clone()),
+                None,
+                "example.test",
+                now,
+                Expiry::default(),
+            );
             assert_eq!(
                 f.iter().map(|f| f.code).collect::<Vec<_>>(),
                 [Code::TlsInvalid],
@@ -463,10 +536,17 @@ mod tests {
             chain: soon.chain.iter().map(|c| c.to_vec()).collect(),
             ..tls(CertVerdict::Expired)
         };
-        let codes: Vec<Code> = judge(&target, &tls_soon, None, "example.test", now)
-            .iter()
-            .map(|f| f.code)
-            .collect();
+        let codes: Vec<Code> = judge(
+            &target,
+            &tls_soon,
+            None,
+            "example.test",
+            now,
+            Expiry::default(),
+        )
+        .iter()
+        .map(|f| f.code)
+        .collect();
         assert!(
             codes.contains(&Code::TlsExpiring) && codes.contains(&Code::TlsInvalid),
             "{codes:?}"

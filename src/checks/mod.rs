@@ -80,6 +80,8 @@ pub struct Probed<'a> {
     pub fallback: &'a [TargetObs],
     /// Port 443 of the targets, when it was asked.
     pub port_443: &'a [Exchange],
+    /// The certificate-expiry thresholds.
+    pub expiry: cert::Expiry,
 }
 
 /// Judges everything observed for one server name into `report`: targets first (the
@@ -92,8 +94,14 @@ pub fn judge_all(
     res: &Resolution,
     probed: &Probed,
 ) {
-    let (mut targets, target_findings) = target::judge_all(name, res, probed.targets);
-    targets.extend(target::judge_fallback(name, res, probed.fallback));
+    let (mut targets, target_findings) =
+        target::judge_all(name, res, probed.targets, probed.expiry);
+    targets.extend(target::judge_fallback(
+        name,
+        res,
+        probed.fallback,
+        probed.expiry,
+    ));
     report.targets = targets;
     report.compatibility = compat::verdicts(name, obs, res, &report.targets, probed.targets);
     if dns::no_dns_answer(obs).is_some() {

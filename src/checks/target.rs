@@ -162,6 +162,7 @@ pub(crate) fn judge_one(
     res: &Resolution,
     o: &TargetObs,
     now: i64,
+    expiry: super::cert::Expiry,
 ) -> (TargetReport, Vec<Finding>) {
     let t = &o.target;
     let exchanges = [&o.keys, &o.version, &o.routing];
@@ -210,7 +211,7 @@ pub(crate) fn judge_one(
         return j.skip_rest(1, host_port, "no TLS session");
     };
     judge_tls(&mut j, tls);
-    judge_certificate(&mut j, name, res, t, tls, now);
+    judge_certificate(&mut j, name, res, t, tls, now, expiry);
     judge_version(&mut j, o);
     judge_keys(&mut j, name, res, o, now);
     judge_routing(&mut j, o);
@@ -309,9 +310,11 @@ fn judge_certificate(
     t: &Target,
     tls: &TlsObs,
     now: i64,
+    expiry: super::cert::Expiry,
 ) {
     let delegated = res.delegated.as_ref().map(|d| d.host.to_string());
-    let cert_findings = super::cert::judge(t, tls, delegated.as_deref(), &name.to_string(), now);
+    let cert_findings =
+        super::cert::judge(t, tls, delegated.as_deref(), &name.to_string(), now, expiry);
     j.report.certificate = super::cert::info(tls, now);
     let detail = match &j.report.certificate {
         Some(c) if cert_findings.is_empty() => {
@@ -791,8 +794,9 @@ pub(crate) fn judge_all(
     name: &ServerName,
     res: &Resolution,
     obs: &[TargetObs],
+    expiry: super::cert::Expiry,
 ) -> (Vec<TargetReport>, Vec<Finding>) {
-    let (reports, mut findings) = judge_each(name, res, obs, false);
+    let (reports, mut findings) = judge_each(name, res, obs, false, expiry);
     consistency(&reports, &mut findings);
     // A target not checked from here that has no error of its own may well work: no verdict
     // against the server then.
@@ -883,10 +887,11 @@ pub(crate) fn judge_fallback(
     name: &ServerName,
     res: &Resolution,
     obs: &[TargetObs],
+    expiry: super::cert::Expiry,
 ) -> Vec<TargetReport> {
     // Their checks are shown at each fallback address; the conclusion is in the verdicts of
     // the implementations that go there, not in findings that would read as if every peer did.
-    judge_each(name, res, obs, true).0
+    judge_each(name, res, obs, true, expiry).0
 }
 
 fn judge_each(
@@ -894,12 +899,13 @@ fn judge_each(
     res: &Resolution,
     obs: &[TargetObs],
     fallback: bool,
+    expiry: super::cert::Expiry,
 ) -> (Vec<TargetReport>, Vec<Finding>) {
     let now = crate::time::now();
     let mut reports = Vec::new();
     let mut findings = Vec::new();
     for o in obs {
-        let (mut r, f) = judge_one(name, res, o, now);
+        let (mut r, f) = judge_one(name, res, o, now, expiry);
         r.fallback = fallback;
         reports.push(r);
         findings.extend(f);
@@ -1023,7 +1029,8 @@ mod tests {
             host_port: None,
             routing_by_hostname: None,
         };
-        let (report, findings) = judge_all(&name, &res, std::slice::from_ref(&o));
+        let (report, findings) =
+            judge_all(&name, &res, std::slice::from_ref(&o), Default::default());
         let t = &report[0];
         assert!(!t.ok);
         assert!(t.not_checked.as_deref().unwrap().contains("no route"));
@@ -1043,7 +1050,7 @@ mod tests {
             routing: refused(),
             ..o
         };
-        let (report, findings) = judge_all(&name, &res, &[o]);
+        let (report, findings) = judge_all(&name, &res, &[o], Default::default());
         assert!(report[0].not_checked.is_none());
         assert!(findings.iter().any(|f| f.code == Code::TcpRefused));
         assert!(findings.iter().any(|f| f.code == Code::NoWorkingTarget));

@@ -109,6 +109,9 @@ pub struct LabOptions {
     /// Listen on the scenario's real addresses and ports (443, 8448…) instead of ephemeral
     /// ports, so no `--connect-to` is needed (binding ports below 1024 needs root).
     pub real_ports: bool,
+    /// The certificate-expiry thresholds the checks judge with (`--warn-cert-days`,
+    /// `--crit-cert-days` under `--demo`).
+    pub cert_expiry: crate::checks::cert::Expiry,
 }
 
 /// A running lab; dropping it stops everything.
@@ -225,6 +228,7 @@ pub async fn run(
         config.step_timeout = crate::net::default_step_timeout(config.timeout);
     }
     config.public_only = s.public_only;
+    config.cert_expiry = opts.cert_expiry;
     match s.only.as_deref() {
         Some("ipv4") => config.families = crate::net::IpFamilies::V4Only,
         Some("ipv6") => config.families = crate::net::IpFamilies::V6Only,

@@ -119,6 +119,9 @@ pub struct Config {
     /// `--public-only`: refuse every non-public address (DNS answers, IP literals, redirect
     /// targets), for hosted and shared use.
     pub public_only: bool,
+    /// The certificate-expiry thresholds the findings use (`--warn-cert-days`,
+    /// `--crit-cert-days`).
+    pub cert_expiry: crate::checks::cert::Expiry,
 }
 
 impl Default for Config {
@@ -133,6 +136,7 @@ impl Default for Config {
             step_timeout: Duration::from_secs(5),
             loopback_only: false,
             public_only: false,
+            cert_expiry: crate::checks::cert::Expiry::default(),
         }
     }
 }

@@ -8,16 +8,38 @@ use crate::findings::Severity;
 use crate::report::{CheckStatus, Report, Status, Step, StepKind, StepStatus, Target};
 use crate::sanitize::escape;
 
-/// Width text is wrapped to.
+/// Width text is wrapped to when it is not for a terminal ([`Palette::width`]).
 pub const WIDTH: usize = 100;
 
+/// The narrowest width honoured: the report's fixed columns take about 40.
+pub const MIN_WIDTH: usize = 40;
+
+/// The width of the report for a terminal: `COLUMNS` when it holds a number, else the
+/// terminal's width when `terminal` is that width, else [`WIDTH`].
+pub fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
+    columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or(terminal.filter(|&t| t > 0))
+        .unwrap_or(WIDTH)
+        .max(MIN_WIDTH)
+}
+
 /// Wraps `text` to `width` columns, for printing after a prefix of `indent` columns:
-/// continuation lines get `indent` spaces.
+/// continuation lines get `indent` spaces. A word longer than a line (a URL) is cut.
 pub fn wrap(text: &str, width: usize, indent: usize) -> String {
+    let room = width.saturating_sub(indent).max(10);
+    let mut words = Vec::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let chars: Vec<char> = word.chars().collect();
+        for piece in chars.chunks(room) {
+            words.push(piece.iter().collect::<String>());
+        }
+    }
     let mut out = String::new();
     let mut col = indent;
     let mut first = true;
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
+    for word in &words {
         let len = word.chars().count();
         if !first && col + 1 + len > width {
             out.push('\n');
@@ -88,7 +110,7 @@ pub fn report(r: &Report, p: &Palette) -> String {
 fn verdict_line(o: &mut String, r: &Report, p: &Palette) {
     let name = escape(&r.server_name);
     let v = verdict(p, r);
-    let pad = WIDTH.saturating_sub(name.chars().count() + 34).max(2);
+    let pad = p.width.saturating_sub(name.chars().count() + 34).max(2);
     let _ = writeln!(o, "{}{}{}", p.bold.style(&name), " ".repeat(pad), v);
 }
 
@@ -149,15 +171,15 @@ fn discovery_step(o: &mut String, s: &Step, p: &Palette) {
         "  {:<4} {st} {:<11} {}{decisive}",
         label,
         kind,
-        escape(&s.query)
+        wrap(&escape(&s.query), p.width.saturating_sub(11), 21)
     );
-    let _ = writeln!(o, "{:18}→ {}", "", wrap(&escape(&s.answer), WIDTH, 20));
+    let _ = writeln!(o, "{:18}→ {}", "", wrap(&escape(&s.answer), p.width, 20));
     if !s.meaning.is_empty() {
         let _ = writeln!(
             o,
             "{:18}{}",
             "",
-            p.dim.style(wrap(&escape(&s.meaning), WIDTH, 18))
+            p.dim.style(wrap(&escape(&s.meaning), p.width, 18))
         );
     }
 }
@@ -168,23 +190,30 @@ fn target_list(o: &mut String, title: &str, targets: &[Target], p: &Palette) {
     if targets.is_empty() {
         return;
     }
-    let _ = writeln!(o, "  {title}");
+    let _ = writeln!(o, "  {}", wrap(title, p.width, 4));
     for t in targets {
         let sni = t
             .sni
             .as_deref()
             .map(escape)
             .unwrap_or_else(|| "none".into());
-        let _ = writeln!(
-            o,
-            "    {:<22} {}\n    {:<22} Host {} · cert {} · SNI {}",
-            t.address(),
-            p.dim
-                .style(format!("{}, step {}", escape(&t.hostname), t.step)),
-            "",
+        let names = format!(
+            "Host {} · cert {} · SNI {}",
             escape(&t.host_header),
             escape(&t.tls_server_name),
             sni
+        );
+        let _ = writeln!(
+            o,
+            "    {:<22} {}\n    {:<22} {}",
+            t.address(),
+            p.dim.style(wrap(
+                &format!("{}, step {}", escape(&t.hostname), t.step),
+                p.width,
+                27
+            )),
+            "",
+            wrap(&names, p.width, 27)
         );
     }
 }
@@ -207,16 +236,24 @@ fn targets_section(o: &mut String, r: &Report, p: &Palette) {
         };
         let _ = writeln!(o, "  {}  {status}{role}", p.bold.style(&t.address));
         for c in &t.checks {
-            let ms = c
-                .duration_ms
-                .map(|m| format!(" {}", p.dim.style(format!("{m} ms"))))
-                .unwrap_or_default();
+            // The time goes on the detail's last line, when it fits there.
+            let mut detail = wrap(&escape(&c.detail), p.width, 19);
+            if let Some(m) = c.duration_ms {
+                let ms = format!("{m} ms");
+                let last = detail.rsplit('\n').next().unwrap_or("");
+                let col = if detail.contains('\n') { 0 } else { 19 } + last.chars().count();
+                detail.push_str(if col + 1 + ms.len() > p.width {
+                    "\n                   "
+                } else {
+                    " "
+                });
+                detail.push_str(&p.dim.style(ms).to_string());
+            }
             let _ = writeln!(
                 o,
-                "    {} {:<12} {}{ms}",
+                "    {} {:<12} {detail}",
                 mark(p, c.status),
                 c.name.as_str(),
-                wrap(&escape(&c.detail), WIDTH, 19)
             );
         }
     }
@@ -242,13 +279,13 @@ fn findings_section(o: &mut String, r: &Report, p: &Palette) {
             p.code.style(f.code.as_str()),
             p.dim.style(where_)
         );
-        let _ = writeln!(o, "          {}", wrap(&escape(&f.message), WIDTH, 10));
+        let _ = writeln!(o, "          {}", wrap(&escape(&f.message), p.width, 10));
         if f.severity > Severity::Info {
             let _ = writeln!(
                 o,
                 "          {} {}",
                 p.bold.style("fix:"),
-                wrap(&escape(&f.hint), WIDTH, 15)
+                wrap(&escape(&f.hint), p.width, 15)
             );
         }
     }
@@ -257,24 +294,26 @@ fn findings_section(o: &mut String, r: &Report, p: &Palette) {
 /// "Who can reach you": a mark per implementation, then one line per distinct reason,
 /// naming every implementation it applies to.
 fn compatibility_section(o: &mut String, r: &Report, p: &Palette) {
-    let line: Vec<String> = r
-        .compatibility
-        .iter()
-        .map(|c| {
-            let m = match c.reachable {
-                Some(true) => p.ok.style("✓").to_string(),
-                Some(false) => p.err.style("✗").to_string(),
-                None => p.warn.style("?").to_string(),
-            };
-            format!("{} {m}", c.implementation.label())
-        })
-        .collect();
-    let _ = writeln!(
-        o,
-        "{}   {}",
-        p.bold.style("Who can reach you"),
-        line.join("   ")
-    );
+    // Each implementation with its mark, three spaces apart, wrapped under the first.
+    let _ = write!(o, "{}", p.bold.style("Who can reach you"));
+    let mut col = 17;
+    for c in &r.compatibility {
+        let m = match c.reachable {
+            Some(true) => p.ok.style("✓").to_string(),
+            Some(false) => p.err.style("✗").to_string(),
+            None => p.warn.style("?").to_string(),
+        };
+        let label = c.implementation.label();
+        let len = label.chars().count() + 2;
+        if col > 20 && col + 3 + len > p.width {
+            o.push('\n');
+            o.push_str(&" ".repeat(17));
+            col = 17;
+        }
+        let _ = write!(o, "   {label} {m}");
+        col += 3 + len;
+    }
+    o.push('\n');
     let mut reasons: Vec<(Vec<&str>, &str)> = Vec::new();
     for c in &r.compatibility {
         let Some(reason) = c.reason.as_deref() else {
@@ -287,7 +326,7 @@ fn compatibility_section(o: &mut String, r: &Report, p: &Palette) {
     }
     for (who, reason) in reasons {
         let line = format!("{}: {}", who.join(", "), escape(reason));
-        let _ = writeln!(o, "  {}", wrap(&line, WIDTH, 4));
+        let _ = writeln!(o, "  {}", wrap(&line, p.width, 4));
     }
 }
 
@@ -319,8 +358,11 @@ fn footer(o: &mut String, r: &Report, p: &Palette) {
     let _ = writeln!(
         o,
         "{}",
-        p.dim
-            .style(format!("checked in {} ms{explain}", r.timings.total_ms))
+        p.dim.style(wrap(
+            &format!("checked in {} ms{explain}", r.timings.total_ms),
+            p.width,
+            0
+        ))
     );
 }
 
@@ -342,6 +384,31 @@ fn headline_code(r: &Report) -> &'static str {
         problems().next()
     };
     pick.map_or("-", |f| f.code.as_str())
+}
+
+/// The `--quiet` line of a report: `NAME GOOD`, `NAME WARN code, …` (its warnings),
+/// `NAME BAD code, …` (its errors), `NAME UNKNOWN reason`, or `NAME INVALID` for a string that
+/// is not a server name; codes once each, worst first as the findings are sorted.
+pub fn quiet_line(r: &Report) -> String {
+    let name = escape(&r.server_name);
+    let codes = |sev: Severity| {
+        let mut seen: Vec<&str> = Vec::new();
+        for f in r.findings.iter().filter(|f| f.severity == sev) {
+            if !seen.contains(&f.code.as_str()) {
+                seen.push(f.code.as_str());
+            }
+        }
+        seen.join(", ")
+    };
+    if crate::exit::is_usage_error(r) {
+        return format!("{name} INVALID\n");
+    }
+    match r.status {
+        Status::Ok => format!("{name} GOOD\n"),
+        Status::Warning => format!("{name} WARN {}\n", codes(Severity::Warning)),
+        Status::Error => format!("{name} BAD {}\n", codes(Severity::Error)),
+        Status::Unknown => format!("{name} UNKNOWN {}\n", r.unknown_reason()),
+    }
 }
 
 /// Many reports: full reports for failures (all with `verbose`), then a summary table.
@@ -458,6 +525,63 @@ pub fn summary_rows(label: &str, rows: &[SummaryRow], p: &Palette) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn report(name: &str, status: Status, codes: &[crate::findings::Code]) -> Report {
+        Report {
+            schema_version: crate::report::SCHEMA_VERSION.into(),
+            checked_at: String::new(),
+            tool_version: String::new(),
+            server_name: name.into(),
+            ok: status != Status::Error,
+            status,
+            discovery: Default::default(),
+            targets: vec![],
+            findings: codes
+                .iter()
+                .map(|c| crate::report::Finding::plain(*c, "here"))
+                .collect(),
+            compatibility: vec![],
+            families: Default::default(),
+            timings: Default::default(),
+        }
+    }
+
+    #[test]
+    fn quiet_lines() {
+        use crate::findings::Code::*;
+        let line = |name, status, codes: &[_]| quiet_line(&report(name, status, codes));
+        assert_eq!(
+            line("a.test", Status::Ok, &[WellKnownCache]),
+            "a.test GOOD\n"
+        );
+        assert_eq!(
+            line(
+                "b.test",
+                Status::Error,
+                &[TlsNameMismatch, TlsNameMismatch, NoWorkingTarget, DnsNoIpv6]
+            ),
+            "b.test BAD tls-name-mismatch, no-working-target\n"
+        );
+        assert_eq!(
+            line(
+                "c.test",
+                Status::Warning,
+                &[TcpRefused, TargetIpv6Broken, TlsExpiring, WellKnownCache]
+            ),
+            "c.test WARN target-ipv6-broken, tls-expiring\n"
+        );
+        assert_eq!(
+            line("d.test", Status::Unknown, &[DnsNoAnswer]),
+            "d.test UNKNOWN no DNS lookup was answered from here (is the resolver reachable?)\n"
+        );
+        assert_eq!(
+            line("https://x/", Status::Error, &[NameHasScheme]),
+            "https://x/ INVALID\n"
+        );
+        // Escaped like every other text format.
+        assert_eq!(line("a\u{1b}[2J", Status::Ok, &[]).lines().count(), 1);
+        assert!(!line("a\u{1b}[2J", Status::Ok, &[]).contains('\u{1b}'));
+    }
 
     #[test]
     fn wraps_with_indent() {

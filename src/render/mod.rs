@@ -40,6 +40,8 @@ pub struct Palette {
     pub bold: Style,
     /// Finding codes.
     pub code: Style,
+    /// Columns the human report is wrapped to (only its verdict line may be wider).
+    pub width: usize,
 }
 
 impl Palette {
@@ -52,6 +54,7 @@ impl Palette {
             dim: Style::new().dimmed(),
             bold: Style::new().bold(),
             code: Style::new().cyan(),
+            width: human::WIDTH,
         }
     }
 
@@ -64,6 +67,15 @@ impl Palette {
             dim: Style::new(),
             bold: Style::new(),
             code: Style::new(),
+            width: human::WIDTH,
+        }
+    }
+
+    /// This palette, wrapping to `width` columns (at least [`human::MIN_WIDTH`]).
+    pub fn with_width(self, width: usize) -> Palette {
+        Palette {
+            width: width.max(human::MIN_WIDTH),
+            ..self
         }
     }
 }

@@ -28,15 +28,85 @@ fn label_safe(s: &str) -> String {
     clean(s).replace(['\'', '='], "")
 }
 
+/// The plugin's thresholds, as Monitoring Plugins take them: the certificate's whole days
+/// left (WARNING under `cert.warn_days`, CRITICAL under `cert.crit_days`; perfdata ranges
+/// `W:` and `C:`) and the check's duration (WARNING or CRITICAL when it took longer; perfdata
+/// `W` and `C` in seconds, empty when not set).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Thresholds {
+    /// `--warn-cert-days`, `--crit-cert-days`.
+    pub cert: crate::checks::cert::Expiry,
+    /// `--warn-duration`.
+    pub warn_duration: Option<std::time::Duration>,
+    /// `--crit-duration`.
+    pub crit_duration: Option<std::time::Duration>,
+}
+
+impl Thresholds {
+    /// The state one report's measurements give, with what crossed a threshold (clean
+    /// text), worst first.
+    fn judge(&self, p: &Perf, ms: u64) -> (State, Vec<String>) {
+        let mut state = State::Ok;
+        let mut notes = Vec::new();
+        if let Some(days) = p.cert_days_left {
+            let crossed = if days < self.cert.crit_days {
+                Some((State::Critical, "critical", self.cert.crit_days))
+            } else if days < self.cert.warn_days {
+                Some((State::Warning, "warning", self.cert.warn_days))
+            } else {
+                None
+            };
+            if let Some((st, word, limit)) = crossed {
+                state = state.max(st);
+                notes.push(format!(
+                    "certificate expires in {days} days ({word} under {limit})"
+                ));
+            }
+        }
+        let over =
+            |limit: Option<std::time::Duration>| limit.filter(|l| u128::from(ms) > l.as_millis());
+        let crossed = match (over(self.crit_duration), over(self.warn_duration)) {
+            (Some(c), _) => Some((State::Critical, "critical", c)),
+            (None, Some(w)) => Some((State::Warning, "warning", w)),
+            _ => None,
+        };
+        if let Some((st, word, limit)) = crossed {
+            state = state.max(st);
+            notes.push(format!(
+                "check took {}s ({word} over {}s)",
+                seconds(u128::from(ms)),
+                seconds(limit.as_millis())
+            ));
+        }
+        (state, notes)
+    }
+}
+
+/// Milliseconds as seconds, without trailing zeros (`1.5`, `10`).
+fn seconds(ms: u128) -> String {
+    let whole = ms / 1000;
+    match ms % 1000 {
+        0 => whole.to_string(),
+        frac => format!("{whole}.{frac:03}")
+            .trim_end_matches('0')
+            .to_owned(),
+    }
+}
+
 /// Renders the plugin output for these reports, as for one server name argument when there
-/// is exactly one, else as for a batch; returns it with the state.
+/// is exactly one, else as for a batch; returns it with the state. Default thresholds.
 pub fn render(reports: &[Report]) -> (String, State) {
+    render_with(reports, Thresholds::default())
+}
+
+/// [`render`], with these thresholds.
+pub fn render_with(reports: &[Report], thresholds: Thresholds) -> (String, State) {
     let shape = if reports.len() == 1 {
         Shape::One
     } else {
         Shape::Many
     };
-    let mut plugin = Plugin::new(shape);
+    let mut plugin = Plugin::new(shape, thresholds);
     for (i, r) in reports.iter().enumerate() {
         plugin.add(i, r);
     }
@@ -62,6 +132,11 @@ pub struct Plugin {
     unknown: Chunks,
     perf: Vec<Perf>,
     details: Chunks,
+    thresholds: Thresholds,
+    /// `name: what crossed a threshold` of the reports whose measurements raise the state,
+    /// and the worst state they raise it to.
+    over: Chunks,
+    over_state: State,
 }
 
 /// One report's perfdata.
@@ -76,8 +151,11 @@ struct Perf {
 
 impl Plugin {
     /// No report yet.
-    pub fn new(shape: Shape) -> Plugin {
+    pub fn new(shape: Shape, thresholds: Thresholds) -> Plugin {
         Plugin {
+            thresholds,
+            over: Chunks::default(),
+            over_state: State::Ok,
             shape,
             tally: Tally::default(),
             one: None,
@@ -90,9 +168,21 @@ impl Plugin {
         }
     }
 
-    /// The state so far: the worst of the reports' ([`State::of`]).
+    /// The state so far: the worst of the reports' ([`State::of`]), raised by the
+    /// thresholds: a measurement over its critical threshold is the server's failure
+    /// (CRITICAL, over an unknown verdict elsewhere), one over its warning threshold a
+    /// WARNING. A string that is not a server name keeps the run UNKNOWN.
     pub fn state(&self) -> State {
-        self.tally.nagios()
+        let base = self.tally.nagios();
+        if self.tally.not_names > 0 || self.tally.reports == 0 {
+            base
+        } else if self.over_state == State::Critical {
+            State::Critical
+        } else if base == State::Unknown {
+            base
+        } else {
+            base.max(self.over_state)
+        }
     }
 
     /// Takes in report `index` (of the input order).
@@ -123,7 +213,7 @@ impl Plugin {
                 let _ = write!(text, "{name} ({why})");
             });
         }
-        self.perf.push(Perf {
+        let perf = Perf {
             index,
             stem: match self.shape {
                 Shape::One => String::new(),
@@ -138,7 +228,22 @@ impl Plugin {
                 .filter(|t| !t.fallback)
                 .filter_map(|t| t.certificate.as_ref().map(|c| c.days_left))
                 .min(),
-        });
+        };
+        // Measurements of a check that saw the server; an invalid name has none.
+        if !invalid && r.status != Status::Unknown {
+            let (state, notes) = self.thresholds.judge(&perf, r.timings.total_ms);
+            if state > State::Ok {
+                self.over_state = self.over_state.max(state);
+                let shape = self.shape;
+                self.over.push(index, |text| {
+                    if shape == Shape::Many {
+                        let _ = write!(text, "{name}: ");
+                    }
+                    text.push_str(&notes.join(", "));
+                });
+            }
+        }
+        self.perf.push(perf);
         self.details.push(index, |details| {
             for f in r
                 .findings
@@ -198,11 +303,25 @@ impl Plugin {
         let mut taken: HashSet<String> = HashSet::new();
         let mut sep = "";
         for p in &self.perf {
-            let mut series = vec![("time", format!("{:.3}s;;;0", p.seconds))];
+            let limit = |d: Option<std::time::Duration>| {
+                d.map(|d| seconds(d.as_millis())).unwrap_or_default()
+            };
+            let mut series = vec![(
+                "time",
+                format!(
+                    "{:.3}s;{};{};0",
+                    p.seconds,
+                    limit(self.thresholds.warn_duration),
+                    limit(self.thresholds.crit_duration)
+                ),
+            )];
             if let Some(days) = p.cert_days_left {
                 series.push((
                     "cert_days_left",
-                    format!("{days};{}:;1:", crate::checks::cert::EXPIRY_WARNING_DAYS),
+                    format!(
+                        "{days};{}:;{}:",
+                        self.thresholds.cert.warn_days, self.thresholds.cert.crit_days
+                    ),
                 ));
             }
             let labels = (1..)
@@ -237,6 +356,18 @@ impl Plugin {
         match self.one.take() {
             Some(text) => out.write_all(text.as_bytes())?,
             None => self.write_many_line(out)?,
+        }
+        if self.over.len() > 0 {
+            out.write_all(match self.shape {
+                Shape::One => b"; ".as_slice(),
+                Shape::Many => b"; over thresholds: ".as_slice(),
+            })?;
+            for (i, piece) in self.over.in_order().enumerate() {
+                if i > 0 {
+                    out.write_all(b"; ")?;
+                }
+                out.write_all(piece.as_bytes())?;
+            }
         }
         out.write_all(b" | ")?;
         self.write_perfdata(out)?;
@@ -281,6 +412,8 @@ mod tests {
     fn report(name: &str, status: Status, codes: &[Code]) -> Report {
         Report {
             schema_version: crate::report::SCHEMA_VERSION.into(),
+            checked_at: String::new(),
+            tool_version: String::new(),
             server_name: name.into(),
             ok: status != Status::Error,
             status,
@@ -304,6 +437,91 @@ mod tests {
                 s.split_once("'=").map_or(s, |(l, _)| l).to_owned()
             })
             .collect()
+    }
+
+    /// A report that passes, whose check took `ms` and whose one target's certificate has
+    /// `days` whole days left.
+    fn measured(days: i64, ms: u64) -> Report {
+        let mut r = report("m.test", Status::Ok, &[]);
+        r.timings.total_ms = ms;
+        r.targets = vec![
+            serde_json::from_value(serde_json::json!({
+                "address": "127.0.0.1:8448", "family": "ipv4", "ok": true, "checks": [],
+                "tls": null, "server": null, "keys": null,
+                "certificate": {
+                    "subject": "", "issuer": "", "names": [], "not_before": "", "not_after": "",
+                    "not_after_unix": 0, "days_left": days, "chain_length": 1, "sha256": "",
+                    "verified": true, "error": null
+                }
+            }))
+            .unwrap(),
+        ];
+        r
+    }
+
+    #[test]
+    fn state_and_perfdata_change_exactly_at_the_thresholds() {
+        let t = Thresholds {
+            warn_duration: Some(std::time::Duration::from_secs(1)),
+            crit_duration: Some(std::time::Duration::from_millis(2500)),
+            ..Thresholds::default()
+        };
+        let run = |days, ms| render_with(&[measured(days, ms)], t);
+        for (days, ms, want) in [
+            (15, 500, State::Ok),
+            (14, 500, State::Ok),
+            (13, 500, State::Warning),
+            (3, 500, State::Warning),
+            (2, 500, State::Critical),
+            (-1, 500, State::Critical),
+            (30, 1000, State::Ok),
+            (30, 1001, State::Warning),
+            (30, 2500, State::Warning),
+            (30, 2501, State::Critical),
+            (13, 2501, State::Critical),
+        ] {
+            let (text, state) = run(days, ms);
+            assert_eq!(state, want, "{days} days, {ms} ms: {text}");
+            let line = text.lines().next().unwrap();
+            assert!(
+                line.starts_with(&format!("DELEGCHECK {} - ", want.label())),
+                "{line}"
+            );
+            let perf = line.split_once(" | ").unwrap().1;
+            assert_eq!(
+                perf,
+                format!(
+                    "'time'={}.{:03}s;1;2.5;0 'cert_days_left'={days};14:;3:",
+                    ms / 1000,
+                    ms % 1000
+                )
+            );
+            assert_eq!(line.contains("over"), ms > 1000, "{line}");
+            assert_eq!(line.contains("certificate expires in"), days < 14, "{line}");
+        }
+        let (text, _) = run(2, 2501);
+        assert!(
+            text.starts_with("DELEGCHECK CRITICAL - m.test would federate; certificate expires in 2 days (critical under 3), check took 2.501s (critical over 2.5s) | "),
+            "{text}"
+        );
+        // The defaults: no duration thresholds (empty fields), 14 and 3 days.
+        let (text, state) = render(&[measured(20, 99_000)]);
+        assert_eq!(state, State::Ok);
+        assert!(
+            text.contains("'time'=99.000s;;;0 'cert_days_left'=20;14:;3:"),
+            "{text}"
+        );
+        // In a batch, who crossed what; an invalid name stays UNKNOWN.
+        let mut a = measured(2, 10);
+        a.server_name = "a.test".into();
+        let (text, state) = render_with(&[a.clone(), measured(20, 10)], t);
+        assert_eq!(state, State::Critical);
+        assert!(
+            text.contains("all 2 server names pass; over thresholds: a.test: certificate expires in 2 days (critical under 3) |"),
+            "{text}"
+        );
+        let url = report("https://x.test/", Status::Error, &[Code::NameHasScheme]);
+        assert_eq!(render_with(&[a, url], t).1, State::Unknown);
     }
 
     #[test]
@@ -366,7 +584,7 @@ mod tests {
             report("b.test", Status::Warning, &[Code::DnsNoIpv4]),
             report("c.test", Status::Error, &[Code::TcpTimeout]),
         ];
-        let mut plugin = Plugin::new(Shape::Many);
+        let mut plugin = Plugin::new(Shape::Many, Thresholds::default());
         for i in [2, 0, 1] {
             plugin.add(i, &reports[i]);
         }

@@ -19,6 +19,10 @@ fn label(s: &str) -> String {
 /// Metric families, as documented in the README.
 pub const METRICS: &[(&str, &str)] = &[
     (
+        "delegcheck_build_info",
+        "The delegcheck that wrote these metrics (label version), always 1.",
+    ),
+    (
         "delegcheck_probe_success",
         "1 if the check could see the server (whatever its verdict), 0 when its verdict is unknown for a reason of the checking host (dead local resolver, deadline, no route).",
     ),
@@ -36,6 +40,10 @@ pub const METRICS: &[(&str, &str)] = &[
     ),
     ("delegcheck_findings", "Number of findings by severity."),
     (
+        "delegcheck_finding",
+        "1 for each finding code present (labels code and severity).",
+    ),
+    (
         "delegcheck_family_ok",
         "1 if federation works over this IP family (at least one of its targets passes every check), else 0; absent when the family has no target.",
     ),
@@ -52,10 +60,6 @@ pub const METRICS: &[(&str, &str)] = &[
         "notAfter of the certificate presented at the target, Unix time.",
     ),
     (
-        "delegcheck_certificate_days_left",
-        "Whole days until the target's certificate expires (negative when expired).",
-    ),
-    (
         "delegcheck_check_duration_seconds",
         "Time the whole check took.",
     ),
@@ -64,6 +68,9 @@ pub const METRICS: &[(&str, &str)] = &[
         "When this check ran, Unix time.",
     ),
 ];
+
+/// The family written once per output, not per report.
+const BUILD_INFO: &str = "delegcheck_build_info";
 
 /// Renders every report (see [`Metrics`]).
 pub fn render(reports: &[Report], now: i64) -> String {
@@ -106,6 +113,9 @@ impl Metrics {
             return;
         }
         for ((name, _), family) in METRICS.iter().zip(&mut self.families) {
+            if *name == BUILD_INFO {
+                continue;
+            }
             family.push(index, |text| series(text, name, r, self.now));
         }
     }
@@ -115,6 +125,13 @@ impl Metrics {
         for ((name, help), family) in METRICS.iter().zip(&self.families) {
             writeln!(out, "# HELP {name} {help}")?;
             writeln!(out, "# TYPE {name} gauge")?;
+            if *name == BUILD_INFO {
+                writeln!(
+                    out,
+                    "{name}{{version=\"{}\"}} 1",
+                    label(env!("CARGO_PKG_VERSION"))
+                )?;
+            }
             family.write_in_order(out)?;
         }
         Ok(())
@@ -203,14 +220,15 @@ fn series(o: &mut String, name: &str, r: &Report, now: i64) {
                 }
             }
         }
-        "delegcheck_certificate_days_left" => {
-            for t in &targets {
-                if let Some(c) = &t.certificate {
+        "delegcheck_finding" => {
+            let mut present = HashSet::new();
+            for f in &r.findings {
+                if present.insert((f.code, f.severity)) {
                     let _ = writeln!(
                         o,
-                        "{name}{{server_name=\"{sn}\",address=\"{}\"}} {}",
-                        label(&t.address),
-                        c.days_left
+                        "{name}{{server_name=\"{sn}\",code=\"{}\",severity=\"{}\"}} 1",
+                        f.code,
+                        f.severity.as_str()
                     );
                 }
             }
@@ -226,5 +244,49 @@ fn series(o: &mut String, name: &str, r: &Report, now: i64) {
             let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {now}");
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Code;
+    use crate::report::{Finding, Status};
+
+    #[test]
+    fn one_finding_series_per_code_and_build_info_once() {
+        let finding = |c: Code, at: &str| Finding::plain(c, "here").at_target(at);
+        let r = |name: &str| Report {
+            schema_version: crate::report::SCHEMA_VERSION.into(),
+            checked_at: String::new(),
+            tool_version: String::new(),
+            server_name: name.into(),
+            ok: false,
+            status: Status::Error,
+            discovery: Default::default(),
+            targets: vec![],
+            // The same code at two addresses is one series.
+            findings: vec![
+                finding(Code::TcpRefused, "127.0.0.1:8448"),
+                finding(Code::TcpRefused, "[::1]:8448"),
+                finding(Code::NoWorkingTarget, "x"),
+            ],
+            compatibility: vec![],
+            families: Default::default(),
+            timings: Default::default(),
+        };
+        let text = render(&[r("a.test"), r("b.test")], 0);
+        let lines = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
+        assert_eq!(
+            lines(
+                "delegcheck_finding{server_name=\"a.test\",code=\"tcp-refused\",severity=\"error\"} 1"
+            ),
+            1,
+            "{text}"
+        );
+        assert_eq!(lines("delegcheck_finding{"), 4, "{text}");
+        assert_eq!(lines("delegcheck_build_info{version=\""), 1, "{text}");
+        assert_eq!(lines("# TYPE delegcheck_finding gauge"), 1, "{text}");
+        assert!(!text.contains("days"), "no days unit: {text}");
     }
 }

@@ -54,6 +54,7 @@ enum Kind {
         shape: Shape,
         rows: Vec<SummaryRow>,
     },
+    Quiet,
     Json(Shape),
     Jsonl,
     Prometheus(Box<prometheus::Metrics>),
@@ -76,6 +77,11 @@ impl Writer {
         })
     }
 
+    /// `--quiet`: one line per report ([`human::quiet_line`]), in input order.
+    pub fn quiet() -> Writer {
+        Writer::new(Kind::Quiet)
+    }
+
     /// Pretty JSON: an object, or an array for a batch.
     pub fn json(shape: Shape) -> Writer {
         Writer::new(Kind::Json(shape))
@@ -91,17 +97,27 @@ impl Writer {
         Writer::new(Kind::Prometheus(Box::new(prometheus::Metrics::new(now))))
     }
 
-    /// The Nagios plugin output.
-    pub fn nagios(shape: Shape) -> Writer {
-        Writer::new(Kind::Nagios(Box::new(nagios::Plugin::new(shape))))
+    /// The Nagios plugin output, under these thresholds.
+    pub fn nagios(shape: Shape, thresholds: nagios::Thresholds) -> Writer {
+        Writer::new(Kind::Nagios(Box::new(nagios::Plugin::new(
+            shape, thresholds,
+        ))))
     }
 
     /// The order reports must arrive in: the input order for the formats that write reports
     /// whole as they go and promise that order (`json`, `human`); any order otherwise.
     pub fn order(&self) -> Order {
         match self.kind {
-            Kind::Human { .. } | Kind::Json(_) => Order::Input,
+            Kind::Human { .. } | Kind::Quiet | Kind::Json(_) => Order::Input,
             Kind::Jsonl | Kind::Prometheus(_) | Kind::Nagios(_) => Order::Completion,
+        }
+    }
+
+    /// The Nagios state so far, for the Nagios format ([`nagios::Plugin::state`]).
+    pub fn nagios_state(&self) -> Option<crate::exit::NagiosState> {
+        match &self.kind {
+            Kind::Nagios(plugin) => Some(plugin.state()),
+            _ => None,
         }
     }
 
@@ -131,6 +147,7 @@ impl Writer {
                 }
                 Ok(())
             }
+            Kind::Quiet => out.write_all(human::quiet_line(&report).as_bytes()),
             Kind::Json(Shape::One) => out.write_all(super::json_object(&report).as_bytes()),
             Kind::Json(Shape::Many) => {
                 out.write_all(if first { b"[\n" } else { b",\n" })?;
@@ -158,7 +175,7 @@ impl Writer {
                 rows,
                 ..
             } => out.write_all(human::summary_rows("server", &rows, &palette).as_bytes()),
-            Kind::Human { .. } | Kind::Json(Shape::One) | Kind::Jsonl => Ok(()),
+            Kind::Human { .. } | Kind::Quiet | Kind::Json(Shape::One) | Kind::Jsonl => Ok(()),
             Kind::Json(Shape::Many) => {
                 out.write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })
             }
@@ -175,6 +192,8 @@ mod tests {
     fn report(name: &str) -> Report {
         Report {
             schema_version: crate::report::SCHEMA_VERSION.into(),
+            checked_at: String::new(),
+            tool_version: String::new(),
             server_name: name.into(),
             ok: false,
             status: crate::report::Status::Error,
