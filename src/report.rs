@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::findings::{Code, Severity};
 
 mod dns;
-pub use dns::{DnsOutcome, DnsQuery};
+pub use dns::{DnsOutcome, DnsQuery, DnsRecord};
 
 /// Version of the JSON report format. Minor: additive; major: breaking.
 pub const SCHEMA_VERSION: &str = "1.1";
