@@ -23,7 +23,7 @@ _delegcheck() {
 
     case "${cmd}" in
         delegcheck)
-            opts="-f -v -o -4 -6 -j -h -V --file --format --color --verbose --output --resolver --ca-file --no-system-roots --connect-to --public-only --timeout --step-timeout --strict --jobs --explain --demo --generate --help --version"
+            opts="-f -v -o -4 -6 -j -h -V --file --format --color --verbose --output --resolver --ca-file --no-system-roots --connect-to --public-only --timeout --step-timeout --strict --jobs --explain --demo --generate --baseline --fail-on-change --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -91,6 +91,10 @@ _delegcheck() {
                     ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man complete-bash complete-zsh complete-fish complete-elvish complete-powershell schema" -- "${cur}"))
+                    return 0
+                    ;;
+                --baseline)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -235,10 +235,7 @@ impl AddrAnswer {
 
     /// The queries as the JSON report lists them.
     pub fn queries(&self) -> Vec<DnsQuery> {
-        let a = self
-            .a
-            .as_ref()
-            .map(|(s, _)| ("A", s, &self.answered.a));
+        let a = self.a.as_ref().map(|(s, _)| ("A", s, &self.answered.a));
         let aaaa = self
             .aaaa
             .as_ref()

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::findings::{Code, Severity};
 
+mod changes;
 mod dns;
+pub use changes::{Change, ChangeKind};
 pub use dns::{DnsOutcome, DnsQuery, DnsRecord};
 
 /// Version of the JSON report format. Minor: additive; major: breaking.
@@ -59,6 +61,10 @@ pub struct Report {
     pub families: FamilyVerdicts,
     /// How long the check took.
     pub timings: Timings,
+    /// What changed since the previous report of this name (`--baseline`), worst first;
+    /// absent without a baseline, or when nothing changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
 }
 
 /// Whether at least one target of each IP family passes every check.

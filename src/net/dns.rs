@@ -191,41 +191,40 @@ impl Dns {
         let (a, aaaa) = tokio::join!(q(RecordType::A, want4), q(RecordType::AAAA, want6));
         let mut cnames: Vec<(String, String)> = Vec::new();
         let mut records = AddrRecords::default();
-        let mut take = |res: Option<
-            Result<Result<hickory_resolver::lookup::Lookup, NetError>, _>,
-        >,
-                        into: &mut Vec<DnsRecord>|
-         -> Option<(DnsStatus, Vec<IpAddr>)> {
-            let res = res?;
-            Some(match res {
-                Err(_) => (DnsStatus::Timeout, vec![]),
-                Ok(Err(e)) => (classify(&e), vec![]),
-                Ok(Ok(lookup)) => {
-                    *into = answered(lookup.answers());
-                    let mut ips = Vec::new();
-                    for r in lookup.answers() {
-                        match &r.data {
-                            RData::A(a) => ips.push(IpAddr::V4(a.0)),
-                            RData::AAAA(a) => ips.push(IpAddr::V6(a.0)),
-                            RData::CNAME(c) => {
-                                let pair =
-                                    (strip_dot(&r.name.to_ascii()), strip_dot(&c.0.to_ascii()));
-                                if !cnames.contains(&pair) && cnames.len() < MAX_RECORDS {
-                                    cnames.push(pair);
+        let mut take =
+            |res: Option<Result<Result<hickory_resolver::lookup::Lookup, NetError>, _>>,
+             into: &mut Vec<DnsRecord>|
+             -> Option<(DnsStatus, Vec<IpAddr>)> {
+                let res = res?;
+                Some(match res {
+                    Err(_) => (DnsStatus::Timeout, vec![]),
+                    Ok(Err(e)) => (classify(&e), vec![]),
+                    Ok(Ok(lookup)) => {
+                        *into = answered(lookup.answers());
+                        let mut ips = Vec::new();
+                        for r in lookup.answers() {
+                            match &r.data {
+                                RData::A(a) => ips.push(IpAddr::V4(a.0)),
+                                RData::AAAA(a) => ips.push(IpAddr::V6(a.0)),
+                                RData::CNAME(c) => {
+                                    let pair =
+                                        (strip_dot(&r.name.to_ascii()), strip_dot(&c.0.to_ascii()));
+                                    if !cnames.contains(&pair) && cnames.len() < MAX_RECORDS {
+                                        cnames.push(pair);
+                                    }
                                 }
+                                _ => {}
                             }
-                            _ => {}
+                        }
+                        ips.truncate(MAX_RECORDS);
+                        if ips.is_empty() {
+                            (DnsStatus::NoData, ips)
+                        } else {
+                            (DnsStatus::Ok, ips)
                         }
                     }
-                    ips.truncate(MAX_RECORDS);
-                    if ips.is_empty() {
-                        (DnsStatus::NoData, ips)
-                    } else {
-                        (DnsStatus::Ok, ips)
-                    }
-                }
-            })
-        };
+                })
+            };
         let a = take(a, &mut records.a).map(|(s, v)| {
             (
                 s,

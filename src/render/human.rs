@@ -76,6 +76,7 @@ pub fn report(r: &Report, p: &Palette) -> String {
     if !r.findings.is_empty() {
         findings_section(&mut o, r, p);
     }
+    super::changes::section(&mut o, r, p);
     if !r.compatibility.is_empty() {
         compatibility_section(&mut o, r, p);
         families_line(&mut o, r, p);
