@@ -12,7 +12,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::findings::{Code, Severity};
-use crate::report::{Change, ChangeKind, Report, Status};
+use crate::report::{CertInfo, Change, ChangeKind, Report, Status};
 
 /// The largest baseline file read, in bytes.
 pub const MAX_BYTES: u64 = 128 * 1024 * 1024;
@@ -230,8 +230,8 @@ fn targets(out: &mut Vec<Change>, before: &Report, after: &Report) {
 /// when it expires later, else a warning. One change per pair of fingerprints, listing the
 /// addresses that present it.
 fn certificates(out: &mut Vec<Change>, before: &Report, after: &Report) {
-    // (old sha, new sha) → (old notAfter, new notAfter, addresses)
-    let mut pairs: Vec<((String, String), (String, String, i64, i64), Vec<String>)> = Vec::new();
+    // (old certificate, new certificate, the addresses that present the pair)
+    let mut pairs: Vec<(&CertInfo, &CertInfo, Vec<String>)> = Vec::new();
     for t in &after.targets {
         let Some(new) = &t.certificate else { continue };
         let Some(old) = before
@@ -245,24 +245,18 @@ fn certificates(out: &mut Vec<Change>, before: &Report, after: &Report) {
         if old.sha256 == new.sha256 {
             continue;
         }
-        let key = (old.sha256.clone(), new.sha256.clone());
-        match pairs.iter_mut().find(|(k, _, _)| *k == key) {
+        match pairs
+            .iter_mut()
+            .find(|(o, n, _)| o.sha256 == old.sha256 && n.sha256 == new.sha256)
+        {
             Some((_, _, addrs)) => addrs.push(t.address.clone()),
-            None => pairs.push((
-                key,
-                (
-                    old.not_after.clone(),
-                    new.not_after.clone(),
-                    old.not_after_unix,
-                    new.not_after_unix,
-                ),
-                vec![t.address.clone()],
-            )),
+            None => pairs.push((old, new, vec![t.address.clone()])),
         }
     }
-    for ((old_sha, new_sha), (old_na, new_na, old_unix, new_unix), addrs) in pairs {
+    for (old, new, addrs) in pairs {
         let at = addrs.join(", ");
-        let (kind, severity, message) = if new_unix > old_unix {
+        let (old_na, new_na) = (&old.not_after, &new.not_after);
+        let (kind, severity, message) = if new.not_after_unix > old.not_after_unix {
             (
                 ChangeKind::CertificateRenewed,
                 Severity::Info,
@@ -281,8 +275,8 @@ fn certificates(out: &mut Vec<Change>, before: &Report, after: &Report) {
             kind,
             severity,
             message,
-            Some(format!("sha256 {old_sha}, notAfter {old_na}")),
-            Some(format!("sha256 {new_sha}, notAfter {new_na}")),
+            Some(format!("sha256 {}, notAfter {old_na}", old.sha256)),
+            Some(format!("sha256 {}, notAfter {new_na}", new.sha256)),
         ));
     }
 }
