@@ -107,6 +107,16 @@ fn a_renewal_passes_and_a_dropped_key_fails_under_fail_on_change() {
     );
     let (code, _, _) = run(&[&json[..], &["--fail-on-change"]].concat());
     assert_eq!(code, 1);
+    // The published schema takes the changes, and rejects a severity it does not know.
+    let schema: serde_json::Value = serde_json::from_str(&delegcheck::cli::generate(
+        delegcheck::cli::Generate::Schema,
+    ))
+    .unwrap();
+    let schema = jsonschema::validator_for(&schema).unwrap();
+    let mut report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(schema.is_valid(&report));
+    report["changes"][0]["severity"] = "fatal".into();
+    assert!(!schema.is_valid(&report));
     // JSON Lines carry them too; the human report has its section.
     let (_, out, _) = run(&[&args[..], &["--format", "jsonl"]].concat());
     assert_eq!(changes(out.trim_end()).len(), 2);

@@ -282,3 +282,29 @@ fn a_file_that_is_not_a_report_is_refused_with_the_reason() {
     v["schema_version"] = "2.0".into();
     assert!(err(&v.to_string()).contains("schema_version \"2.0\""));
 }
+
+#[test]
+fn one_certificate_renewed_at_two_addresses_is_one_change() {
+    let second = |r: &mut Report, sha: &str, not_after: i64| {
+        let mut t = r.targets[0].clone();
+        t.address = "[2001:db8::1]:8448".into();
+        t.family = Family::Ipv6;
+        t.certificate = Some(cert(sha, not_after));
+        r.targets.push(t);
+    };
+    let mut before = report();
+    second(&mut before, "aa", 1_000 * DAY);
+    let mut after = report();
+    after.targets[0].certificate = Some(cert("bb", 1_090 * DAY));
+    second(&mut after, "bb", 1_090 * DAY);
+    let c = compare(&before, &after);
+    assert_eq!(
+        kinds(&c),
+        [(ChangeKind::CertificateRenewed, Severity::Info)]
+    );
+    assert!(
+        c[0].message.contains("192.0.2.1:8448, [2001:db8::1]:8448"),
+        "{}",
+        c[0].message
+    );
+}
