@@ -269,6 +269,7 @@ complete-fish\t'Fish completion'
 complete-elvish\t'Elvish completion'
 complete-powershell\t'PowerShell completion'
 schema\t'The JSON Schema of the JSON output (one report, or an array of reports)'"
+complete -c delegcheck -l baseline -d 'Compare with a previous run: a report, a JSON array of them or a JSON Lines file, as --format json/jsonl wrote it (at most 128 MiB). What changed per server name goes in the report (`changes`; a "Changes" section)' -r -F
 complete -c delegcheck -s v -l verbose -d 'Show full reports for every server name in a batch, not only for failures'
 complete -c delegcheck -s q -l quiet -d 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)'
 complete -c delegcheck -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'
@@ -276,5 +277,6 @@ complete -c delegcheck -s 4 -d 'Connect over IPv4 only, as an IPv4-only server w
 complete -c delegcheck -s 6 -d 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)'
 complete -c delegcheck -l public-only -d 'Connect to public addresses only: refuse private, loopback and other special-purpose addresses from DNS, IP literals and redirects (for hosted and shared use). What is refused is "not checked", never failed'
 complete -c delegcheck -l strict -d 'Fail (exit 1) on warnings too'
+complete -c delegcheck -l fail-on-change -d 'Exit 1 when anything but info changed since the --baseline (not with --format nagios)'
 complete -c delegcheck -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c delegcheck -s V -l version -d 'Print version'

@@ -155,6 +155,16 @@ pub struct Cli {
     /// Print a generated file: the man page, a shell completion script or the report's JSON Schema.
     #[arg(long, value_enum, value_name = "KIND", help_heading = "Information")]
     pub generate: Option<Generate>,
+
+    /// Compare with a previous run: a report, a JSON array of them or a JSON Lines file, as
+    /// --format json/jsonl wrote it (at most 128 MiB). What changed per server name goes in
+    /// the report (`changes`; a "Changes" section).
+    #[arg(long, value_name = "PREVIOUS.json", help_heading = "Change detection")]
+    pub baseline: Option<PathBuf>,
+
+    /// Exit 1 when anything but info changed since the --baseline (not with --format nagios).
+    #[arg(long, requires = "baseline", help_heading = "Change detection")]
+    pub fail_on_change: bool,
 }
 
 /// A free-form value whose likely values feed the shell completions (finding codes after

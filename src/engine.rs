@@ -163,6 +163,7 @@ pub async fn check(net: &Net, input: &str) -> Report {
         compatibility: vec![],
         families: Default::default(),
         timings: Timings::default(),
+        changes: vec![],
     };
     let name = match ServerName::parse(input) {
         Ok(n) => n,

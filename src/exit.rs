@@ -266,6 +266,7 @@ mod tests {
             compatibility: vec![],
             families: Default::default(),
             timings: Default::default(),
+            changes: vec![],
         }
     }
 

@@ -7,6 +7,7 @@
 #![deny(unsafe_code)]
 #![warn(unreachable_pub)]
 
+pub mod baseline;
 pub mod batch;
 // Rust 1.88 (the MSRV the dependencies set) has let chains, so clippy asks to collapse
 // nested `if let`s; these modules are being reworked on other branches at the moment, so

@@ -114,8 +114,9 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         return Ok(Exit::Ok.into());
     }
     let config = build_config(cli)?;
+    let changes = Changes::open(cli)?;
     if let Some(arg) = &cli.demo {
-        return demo(cli, arg);
+        return demo(cli, arg, &changes);
     }
     let names = server_names(cli)?;
     let shape = Shape::of_invocation(cli.names.len(), cli.file.is_some());
@@ -128,7 +129,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     let result = runtime.block_on(batch::run(
         &names,
         cli.jobs as usize,
-        |name| delegcheck::engine::check(&net, name),
+        |name| changes.check(&net, name),
         writer(cli, shape),
         output.out(),
         |done| {
@@ -140,7 +141,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     if progress {
         err_text("\r\x1b[2K");
     }
-    conclude(cli, output, result)
+    conclude(cli, output, result, &changes)
 }
 
 /// The writer of the chosen format.
@@ -164,6 +165,7 @@ fn conclude(
     cli: &Cli,
     output: Output,
     result: std::io::Result<Outcome>,
+    changes: &Changes,
 ) -> Result<ExitCode, Failure> {
     let outcome = match result {
         Ok(outcome) => outcome,
@@ -183,7 +185,7 @@ fn conclude(
             ),
         });
     }
-    Ok(tally.exit(cli.strict).into())
+    Ok(changes.exit(tally.exit(cli.strict)).into())
 }
 
 /// Where the result goes: stdout, or `-o PATH` through a temporary file in the same
@@ -302,7 +304,7 @@ fn server_names(cli: &Cli) -> Result<Vec<String>, Failure> {
 /// `--demo`: the table of every demo scenario (human format; exit 0 when every scenario came
 /// out as it declares), or their reports in the other formats, or one scenario's report.
 #[cfg(feature = "lab")]
-fn demo(cli: &Cli, arg: &str) -> Result<ExitCode, Failure> {
+fn demo(cli: &Cli, arg: &str, changes: &Changes) -> Result<ExitCode, Failure> {
     use delegcheck::lab::{self, LabOptions, demo};
     refuse_flags_the_lab_ignores(cli)?;
     let mut skipped = Vec::new();
@@ -338,7 +340,9 @@ fn demo(cli: &Cli, arg: &str) -> Result<ExitCode, Failure> {
         .iter()
         .zip(results)
         .map(|(s, r)| {
-            r.map_err(|e| Failure::CannotRun(format!("the lab for {} did not start: {e}", s.name)))
+            r.map(|r| changes.apply(r)).map_err(|e| {
+                Failure::CannotRun(format!("the lab for {} did not start: {e}", s.name))
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let shape = if arg.is_empty() {
@@ -348,11 +352,11 @@ fn demo(cli: &Cli, arg: &str) -> Result<ExitCode, Failure> {
     };
     let mut output = Output::open(cli)?;
     let result = batch::write_all(reports, writer(cli, shape), output.out());
-    conclude(cli, output, result)
+    conclude(cli, output, result, changes)
 }
 
 #[cfg(not(feature = "lab"))]
-fn demo(_cli: &Cli, _arg: &str) -> Result<ExitCode, Failure> {
+fn demo(_cli: &Cli, _arg: &str, _changes: &Changes) -> Result<ExitCode, Failure> {
     Err(Failure::Usage(
         "this build has no lab (built without the `lab` feature)".into(),
     ))
@@ -533,4 +537,84 @@ fn explain(code: &str) -> Result<String, String> {
         render::human::wrap(c.explanation(), 80, 0),
         render::human::wrap(c.hint(), 80, 5)
     ))
+}
+
+/// `--baseline` and `--fail-on-change`: the previous reports, compared with each new one as
+/// it is made, and whether anything but info changed.
+struct Changes {
+    baseline: Option<delegcheck::baseline::Baseline>,
+    fail_on_change: bool,
+    changed: std::sync::atomic::AtomicBool,
+}
+
+impl Changes {
+    /// Reads the baseline file (capped at [`delegcheck::baseline::MAX_BYTES`]): unreadable,
+    /// too large or not a report is a usage error that names the path.
+    fn open(cli: &Cli) -> Result<Changes, Failure> {
+        use std::io::Read;
+        if cli.fail_on_change && cli.format == Format::Nagios {
+            return Err(Failure::Usage(
+                "--fail-on-change does not apply to --format nagios (the plugin state is the servers' health)".into(),
+            ));
+        }
+        let mut changes = Changes {
+            baseline: None,
+            fail_on_change: cli.fail_on_change,
+            changed: false.into(),
+        };
+        let Some(path) = &cli.baseline else {
+            return Ok(changes);
+        };
+        let cannot =
+            |e: String| Failure::Input(format!("cannot read --baseline {}: {e}", path.display()));
+        let max = delegcheck::baseline::MAX_BYTES;
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+            .map_err(|e| cannot(e.to_string()))?;
+        if bytes.len() as u64 > max {
+            return Err(cannot(format!("larger than {} MiB", max >> 20)));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| cannot("not UTF-8 text".into()))?;
+        let baseline = delegcheck::baseline::parse(&text).map_err(|e| {
+            Failure::Input(format!(
+                "--baseline {} is not a delegcheck report: {e}",
+                path.display()
+            ))
+        })?;
+        changes.baseline = Some(baseline);
+        Ok(changes)
+    }
+
+    /// The report with what changed since the baseline.
+    fn apply(&self, mut report: delegcheck::Report) -> delegcheck::Report {
+        if let Some(b) = &self.baseline {
+            b.annotate(&mut report);
+            if report
+                .changes
+                .iter()
+                .any(|c| c.severity > delegcheck::findings::Severity::Info)
+            {
+                self.changed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        report
+    }
+
+    async fn check(&self, net: &Net, name: &str) -> delegcheck::Report {
+        self.apply(delegcheck::engine::check(net, name).await)
+    }
+
+    /// `--fail-on-change`: a run that would pass fails when anything but info changed.
+    fn exit(&self, exit: Exit) -> Exit {
+        if exit == Exit::Ok
+            && self.fail_on_change
+            && self.changed.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            Exit::Findings
+        } else {
+            exit
+        }
+    }
 }

@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
-use crate::report::{DnsOutcome, DnsQuery, Target};
+use crate::report::{DnsOutcome, DnsQuery, DnsRecord, Target};
 
 /// Which address families a check connects over (`-4`/`-6`: as a single-stack peer
 /// would). DNS is always asked for both.
@@ -134,6 +134,9 @@ pub struct SrvAnswer {
     pub records: Vec<SrvRecord>,
     /// How many more records the answer had (not kept: further down the order servers try).
     pub omitted: usize,
+    /// The answer's records as answered, with their TTLs, in answer order (at most a bound
+    /// the DNS probe sets), for the report.
+    pub answered: Vec<DnsRecord>,
     /// Time taken.
     pub duration: Duration,
 }
@@ -144,8 +147,18 @@ impl SrvAnswer {
         DnsQuery {
             record_type: "SRV".into(),
             status: self.status.outcome(),
+            records: self.answered.clone(),
         }
     }
+}
+
+/// The records of the A and the AAAA answer as answered (CNAMEs included), with their TTLs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddrRecords {
+    /// The A answer's records.
+    pub a: Vec<DnsRecord>,
+    /// The AAAA answer's records.
+    pub aaaa: Vec<DnsRecord>,
 }
 
 /// The answer to A and AAAA queries for one host.
@@ -159,6 +172,8 @@ pub struct AddrAnswer {
     pub aaaa: Option<(DnsStatus, Vec<Ipv6Addr>)>,
     /// CNAME records followed on the way (alias → canonical), in order.
     pub cnames: Vec<(String, String)>,
+    /// The records of each answer as answered, with their TTLs, for the report.
+    pub answered: AddrRecords,
     /// Time taken (both queries ran at once).
     pub duration: Duration,
 }
@@ -220,14 +235,18 @@ impl AddrAnswer {
 
     /// The queries as the JSON report lists them.
     pub fn queries(&self) -> Vec<DnsQuery> {
-        let a = self.a.as_ref().map(|(s, _)| ("A", s));
-        let aaaa = self.aaaa.as_ref().map(|(s, _)| ("AAAA", s));
+        let a = self.a.as_ref().map(|(s, _)| ("A", s, &self.answered.a));
+        let aaaa = self
+            .aaaa
+            .as_ref()
+            .map(|(s, _)| ("AAAA", s, &self.answered.aaaa));
         [a, aaaa]
             .into_iter()
             .flatten()
-            .map(|(t, s)| DnsQuery {
+            .map(|(t, s, records)| DnsQuery {
                 record_type: t.into(),
                 status: s.outcome(),
+                records: records.clone(),
             })
             .collect()
     }
@@ -1099,6 +1118,7 @@ mod tests {
             a: Some((a, vec![])),
             aaaa: aaaa.map(|s| (s, vec![])),
             cnames: vec![],
+            answered: AddrRecords::default(),
             duration: Duration::ZERO,
         }
     }

@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::findings::{Code, Severity};
 
+mod changes;
 mod dns;
-pub use dns::{DnsOutcome, DnsQuery};
+pub use changes::{Change, ChangeKind};
+pub use dns::{DnsOutcome, DnsQuery, DnsRecord};
 
 /// Version of the JSON report format. Minor: additive; major: breaking.
 pub const SCHEMA_VERSION: &str = "1.1";
@@ -65,6 +67,10 @@ pub struct Report {
     pub families: FamilyVerdicts,
     /// How long the check took.
     pub timings: Timings,
+    /// What changed since the previous report of this name (`--baseline`), worst first;
+    /// absent without a baseline, or when nothing changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
 }
 
 /// Whether at least one target of each IP family passes every check.

@@ -26,6 +26,7 @@ fn report(name: &str) -> Report {
         compatibility: vec![],
         families: Default::default(),
         timings: Default::default(),
+        changes: vec![],
     }
 }
 

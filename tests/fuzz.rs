@@ -705,6 +705,7 @@ fn judge_version(status: u16, body: Vec<u8>) -> delegcheck::report::TargetReport
         compatibility: vec![],
         families: Default::default(),
         timings: Default::default(),
+        changes: vec![],
     };
     checks::judge_all(
         &mut report,

@@ -292,3 +292,57 @@ async fn dns_statuses_are_told_apart_in_the_json() {
     }
     assert_eq!(answers.len(), cases.len(), "distinct words: {answers:?}");
 }
+
+/// Each DNS query of a trace step lists its records as answered: type, value (SRV as
+/// `priority weight port target`, names without the trailing dot) and the TTL the lab's DNS
+/// server gives them; the CNAME followed on the way comes first, in answer order. A query
+/// that found nothing lists no record. The published schema takes the records, and rejects
+/// a TTL that is not a number.
+#[tokio::test]
+async fn dns_records_are_structured_with_their_ttl() {
+    let ttl = lab::dns::TTL;
+    let report = lab::run(&scenario("srv-target-cname"), LabOptions::default(), |_| {})
+        .await
+        .unwrap();
+    let mut json = serde_json::to_value(&report).unwrap();
+    let step = |json: &serde_json::Value, query: &str| {
+        json["discovery"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| s["query"] == query)
+            .unwrap_or_else(|| panic!("no step {query}"))
+    };
+    let srv = step(&json, "_matrix-fed._tcp.example.test SRV");
+    assert_eq!(
+        json["discovery"]["steps"][srv]["dns"],
+        serde_json::json!([{
+            "type": "SRV",
+            "status": "ok",
+            "records": [{"type": "SRV", "value": "10 5 8448 matrix.example.test", "ttl": ttl}],
+        }])
+    );
+    let host = step(&json, "matrix.example.test A/AAAA");
+    let dns = &json["discovery"]["steps"][host]["dns"];
+    let cname = serde_json::json!({"type": "CNAME", "value": "host.provider.test", "ttl": ttl});
+    assert_eq!(dns[0]["type"], "A");
+    assert_eq!(
+        dns[0]["records"],
+        serde_json::json!([cname, {"type": "A", "value": "127.0.0.3", "ttl": ttl}])
+    );
+    // No AAAA record behind the alias: NODATA, no records (the resolver reports the
+    // answer as having none).
+    assert_eq!(dns[1]["type"], "AAAA");
+    assert_eq!(dns[1]["status"], "nodata");
+    assert_eq!(dns[1]["records"], serde_json::json!([]));
+    // The legacy SRV name does not exist: no records.
+    let legacy = step(&json, "_matrix._tcp.example.test SRV");
+    assert_eq!(
+        json["discovery"]["steps"][legacy]["dns"][0]["records"],
+        serde_json::json!([])
+    );
+
+    assert!(schema().is_valid(&json));
+    json["discovery"]["steps"][srv]["dns"][0]["records"][0]["ttl"] = serde_json::json!("60");
+    assert!(!schema().is_valid(&json), "a TTL must be a number");
+}

@@ -75,6 +75,7 @@ impl World {
             a: Some((st(v4.is_empty()), v4)),
             aaaa: Some((st(v6.is_empty()), v6)),
             cnames: vec![],
+            answered: Default::default(),
             duration: Duration::ZERO,
         }
     }
@@ -179,6 +180,7 @@ impl World {
                                 status,
                                 records,
                                 omitted,
+                                answered: vec![],
                                 duration: Duration::ZERO,
                             },
                         );
@@ -678,6 +680,7 @@ fn a_host_without_address_is_nodata_or_nxdomain_as_answered() {
     let nodata = |t: &str| DnsQuery {
         record_type: t.into(),
         status: DnsOutcome::Nodata,
+        records: vec![],
     };
     let wk = r
         .trace
@@ -713,7 +716,8 @@ fn a_host_without_address_is_nodata_or_nxdomain_as_answered() {
         srv.dns,
         [DnsQuery {
             record_type: "SRV".into(),
-            status: DnsOutcome::Nxdomain
+            status: DnsOutcome::Nxdomain,
+            records: vec![],
         }]
     );
 }

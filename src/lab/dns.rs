@@ -20,6 +20,9 @@ use hickory_server::proto::rr::{Name, RData, Record, RecordType};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::zone_handler::MessageResponseBuilder;
 
+/// The TTL of every record the lab serves, in seconds.
+pub const TTL: u32 = 60;
+
 /// A record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rec {
@@ -160,7 +163,7 @@ fn to_record(name: &str, r: &Rec) -> Option<Record> {
         Rec::Cname(c) => RData::CNAME(CNAME(dns_name(c))),
         Rec::Srv(p, w, port, t) => RData::SRV(SRV::new(*p, *w, *port, dns_name(t))),
     };
-    Some(Record::from_rdata(dns_name(name), 60, data))
+    Some(Record::from_rdata(dns_name(name), TTL, data))
 }
 
 struct Handler {

@@ -13,7 +13,8 @@ use hickory_resolver::{Resolver, TokioResolver};
 
 use super::{Config, SetupError};
 use crate::discovery::keep_srv;
-use crate::obs::{AddrAnswer, DnsStatus, SrvAnswer, SrvRecord};
+use crate::obs::{AddrAnswer, AddrRecords, DnsStatus, SrvAnswer, SrvRecord};
+use crate::report::DnsRecord;
 
 /// Most records of one answer that are kept (for SRV: the ones servers try first, and the
 /// answer's first record besides).
@@ -50,6 +51,38 @@ fn fqdn(name: &str) -> String {
     } else {
         format!("{name}.")
     }
+}
+
+/// The records of an answer as the report lists them (A, AAAA, SRV and CNAME, in answer
+/// order, at most [`MAX_RECORDS`]), with their TTLs.
+fn answered(records: &[hickory_resolver::proto::rr::Record]) -> Vec<DnsRecord> {
+    records
+        .iter()
+        .filter_map(|r| {
+            let (t, value) = match &r.data {
+                RData::A(a) => ("A", a.0.to_string()),
+                RData::AAAA(a) => ("AAAA", a.0.to_string()),
+                RData::CNAME(c) => ("CNAME", strip_dot(&c.0.to_ascii())),
+                RData::SRV(s) => (
+                    "SRV",
+                    format!(
+                        "{} {} {} {}",
+                        s.priority,
+                        s.weight,
+                        s.port,
+                        strip_dot(&s.target.to_ascii())
+                    ),
+                ),
+                _ => return None,
+            };
+            Some(DnsRecord {
+                record_type: t.into(),
+                value,
+                ttl: r.ttl,
+            })
+        })
+        .take(MAX_RECORDS)
+        .collect()
 }
 
 fn strip_dot(name: &str) -> String {
@@ -100,10 +133,12 @@ impl Dns {
     pub async fn srv(&self, name: &str, timeout: Duration) -> SrvAnswer {
         let start = Instant::now();
         let res = tokio::time::timeout(timeout, self.resolver.srv_lookup(fqdn(name))).await;
+        let mut answered_records = Vec::new();
         let (status, records, omitted) = match res {
             Err(_) => (DnsStatus::Timeout, vec![], 0),
             Ok(Err(e)) => (classify(&e), vec![], 0),
             Ok(Ok(lookup)) => {
+                answered_records = answered(lookup.answers());
                 let all: Vec<SrvRecord> = lookup
                     .answers()
                     .iter()
@@ -132,6 +167,7 @@ impl Dns {
             status,
             records,
             omitted,
+            answered: answered_records,
             duration: start.elapsed(),
         }
     }
@@ -154,40 +190,42 @@ impl Dns {
         };
         let (a, aaaa) = tokio::join!(q(RecordType::A, want4), q(RecordType::AAAA, want6));
         let mut cnames: Vec<(String, String)> = Vec::new();
-        let mut take = |res: Option<
-            Result<Result<hickory_resolver::lookup::Lookup, NetError>, _>,
-        >|
-         -> Option<(DnsStatus, Vec<IpAddr>)> {
-            let res = res?;
-            Some(match res {
-                Err(_) => (DnsStatus::Timeout, vec![]),
-                Ok(Err(e)) => (classify(&e), vec![]),
-                Ok(Ok(lookup)) => {
-                    let mut ips = Vec::new();
-                    for r in lookup.answers() {
-                        match &r.data {
-                            RData::A(a) => ips.push(IpAddr::V4(a.0)),
-                            RData::AAAA(a) => ips.push(IpAddr::V6(a.0)),
-                            RData::CNAME(c) => {
-                                let pair =
-                                    (strip_dot(&r.name.to_ascii()), strip_dot(&c.0.to_ascii()));
-                                if !cnames.contains(&pair) && cnames.len() < MAX_RECORDS {
-                                    cnames.push(pair);
+        let mut records = AddrRecords::default();
+        let mut take =
+            |res: Option<Result<Result<hickory_resolver::lookup::Lookup, NetError>, _>>,
+             into: &mut Vec<DnsRecord>|
+             -> Option<(DnsStatus, Vec<IpAddr>)> {
+                let res = res?;
+                Some(match res {
+                    Err(_) => (DnsStatus::Timeout, vec![]),
+                    Ok(Err(e)) => (classify(&e), vec![]),
+                    Ok(Ok(lookup)) => {
+                        *into = answered(lookup.answers());
+                        let mut ips = Vec::new();
+                        for r in lookup.answers() {
+                            match &r.data {
+                                RData::A(a) => ips.push(IpAddr::V4(a.0)),
+                                RData::AAAA(a) => ips.push(IpAddr::V6(a.0)),
+                                RData::CNAME(c) => {
+                                    let pair =
+                                        (strip_dot(&r.name.to_ascii()), strip_dot(&c.0.to_ascii()));
+                                    if !cnames.contains(&pair) && cnames.len() < MAX_RECORDS {
+                                        cnames.push(pair);
+                                    }
                                 }
+                                _ => {}
                             }
-                            _ => {}
+                        }
+                        ips.truncate(MAX_RECORDS);
+                        if ips.is_empty() {
+                            (DnsStatus::NoData, ips)
+                        } else {
+                            (DnsStatus::Ok, ips)
                         }
                     }
-                    ips.truncate(MAX_RECORDS);
-                    if ips.is_empty() {
-                        (DnsStatus::NoData, ips)
-                    } else {
-                        (DnsStatus::Ok, ips)
-                    }
-                }
-            })
-        };
-        let a = take(a).map(|(s, v)| {
+                })
+            };
+        let a = take(a, &mut records.a).map(|(s, v)| {
             (
                 s,
                 v.into_iter()
@@ -198,7 +236,7 @@ impl Dns {
                     .collect(),
             )
         });
-        let aaaa = take(aaaa).map(|(s, v)| {
+        let aaaa = take(aaaa, &mut records.aaaa).map(|(s, v)| {
             (
                 s,
                 v.into_iter()
@@ -214,6 +252,7 @@ impl Dns {
             a,
             aaaa,
             cnames,
+            answered: records,
             duration: start.elapsed(),
         }
     }

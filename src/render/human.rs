@@ -98,6 +98,7 @@ pub fn report(r: &Report, p: &Palette) -> String {
     if !r.findings.is_empty() {
         findings_section(&mut o, r, p);
     }
+    super::changes::section(&mut o, r, p);
     if !r.compatibility.is_empty() {
         compatibility_section(&mut o, r, p);
         families_line(&mut o, r, p);
@@ -543,6 +544,7 @@ mod tests {
             compatibility: vec![],
             families: Default::default(),
             timings: Default::default(),
+            changes: vec![],
         }
     }
 

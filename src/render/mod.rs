@@ -1,6 +1,7 @@
 //! Renderers: format [`Report`]s, decide nothing. Colour is a palette chosen once, so the
 //! human renderer never asks whether colour is on.
 
+mod changes;
 pub mod human;
 pub mod nagios;
 pub mod prometheus;

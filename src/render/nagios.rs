@@ -426,6 +426,7 @@ mod tests {
             compatibility: vec![],
             families: Default::default(),
             timings: Default::default(),
+            changes: vec![],
         }
     }
 

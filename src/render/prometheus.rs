@@ -274,6 +274,7 @@ mod tests {
             compatibility: vec![],
             families: Default::default(),
             timings: Default::default(),
+            changes: vec![],
         };
         let text = render(&[r("a.test"), r("b.test")], 0);
         let lines = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();

@@ -207,6 +207,7 @@ mod tests {
             compatibility: vec![],
             families: Default::default(),
             timings: Default::default(),
+            changes: vec![],
         }
     }
 

@@ -11,6 +11,23 @@ pub struct DnsQuery {
     pub record_type: String,
     /// How it ended.
     pub status: DnsOutcome,
+    /// The records of the answer, in answer order (CNAMEs followed on the way included; at
+    /// most 32); empty when none came back.
+    #[serde(default)]
+    pub records: Vec<DnsRecord>,
+}
+
+/// One record of a DNS answer, as answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DnsRecord {
+    /// `A`, `AAAA`, `SRV` or `CNAME`.
+    #[serde(rename = "type")]
+    pub record_type: String,
+    /// The data: an address, a host name (CNAME, without the trailing dot), or for SRV
+    /// `priority weight port target`.
+    pub value: String,
+    /// Time to live, in seconds, as answered (a cached answer counts down).
+    pub ttl: u32,
 }
 
 /// How a DNS query ended, exactly as answered.
