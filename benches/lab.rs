@@ -1,5 +1,5 @@
 //! Benchmarks against the lab (loopback only). Run all with `cargo bench --bench lab`, or one
-//! group with `cargo bench --bench lab -- latency|batch|faults`. Results and method:
+//! group with `cargo bench --bench lab -- latency|batch|faults|touch`. Results and method:
 //! BENCHMARKS.md.
 //!
 //! - latency: healthy servers with L ms injected into every DNS answer, TLS handshake and HTTP
@@ -8,6 +8,9 @@
 //!   release binary through its real flags with `--jobs 64`: wall time, checks per second,
 //!   and the binary's peak RSS (getrusage of the child).
 //! - faults: a black-holed well-known host: wall time against `--step-timeout` and `--timeout`.
+//! - touch: how lightly a healthy check touches the servers: TLS handshakes per check (counted
+//!   by the lab's hosts) and the wall time with 20 ms injected (the critical path), per
+//!   scenario.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -26,6 +29,44 @@ fn scenario(name: &str) -> Scenario {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
+}
+
+async fn touch() {
+    println!("## touch\n");
+    println!("| scenario | L | TLS handshakes per check | wall (median of 9) | wall / L |");
+    println!("| --- | --- | --- | --- | --- |");
+    for name in ["well-known-port-443", "srv-delegation", "direct-8448"] {
+        let s = scenario(name);
+        let l = 20u64;
+        let lab = Lab::start(
+            &s,
+            LabOptions {
+                rtt: Duration::from_millis(l),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("lab");
+        let mut config = lab.config();
+        config.timeout = Duration::from_secs(30);
+        config.step_timeout = Duration::from_secs(10);
+        let net = delegcheck::Net::new(config).expect("net");
+        let mut walls = Vec::new();
+        let runs = 9;
+        for _ in 0..runs {
+            let start = Instant::now();
+            let r = delegcheck::engine::check(&net, &s.server_name).await;
+            walls.push(start.elapsed().as_secs_f64() * 1000.0);
+            assert!(r.ok, "{name} must stay healthy under latency");
+        }
+        let wall = median(walls);
+        println!(
+            "| {name} | {l} ms | {:.1} | {wall:.0} ms | {:.2} |",
+            lab.tls_handshakes() as f64 / runs as f64,
+            wall / l as f64
+        );
+    }
+    println!();
 }
 
 async fn latency() {
@@ -82,14 +123,17 @@ async fn latency() {
     println!();
 }
 
-fn peak_rss_of_children_kib() -> i64 {
+/// The children's peak RSS (KiB) and CPU time (user + system), from `getrusage`.
+fn children_usage() -> (i64, Duration) {
     // SAFETY: getrusage writes into the struct we pass and has no other effect.
     #[allow(unsafe_code)]
-    unsafe {
+    let u = unsafe {
         let mut u: libc::rusage = std::mem::zeroed();
         libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
-        u.ru_maxrss
-    }
+        u
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    (u.ru_maxrss, tv(u.ru_utime) + tv(u.ru_stime))
 }
 
 async fn batch() {
@@ -126,12 +170,15 @@ async fn batch() {
     std::fs::write(&ca, &lab.ca_pem).unwrap();
     let names: String = (0..n).map(|i| format!("s{i}.customers.test\n")).collect();
     let args = lab.cli_args(&ca);
-    println!("| names | --jobs | wall | checks/s | ok | peak RSS (delegcheck process) |");
-    println!("| --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| names | --jobs | wall | checks/s | ok | peak RSS (delegcheck process) | TLS handshakes per name | CPU per name (delegcheck process) |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for jobs in ["64"] {
         let args = args.clone();
         let names = names.clone();
-        let (wall, ok, rss) = tokio::task::spawn_blocking(move || {
+        let before = lab.tls_handshakes();
+        let (wall, ok, (rss, cpu)) = tokio::task::spawn_blocking(move || {
             let start = Instant::now();
             let mut child = Command::new(env!("CARGO_BIN_EXE_delegcheck"))
                 .args(&args)
@@ -175,15 +222,18 @@ async fn batch() {
                     v["server_name"]
                 );
             }
-            (wall, ok, peak_rss_of_children_kib())
+            (wall, ok, children_usage())
         })
         .await
         .unwrap();
+        let handshakes = lab.tls_handshakes() - before;
         println!(
-            "| {n} | {jobs} | {:.2} s | {:.0} | {ok}/{n} | {:.1} MiB |",
+            "| {n} | {jobs} | {:.2} s | {:.0} | {ok}/{n} | {:.1} MiB | {:.2} | {:.2} ms |",
             wall.as_secs_f64(),
             n as f64 / wall.as_secs_f64(),
-            rss as f64 / 1024.0
+            rss as f64 / 1024.0,
+            handshakes as f64 / n as f64,
+            cpu.as_secs_f64() * 1000.0 / n as f64
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -236,6 +286,9 @@ fn main() {
         }
         if want("faults") {
             faults().await;
+        }
+        if want("touch") {
+            touch().await;
         }
     });
 }

@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -144,6 +145,8 @@ struct HostState {
     spec: HostSpec,
     key: Ed25519KeyPair,
     extra_delay: Duration,
+    /// TLS handshakes completed, shared by every host of the lab.
+    handshakes: Arc<AtomicU64>,
 }
 
 fn resp(status: u16, ct: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
@@ -296,6 +299,7 @@ pub async fn start(
     pki: &Pki,
     extra_delay: Duration,
     real_ports: bool,
+    handshakes: Arc<AtomicU64>,
 ) -> Result<(Vec<(SocketAddr, SocketAddr)>, Vec<JoinHandle<()>>), String> {
     let issued = pki
         .issue(&spec.cert, spec.cert_kind)
@@ -317,6 +321,7 @@ pub async fn start(
         spec,
         key,
         extra_delay,
+        handshakes,
     });
     let mut pairs = Vec::new();
     let mut tasks = Vec::new();
@@ -399,6 +404,7 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
         if let Ok(Ok(mut tls)) =
             tokio::time::timeout(Duration::from_secs(10), acceptor.accept(sock)).await
         {
+            state.handshakes.fetch_add(1, Ordering::Relaxed);
             let _ = read_request_head(&mut tls).await;
             let _ = tls.write_all(raw.as_bytes()).await;
             let _ = tls.shutdown().await;
@@ -406,6 +412,7 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
         return;
     }
     let plain = state.spec.behaviour == Behaviour::Http;
+    let handshakes = state.handshakes.clone();
     let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
         let state = state.clone();
         async move {
@@ -426,6 +433,7 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
     else {
         return;
     };
+    handshakes.fetch_add(1, Ordering::Relaxed);
     let _ = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(tls), svc)
         .await;

@@ -12,6 +12,8 @@ pub mod https;
 pub mod pki;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -125,6 +127,7 @@ pub struct Lab {
     pub connect_to: Vec<ConnectTo>,
     _dns_server: dns::DnsServer,
     tasks: Vec<JoinHandle<()>>,
+    handshakes: Arc<AtomicU64>,
 }
 
 impl Drop for Lab {
@@ -160,8 +163,16 @@ impl Lab {
             .map_err(|e| format!("lab DNS: {e}"))?;
         let mut connect_to = Vec::new();
         let mut tasks = Vec::new();
+        let handshakes = Arc::new(AtomicU64::new(0));
         for h in hosts {
-            let (pairs, t) = https::start(h.clone(), &pki, opts.rtt, opts.real_ports).await?;
+            let (pairs, t) = https::start(
+                h.clone(),
+                &pki,
+                opts.rtt,
+                opts.real_ports,
+                handshakes.clone(),
+            )
+            .await?;
             for (logical, real) in pairs.into_iter().filter(|(l, r)| l != r) {
                 connect_to.push(ConnectTo {
                     host: Some(logical.ip().to_string()),
@@ -178,7 +189,14 @@ impl Lab {
             connect_to,
             _dns_server: dns_server,
             tasks,
+            handshakes,
         })
+    }
+
+    /// TLS handshakes the lab's hosts have completed so far, all hosts together: how many
+    /// TLS connections the checks made (counted on the server side, so deterministic).
+    pub fn tls_handshakes(&self) -> u64 {
+        self.handshakes.load(Ordering::Relaxed)
     }
 
     /// The command-line flags that point delegcheck at this lab (`--resolver`, `--ca-file`,
