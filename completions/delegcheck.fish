@@ -4,7 +4,7 @@ json\t'One pretty JSON document: an object for one server name argument, an arra
 jsonl\t'One compact JSON report per line, streamed as each check completes'
 prometheus\t'Prometheus textfile-collector metrics'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
-complete -c delegcheck -l color -d 'When to colour the human report (overrides NO_COLOR, CLICOLOR and CLICOLOR_FORCE)' -r -f -a "auto\t'Colour when stdout is a terminal, honouring NO_COLOR, CLICOLOR and CLICOLOR_FORCE'
+complete -c delegcheck -l color -d 'When to colour the human report (overrides NO_COLOR, CLICOLOR and CLICOLOR_FORCE); `always` colours a `-o` file too' -r -f -a "auto\t'Colour when stdout is a terminal, honouring NO_COLOR, CLICOLOR and CLICOLOR_FORCE'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c delegcheck -s o -l output -d 'Write the output to PATH (atomically: a temporary file, then a rename)' -r -F
@@ -270,6 +270,7 @@ complete-elvish\t'Elvish completion'
 complete-powershell\t'PowerShell completion'
 schema\t'The JSON Schema of the JSON output (one report, or an array of reports)'"
 complete -c delegcheck -l baseline -d 'Compare with a previous run: a report, a JSON array of them or a JSON Lines file, as --format json/jsonl wrote it (at most 128 MiB). What changed per server name goes in the report (`changes`; a "Changes" section)' -r -F
+complete -c delegcheck -l ascii -d 'ASCII only in the human report: OK/FAIL/WARN instead of ✓/✗/! (the default when the locale, LC_ALL, LC_CTYPE or LANG, is not UTF-8)'
 complete -c delegcheck -s v -l verbose -d 'Show full reports for every server name in a batch, not only for failures'
 complete -c delegcheck -s q -l quiet -d 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)'
 complete -c delegcheck -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'

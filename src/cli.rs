@@ -57,9 +57,15 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Human, value_name = "FORMAT")]
     pub format: Format,
 
-    /// When to colour the human report (overrides NO_COLOR, CLICOLOR and CLICOLOR_FORCE).
+    /// When to colour the human report (overrides NO_COLOR, CLICOLOR and CLICOLOR_FORCE);
+    /// `always` colours a `-o` file too.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+
+    /// ASCII only in the human report: OK/FAIL/WARN instead of ✓/✗/! (the default when the
+    /// locale, LC_ALL, LC_CTYPE or LANG, is not UTF-8).
+    #[arg(long)]
+    pub ascii: bool,
 
     /// Show full reports for every server name in a batch, not only for failures.
     #[arg(short, long)]

@@ -391,17 +391,22 @@ fn refuse_flags_the_lab_ignores(cli: &Cli) -> Result<(), Failure> {
 }
 
 fn palette(cli: &Cli) -> Palette {
+    // `--color always` colours a -o file too; `auto` only a terminal.
     let color = render::use_color(
         cli.color.into(),
         &ColorEnv::from_process(),
-        std::io::stdout().is_terminal(),
-    ) && cli.output.is_none();
+        std::io::stdout().is_terminal() && cli.output.is_none(),
+    );
     let palette = if color {
         Palette::pretty()
     } else {
         Palette::plain()
     };
-    palette.with_width(report_width(cli))
+    let locale = |k: &str| std::env::var(k).ok();
+    let utf8 = render::utf8_locale(locale("LC_ALL"), locale("LC_CTYPE"), locale("LANG"));
+    palette
+        .with_width(report_width(cli))
+        .with_ascii(cli.ascii || !utf8)
 }
 
 /// The human report's width: `COLUMNS` when set, else the terminal's width when stdout is

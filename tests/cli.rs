@@ -12,9 +12,11 @@ use delegcheck::lab::{Lab, LabOptions};
 
 fn bin() -> Command {
     let mut c = Command::cargo_bin("delegcheck").unwrap();
-    for v in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+    for v in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "LANG", "LC_CTYPE"] {
         c.env_remove(v);
     }
+    // A UTF-8 terminal unless a test says otherwise (the glyphs depend on the locale).
+    c.env("LC_ALL", "C.UTF-8");
     c
 }
 
@@ -1062,4 +1064,38 @@ fn a_resolver_that_never_answers_makes_the_verdict_unknown() {
         "{}",
         o.stdout
     );
+}
+
+/// A terminal that is not UTF-8 (or `--ascii`) gets OK/FAIL/WARN and nothing outside ASCII,
+/// network text included.
+#[test]
+fn ascii_rendering_for_terminals_that_are_not_utf8() {
+    for scenario in [
+        "well-known-redirect-http",
+        "ipv6-not-listening",
+        "srv-delegation",
+    ] {
+        let o = run(bin()
+            .env("LC_ALL", "C")
+            .args(["--demo", scenario, "--color", "never"]));
+        assert!(o.stdout.is_ascii(), "{scenario}: {}", o.stdout);
+        assert!(o.stdout.contains("OK "), "{scenario}: {}", o.stdout);
+        let o = run(bin().args(["--ascii", "--demo", scenario, "--color", "never"]));
+        assert!(o.stdout.is_ascii(), "--ascii {scenario}: {}", o.stdout);
+    }
+    // A UTF-8 locale keeps the marks.
+    let o = run(bin().args(["--demo", "srv-delegation", "--color", "never"]));
+    assert!(o.stdout.contains('✓'), "{}", o.stdout);
+}
+
+/// `--color always` colours a `-o` file too; `auto` does not.
+#[test]
+fn color_always_reaches_an_output_file() {
+    let dir = tempfile_path::TempDir::new();
+    let file = dir.path.join("report.txt");
+    let path = file.to_str().unwrap();
+    run(bin().args(["--demo", "srv-delegation", "--color", "always", "-o", path]));
+    assert!(std::fs::read_to_string(&file).unwrap().contains('\u{1b}'));
+    run(bin().args(["--demo", "srv-delegation", "--color", "auto", "-o", path]));
+    assert!(!std::fs::read_to_string(&file).unwrap().contains('\u{1b}'));
 }

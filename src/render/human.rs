@@ -58,29 +58,47 @@ pub fn wrap(text: &str, width: usize, indent: usize) -> String {
 
 fn mark(p: &Palette, s: CheckStatus) -> String {
     match s {
-        CheckStatus::Pass => p.ok.style("✓").to_string(),
-        CheckStatus::Warn => p.warn.style("!").to_string(),
-        CheckStatus::Fail => p.err.style("✗").to_string(),
-        CheckStatus::Skip => p.dim.style("·").to_string(),
+        CheckStatus::Pass => p.ok.style(p.glyph("✓", "OK  ")).to_string(),
+        CheckStatus::Warn => p.warn.style(p.glyph("!", "WARN")).to_string(),
+        CheckStatus::Fail => p.err.style(p.glyph("✗", "FAIL")).to_string(),
+        CheckStatus::Skip => p.dim.style(p.glyph("·", "-   ")).to_string(),
     }
 }
 
 fn verdict(p: &Palette, r: &Report) -> String {
     if crate::exit::is_usage_error(r) {
-        return p.err.style("✗ not a server name").to_string();
+        return p
+            .err
+            .style(format!("{} not a server name", p.glyph("✗", "FAIL")))
+            .to_string();
     }
     match r.status {
-        Status::Ok => p.ok.style("✓ federation works").to_string(),
+        Status::Ok => {
+            p.ok.style(format!("{} federation works", p.glyph("✓", "OK")))
+                .to_string()
+        }
         Status::Warning => p
             .warn
-            .style("✓ federation works, with warnings")
+            .style(format!(
+                "{} federation works, with warnings",
+                p.glyph("✓", "OK")
+            ))
             .to_string(),
         // Every (or some) implementation gets through, yet an error stands.
         Status::Error => match r.failure_kind() {
-            "would not federate" => p.err.style("✗ federation broken").to_string(),
-            kind => p.err.style(format!("✗ {kind}")).to_string(),
+            "would not federate" => p
+                .err
+                .style(format!("{} federation broken", p.glyph("✗", "FAIL")))
+                .to_string(),
+            kind => p
+                .err
+                .style(format!("{} {kind}", p.glyph("✗", "FAIL")))
+                .to_string(),
         },
-        Status::Unknown => p.warn.style("? not known from here").to_string(),
+        Status::Unknown => p
+            .warn
+            .style(format!("{} not known from here", p.glyph("?", "UNKNOWN")))
+            .to_string(),
     }
 }
 
@@ -104,7 +122,28 @@ pub fn report(r: &Report, p: &Palette) -> String {
         families_line(&mut o, r, p);
     }
     footer(&mut o, r, p);
-    o
+    if p.ascii { ascii_only(&o) } else { o }
+}
+
+/// The text in ASCII, for a terminal that shows nothing else: the arrows and dots of the
+/// report's own sentences become ASCII, anything else outside ASCII (a name from the
+/// network) becomes `?`.
+pub fn ascii_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            c if c.is_ascii() => out.push(c),
+            '→' => out.push_str("->"),
+            '←' | '◀' => out.push_str("<-"),
+            '…' => out.push_str("..."),
+            '–' | '—' => out.push('-'),
+            '·' => out.push('|'),
+            '✓' => out.push_str("OK"),
+            '✗' => out.push_str("FAIL"),
+            _ => out.push('?'),
+        }
+    }
+    out
 }
 
 /// The server name, and the verdict aligned to the right.
@@ -127,7 +166,7 @@ fn discovery_section(o: &mut String, r: &Report, p: &Palette) {
             .discovery
             .delegated_server
             .as_ref()
-            .map(|d| format!(" · delegated to {}", escape(d)))
+            .map(|d| format!(" {} delegated to {}", p.glyph("·", "|"), escape(d)))
             .unwrap_or_default();
         let _ = writeln!(o, "  decided by step {step}{deleg}");
     }
@@ -149,7 +188,7 @@ fn discovery_section(o: &mut String, r: &Report, p: &Palette) {
 
 /// One resolution step: what was asked, the answer, and what it means.
 fn discovery_step(o: &mut String, s: &Step, p: &Palette) {
-    let label = s.step.map_or("·", |s| s.as_str());
+    let label = s.step.map_or(p.glyph("·", "-"), |s| s.as_str());
     let kind = match s.kind {
         StepKind::ServerName => "server name",
         StepKind::WellKnown => "well-known",
@@ -157,13 +196,15 @@ fn discovery_step(o: &mut String, s: &Step, p: &Palette) {
         StepKind::Address => "A/AAAA",
     };
     let st = match s.status {
-        StepStatus::Ok => p.ok.style("✓").to_string(),
-        StepStatus::NotFound => p.dim.style("–").to_string(),
-        StepStatus::Invalid | StepStatus::Error => p.err.style("✗").to_string(),
-        StepStatus::Ignored => p.dim.style("·").to_string(),
+        StepStatus::Ok => p.ok.style(p.glyph("✓", "OK  ")).to_string(),
+        StepStatus::NotFound => p.dim.style(p.glyph("–", "--  ")).to_string(),
+        StepStatus::Invalid | StepStatus::Error => p.err.style(p.glyph("✗", "FAIL")).to_string(),
+        StepStatus::Ignored => p.dim.style(p.glyph("·", "-   ")).to_string(),
     };
     let decisive = if s.decisive {
-        p.bold.style(" ◀ decisive").to_string()
+        p.bold
+            .style(format!(" {} decisive", p.glyph("◀", "<-")))
+            .to_string()
     } else {
         String::new()
     };
@@ -174,7 +215,13 @@ fn discovery_step(o: &mut String, s: &Step, p: &Palette) {
         kind,
         wrap(&escape(&s.query), p.width.saturating_sub(11), 21)
     );
-    let _ = writeln!(o, "{:18}→ {}", "", wrap(&escape(&s.answer), p.width, 20));
+    let _ = writeln!(
+        o,
+        "{:18}{} {}",
+        "",
+        p.glyph("→", ">"),
+        wrap(&escape(&s.answer), p.width, 20)
+    );
     if !s.meaning.is_empty() {
         let _ = writeln!(
             o,
@@ -198,8 +245,9 @@ fn target_list(o: &mut String, title: &str, targets: &[Target], p: &Palette) {
             .as_deref()
             .map(escape)
             .unwrap_or_else(|| "none".into());
+        let dot = p.glyph("·", "|");
         let names = format!(
-            "Host {} · cert {} · SNI {}",
+            "Host {} {dot} cert {} {dot} SNI {}",
             escape(&t.host_header),
             escape(&t.tls_server_name),
             sni
@@ -300,8 +348,8 @@ fn compatibility_section(o: &mut String, r: &Report, p: &Palette) {
     let mut col = 17;
     for c in &r.compatibility {
         let m = match c.reachable {
-            Some(true) => p.ok.style("✓").to_string(),
-            Some(false) => p.err.style("✗").to_string(),
+            Some(true) => p.ok.style(p.glyph("✓", "OK")).to_string(),
+            Some(false) => p.err.style(p.glyph("✗", "FAIL")).to_string(),
             None => p.warn.style("?").to_string(),
         };
         let label = c.implementation.label();
@@ -337,9 +385,9 @@ fn families_line(o: &mut String, r: &Report, p: &Palette) {
         return;
     }
     let fam = |v: Option<bool>| match v {
-        Some(true) => p.ok.style("✓").to_string(),
-        Some(false) => p.err.style("✗").to_string(),
-        None => p.dim.style("–").to_string(),
+        Some(true) => p.ok.style(p.glyph("✓", "OK")).to_string(),
+        Some(false) => p.err.style(p.glyph("✗", "FAIL")).to_string(),
+        None => p.dim.style(p.glyph("–", "-")).to_string(),
     };
     let _ = writeln!(
         o,
@@ -354,7 +402,7 @@ fn families_line(o: &mut String, r: &Report, p: &Palette) {
 fn footer(o: &mut String, r: &Report, p: &Palette) {
     let first_problem = r.findings.iter().find(|f| f.severity > Severity::Info);
     let explain = first_problem
-        .map(|f| format!(" · delegcheck --explain {}", f.code))
+        .map(|f| format!(" {} delegcheck --explain {}", p.glyph("·", "|"), f.code))
         .unwrap_or_default();
     let _ = writeln!(
         o,
@@ -520,7 +568,7 @@ pub fn summary_rows(label: &str, rows: &[SummaryRow], p: &Palette) -> String {
     }
     let ok = rows.iter().filter(|r| r.ok).count();
     let _ = writeln!(o, "{} of {} pass (no error)", ok, rows.len());
-    o
+    if p.ascii { ascii_only(&o) } else { o }
 }
 
 #[cfg(test)]

@@ -43,6 +43,8 @@ pub struct Palette {
     pub code: Style,
     /// Columns the human report is wrapped to (only its verdict line may be wider).
     pub width: usize,
+    /// ASCII only (`--ascii`, or a locale that is not UTF-8): OK/FAIL/WARN for ✓/✗/!.
+    pub ascii: bool,
 }
 
 impl Palette {
@@ -56,6 +58,7 @@ impl Palette {
             bold: Style::new().bold(),
             code: Style::new().cyan(),
             width: human::WIDTH,
+            ascii: false,
         }
     }
 
@@ -69,7 +72,18 @@ impl Palette {
             bold: Style::new(),
             code: Style::new(),
             width: human::WIDTH,
+            ascii: false,
         }
+    }
+
+    /// This palette, in ASCII only when `ascii`.
+    pub fn with_ascii(self, ascii: bool) -> Palette {
+        Palette { ascii, ..self }
+    }
+
+    /// `unicode`, or `ascii` for an ASCII-only palette.
+    pub fn glyph(&self, unicode: &'static str, ascii: &'static str) -> &'static str {
+        if self.ascii { ascii } else { unicode }
     }
 
     /// This palette, wrapping to `width` columns (at least [`human::MIN_WIDTH`]).
@@ -109,6 +123,19 @@ impl ColorEnv {
 
 /// Should the human report be coloured? The flag wins; then NO_COLOR (non-empty) >
 /// CLICOLOR_FORCE (non-empty, not 0) > CLICOLOR=0 > whether stdout is a terminal.
+/// Whether the locale is UTF-8: the first of `LC_ALL`, `LC_CTYPE` and `LANG` that is set and
+/// not empty decides (POSIX); none at all is the C locale, which is not.
+pub fn utf8_locale(lc_all: Option<String>, lc_ctype: Option<String>, lang: Option<String>) -> bool {
+    [lc_all, lc_ctype, lang]
+        .into_iter()
+        .flatten()
+        .find(|v| !v.is_empty())
+        .is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("utf-8") || v.contains("utf8")
+        })
+}
+
 pub fn use_color(choice: ColorChoice, env: &ColorEnv, is_tty: bool) -> bool {
     let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
     match choice {
@@ -496,6 +523,20 @@ mod tests {
             .chain([big.clone(), "after".into()])
             .collect();
         assert_eq!(c.in_order().collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn the_locale_decides_utf8() {
+        let s = |v: &str| Some(v.to_owned());
+        assert!(utf8_locale(None, None, s("en_US.UTF-8")));
+        assert!(utf8_locale(s("C.utf8"), None, None));
+        assert!(!utf8_locale(s("C"), None, s("en_US.UTF-8")), "LC_ALL wins");
+        assert!(
+            utf8_locale(s(""), s("de_DE.UTF-8"), s("C")),
+            "empty is unset"
+        );
+        assert!(!utf8_locale(None, None, None), "the C locale");
+        assert!(!utf8_locale(None, None, s("POSIX")));
     }
 
     #[test]
