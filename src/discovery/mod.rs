@@ -741,6 +741,33 @@ fn srv_step(a: &SrvAnswer, step: Option<SpecStep>, used: bool, meaning: String) 
 }
 
 fn trace(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
+    let mut steps = trace_rows(name, obs, res);
+    one_decisive(&mut steps);
+    steps
+}
+
+/// Exactly one row is decisive: the one whose answer gave the targets. When several rows
+/// took part (a well-known that names host:port, then that host's addresses), the
+/// delegation outranks SRV, which outranks the addresses, which outrank the server name.
+fn one_decisive(steps: &mut [Step]) {
+    let rank = |k: StepKind| match k {
+        StepKind::WellKnown => 0,
+        StepKind::Srv => 1,
+        StepKind::Address => 2,
+        StepKind::ServerName => 3,
+    };
+    let keep = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.decisive)
+        .min_by_key(|(i, s)| (rank(s.kind), *i))
+        .map(|(i, _)| i);
+    for (i, s) in steps.iter_mut().enumerate() {
+        s.decisive = Some(i) == keep;
+    }
+}
+
+fn trace_rows(name: &ServerName, obs: &Observations, res: &Resolution) -> Vec<Step> {
     let mut steps = vec![server_name_step(name)];
     let Host::Dns(host) = &name.host else {
         return steps;
@@ -802,8 +829,11 @@ fn server_name_step(name: &ServerName) -> Step {
             "a host name without port: fetch the well-known first",
         ),
     };
+    // Parsing a host name without port is not step 3 itself (the well-known row is): no
+    // label then.
+    let label = matches!(first, SpecStep::IpLiteral | SpecStep::ExplicitPort).then_some(first);
     Step {
-        step: Some(first),
+        step: label,
         kind: StepKind::ServerName,
         query: name.to_string(),
         answer: match &name.host {
