@@ -329,7 +329,10 @@ fn findings_section(o: &mut String, r: &Report, p: &Palette) {
             p.dim.style(where_)
         );
         let _ = writeln!(o, "          {}", wrap(&escape(&f.message), p.width, 10));
-        if f.severity > Severity::Info {
+        // A summary that adds no fix of its own (the targets' findings say it) prints none.
+        let generic = f.code == crate::findings::Code::NoWorkingTarget
+            && f.hint == crate::findings::Code::NoWorkingTarget.hint();
+        if f.severity > Severity::Info && !generic {
             let _ = writeln!(
                 o,
                 "          {} {}",
@@ -384,17 +387,25 @@ fn families_line(o: &mut String, r: &Report, p: &Palette) {
     if r.families.ipv4.is_none() && r.families.ipv6.is_none() {
         return;
     }
-    let fam = |v: Option<bool>| match v {
-        Some(true) => p.ok.style(p.glyph("✓", "OK")).to_string(),
-        Some(false) => p.err.style(p.glyph("✗", "FAIL")).to_string(),
-        None => p.dim.style(p.glyph("–", "-")).to_string(),
+    // In words: which peers get through, by the family they connect over.
+    let fam = |name: &str, v: Option<bool>| match v {
+        Some(true) => {
+            p.ok.style(format!("{name} peers {}", p.glyph("✓", "OK")))
+                .to_string()
+        }
+        Some(false) => p
+            .err
+            .style(format!("{name} peers {}", p.glyph("✗", "FAIL")))
+            .to_string(),
+        None => p.dim.style(format!("{name}: no address")).to_string(),
     };
     let _ = writeln!(
         o,
-        "{}   IPv4 {}   IPv6 {}",
-        p.bold.style(format!("{:<17}", "Over")),
-        fam(r.families.ipv4),
-        fam(r.families.ipv6)
+        "{}   {} {} {}",
+        p.bold.style(format!("{:<17}", "By IP family")),
+        fam("IPv4", r.families.ipv4),
+        p.glyph("·", "|"),
+        fam("IPv6", r.families.ipv6)
     );
 }
 
