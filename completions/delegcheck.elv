@@ -27,6 +27,7 @@ set edit:completion:arg-completer[delegcheck] = {|@words|
             cand --resolver 'Ask this DNS server instead of the system''s resolver'
             cand --ca-file 'Trust the certificates in this PEM file too (repeatable)'
             cand --connect-to 'Connect to ADDR2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl''s meaning; empty HOST1 or PORT1 match any; repeatable)'
+            cand --resolve 'Answer HOST''s address lookups with ADDR instead of asking DNS, keeping names, SNI and Host (curl''s meaning): checks a server whose records do not exist yet (repeatable)'
             cand -t 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)'
             cand --timeout 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)'
             cand --step-timeout 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it'

@@ -11,6 +11,7 @@ complete -c delegcheck -s o -l output -d 'Write the output to PATH (atomically: 
 complete -c delegcheck -l resolver -d 'Ask this DNS server instead of the system\'s resolver' -r
 complete -c delegcheck -l ca-file -d 'Trust the certificates in this PEM file too (repeatable)' -r -F
 complete -c delegcheck -l connect-to -d 'Connect to ADDR2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl\'s meaning; empty HOST1 or PORT1 match any; repeatable)' -r
+complete -c delegcheck -l resolve -d 'Answer HOST\'s address lookups with ADDR instead of asking DNS, keeping names, SNI and Host (curl\'s meaning): checks a server whose records do not exist yet (repeatable)' -r
 complete -c delegcheck -s t -l timeout -d 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)' -r
 complete -c delegcheck -l step-timeout -d 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it' -r
 complete -c delegcheck -l warn-cert-days -d 'A certificate with fewer whole days left is `tls-expiring` (Nagios WARNING; the perfdata\'s warning range `N:`)' -r
@@ -76,6 +77,7 @@ srv-multiple\t''
 srv-order\t''
 dns-no-address\t''
 dns-unusable-address\t''
+dns-overridden\t''
 dns-no-answer\t''
 dns-lookup-failed\t''
 dns-no-ipv4\t''
@@ -261,7 +263,8 @@ tls-chain-too-long\t''
 dns-nodata\t''
 dns-refused\t''
 srv-truncated-no-tcp\t''
-srv-long-answer\t''"
+srv-long-answer\t''
+no-dns-yet-resolve\t''"
 complete -c delegcheck -l generate -d 'Print a generated file: the man page, a shell completion script or the report\'s JSON Schema' -r -f -a "man\t'The man page (roff)'
 complete-bash\t'Bash completion'
 complete-zsh\t'Zsh completion'

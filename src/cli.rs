@@ -98,6 +98,11 @@ pub struct Cli {
     #[arg(long = "connect-to", value_name = "HOST1:PORT1:ADDR2:PORT2", action = ArgAction::Append, help_heading = "Network")]
     pub connect_to: Vec<String>,
 
+    /// Answer HOST's address lookups with ADDR instead of asking DNS, keeping names, SNI and
+    /// Host (curl's meaning): checks a server whose records do not exist yet (repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR", action = ArgAction::Append, help_heading = "Network")]
+    pub resolve: Vec<String>,
+
     /// Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both
     /// families and shown as answered).
     #[arg(short = '4', conflicts_with = "ipv6", help_heading = "Network")]

@@ -370,6 +370,7 @@ fn refuse_flags_the_lab_ignores(cli: &Cli) -> Result<(), Failure> {
         (!cli.ca_file.is_empty(), "--ca-file"),
         (cli.no_system_roots, "--no-system-roots"),
         (!cli.connect_to.is_empty(), "--connect-to"),
+        (!cli.resolve.is_empty(), "--resolve"),
         (cli.ipv4, "-4"),
         (cli.ipv6, "-6"),
         (cli.public_only, "--public-only"),
@@ -460,8 +461,17 @@ fn build_config(cli: &Cli) -> Result<Config, Failure> {
                 .map_err(|e| Failure::Usage(format!("--connect-to: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let resolve = cli
+        .resolve
+        .iter()
+        .map(|s| {
+            s.parse::<delegcheck::net::Resolve>()
+                .map_err(|e| Failure::Usage(format!("--resolve: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Config {
         resolver: cli.resolver,
+        resolve,
         extra_roots,
         system_roots: !cli.no_system_roots,
         connect_to,

@@ -176,6 +176,8 @@ pub struct AddrAnswer {
     pub answered: AddrRecords,
     /// Time taken (both queries ran at once).
     pub duration: Duration,
+    /// The addresses came from `--resolve`, not from DNS (which was not asked).
+    pub overridden: bool,
 }
 
 impl AddrAnswer {
@@ -1120,6 +1122,7 @@ mod tests {
             cnames: vec![],
             answered: AddrRecords::default(),
             duration: Duration::ZERO,
+            overridden: false,
         }
     }
 

@@ -1099,3 +1099,24 @@ fn color_always_reaches_an_output_file() {
     run(bin().args(["--demo", "srv-delegation", "--color", "auto", "-o", path]));
     assert!(!std::fs::read_to_string(&file).unwrap().contains('\u{1b}'));
 }
+
+/// `--resolve` has curl's form; a malformed one is a usage error that says so.
+#[test]
+fn resolve_takes_curls_form() {
+    for bad in [
+        "example.org",
+        "example.org:443",
+        "example.org:0:127.0.0.1",
+        ":443:127.0.0.1",
+        "example.org:443:nowhere",
+    ] {
+        let o = run(bin().args(["--resolve", bad, "example.org"]));
+        assert_eq!(o.code, 2, "{bad}: {}", o.stderr);
+        assert!(o.stderr.contains("--resolve"), "{bad}: {}", o.stderr);
+    }
+    let r: delegcheck::net::Resolve = "Example.ORG.:8448:[2001:db8::7]".parse().unwrap();
+    assert_eq!(
+        (r.host.as_str(), r.port, r.addr.to_string().as_str()),
+        ("example.org", 8448, "2001:db8::7")
+    );
+}

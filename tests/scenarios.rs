@@ -206,7 +206,8 @@ scenarios!(
     dns_nodata,
     dns_refused,
     srv_truncated_no_tcp,
-    srv_long_answer
+    srv_long_answer,
+    no_dns_yet_resolve
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.

@@ -88,6 +88,24 @@ pub(super) fn address_findings(obs: &Observations, res: &Resolution, out: &mut V
             continue;
         };
         let host = q(&h.host);
+        if a.overridden {
+            // DNS was not asked: nothing to say about its records.
+            out.push(
+                Finding::plain(
+                    Code::DnsOverridden,
+                    format!(
+                        "{host}: the addresses {} come from --resolve; DNS was not asked, so its records are not checked",
+                        a.addrs()
+                            .iter()
+                            .map(|ip| ip.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .at_step(h.step),
+            );
+            continue;
+        }
         if a.addrs().is_empty() {
             let msg = match a.failure() {
                 Some(f) => format!("the address lookup of {host} failed ({})", f.describe()),

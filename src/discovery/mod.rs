@@ -698,6 +698,9 @@ fn addr_text(a: &AddrAnswer) -> (String, StepStatus) {
         if let Some((_, canon)) = a.cnames.last() {
             s = format!("CNAME {canon} → {s}");
         }
+        if a.overridden {
+            s.push_str(" (from --resolve, not DNS)");
+        }
         return (s, StepStatus::Ok);
     }
     let status = if a.failure().is_some() {

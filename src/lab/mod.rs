@@ -48,6 +48,9 @@ pub struct Scenario {
     /// Connect over one family only, as `-4` (`"ipv4"`) or `-6` (`"ipv6"`) do.
     #[serde(default)]
     pub only: Option<String>,
+    /// `--resolve HOST:PORT:ADDR` entries (addresses as the scenario writes them).
+    #[serde(default)]
+    pub resolve: Vec<String>,
     /// Check with `--public-only`.
     #[serde(default)]
     pub public_only: bool,
@@ -246,6 +249,11 @@ pub async fn run(
         config.step_timeout = crate::net::default_step_timeout(config.timeout);
     }
     config.public_only = s.public_only;
+    for r in &s.resolve {
+        config
+            .resolve
+            .push(r.parse().map_err(|e| format!("{}: {e}", s.name))?);
+    }
     config.cert_expiry = opts.cert_expiry;
     match s.only.as_deref() {
         Some("ipv4") => config.families = crate::net::IpFamilies::V4Only,

@@ -24,6 +24,8 @@ pub const MAX_RECORDS: usize = 32;
 #[derive(Clone)]
 pub struct Dns {
     resolver: TokioResolver,
+    /// `--resolve`: addresses by host name, answered instead of DNS.
+    overrides: std::collections::HashMap<String, Vec<IpAddr>>,
 }
 
 fn classify(e: &NetError) -> DnsStatus {
@@ -126,7 +128,17 @@ impl Dns {
         let resolver = builder
             .build()
             .map_err(|e| SetupError(format!("cannot build the DNS resolver: {e}")))?;
-        Ok(Dns { resolver })
+        let mut overrides: std::collections::HashMap<String, Vec<IpAddr>> = Default::default();
+        for r in &config.resolve {
+            let ips = overrides.entry(r.host.clone()).or_default();
+            if !ips.contains(&r.addr) {
+                ips.push(r.addr);
+            }
+        }
+        Ok(Dns {
+            resolver,
+            overrides,
+        })
     }
 
     /// SRV lookup, with a timeout.
@@ -174,6 +186,10 @@ impl Dns {
 
     /// A and AAAA at once, with the CNAME chain.
     pub async fn addrs(&self, host: &str, timeout: Duration) -> AddrAnswer {
+        let key = host.trim_end_matches('.').to_ascii_lowercase();
+        if let Some(ips) = self.overrides.get(&key) {
+            return overridden(host, ips);
+        }
         let start = Instant::now();
         let name = fqdn(host);
         // Both, whatever -4/-6 say: DNS is shown as it is, and only connections are limited
@@ -254,7 +270,42 @@ impl Dns {
             cnames,
             answered: records,
             duration: start.elapsed(),
+            overridden: false,
         }
+    }
+}
+
+/// The answer `--resolve` gives for a host: its addresses, as if DNS had answered them.
+fn overridden(host: &str, ips: &[IpAddr]) -> AddrAnswer {
+    let v4: Vec<std::net::Ipv4Addr> = ips
+        .iter()
+        .filter_map(|ip| match ip {
+            IpAddr::V4(a) => Some(*a),
+            _ => None,
+        })
+        .collect();
+    let v6: Vec<std::net::Ipv6Addr> = ips
+        .iter()
+        .filter_map(|ip| match ip {
+            IpAddr::V6(a) => Some(*a),
+            _ => None,
+        })
+        .collect();
+    let status = |empty: bool| {
+        if empty {
+            DnsStatus::NoData
+        } else {
+            DnsStatus::Ok
+        }
+    };
+    AddrAnswer {
+        host: host.to_owned(),
+        a: Some((status(v4.is_empty()), v4)),
+        aaaa: Some((status(v6.is_empty()), v6)),
+        cnames: Vec::new(),
+        answered: Default::default(),
+        duration: Duration::ZERO,
+        overridden: true,
     }
 }
 

@@ -44,6 +44,43 @@ impl std::fmt::Display for ConnectTo {
     }
 }
 
+/// curl's `--resolve HOST:PORT:ADDR`: the address answers HOST's A/AAAA lookups instead of
+/// DNS (which is then not asked), so a server whose records do not exist yet can be checked
+/// end to end; the names (SNI, Host, certificate) stay HOST's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolve {
+    /// The host name.
+    pub host: String,
+    /// The port named (curl's form; the address answers for the host on every port).
+    pub port: u16,
+    /// The address.
+    pub addr: IpAddr,
+}
+
+impl std::str::FromStr for Resolve {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not HOST:PORT:ADDR (IPv6 in brackets)");
+        let (host, rest) = s.split_once(':').ok_or_else(bad)?;
+        let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
+        let port = port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("`{port}` is not a port (1-65535)"))?;
+        let addr = addr
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .map_err(|_| format!("`{addr}` is not an IP address"))?;
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() {
+            return Err(bad());
+        }
+        Ok(Resolve { host, port, addr })
+    }
+}
+
 impl std::str::FromStr for ConnectTo {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -107,6 +144,8 @@ pub struct Config {
     pub system_roots: bool,
     /// Connection overrides.
     pub connect_to: Vec<ConnectTo>,
+    /// DNS overrides (`--resolve`).
+    pub resolve: Vec<Resolve>,
     /// `-4` / `-6`.
     pub families: IpFamilies,
     /// One overall deadline per server name.
@@ -131,6 +170,7 @@ impl Default for Config {
             extra_roots: Vec::new(),
             system_roots: true,
             connect_to: Vec::new(),
+            resolve: Vec::new(),
             families: IpFamilies::Both,
             timeout: Duration::from_secs(10),
             step_timeout: Duration::from_secs(5),
