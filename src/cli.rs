@@ -26,7 +26,7 @@ fn after_help() -> String {
         s.push('\n');
     }
     s.push_str(&format!(
-        "  With --format nagios: {} (usage errors, invalid server names among them).\n\n",
+        "  With --format nagios: {} (usage errors, invalid server names among them, and verdicts not known from here).\n\n",
         crate::exit::nagios_states()
     ));
     s.push_str(EXAMPLES);
@@ -306,12 +306,7 @@ pub fn generate(kind: Generate) -> String {
     let mut cmd = Cli::command();
     let mut buf: Vec<u8> = Vec::new();
     let shell = match kind {
-        Generate::Man => {
-            let _ = clap_mangen::Man::new(cmd).render(&mut buf);
-            let mut page = String::from_utf8_lossy(&buf).into_owned();
-            page.push_str(&man_extra());
-            return page;
-        }
+        Generate::Man => return man_page(cmd),
         Generate::Schema => return crate::render::output_schema(),
         Generate::CompleteBash => Shell::Bash,
         Generate::CompleteZsh => Shell::Zsh,
@@ -364,6 +359,41 @@ fn roff(text: &str) -> String {
 }
 
 /// Sections appended to the generated man page: exit status, finding codes, environment.
+/// The synopsis: the ways delegcheck is run, with their values (clap's own lists every flag
+/// without its value).
+const MAN_SYNOPSIS: &str = ".SH SYNOPSIS
+.B delegcheck
+[\\fIOPTIONS\\fR] \\fISERVER_NAME\\fR...
+.br
+.B delegcheck
+[\\fIOPTIONS\\fR] \\fB\\-f\\fR \\fIFILE\\fR|\\fB\\-\\fR
+.br
+.B delegcheck
+\\fB\\-\\-demo\\fR [\\fISCENARIO\\fR|\\fBlist\\fR] [\\fB\\-\\-format\\fR \\fIFORMAT\\fR]
+.br
+.B delegcheck
+\\fB\\-\\-explain\\fR \\fICODE\\fR|\\fBlist\\fR
+.br
+.B delegcheck
+\\fB\\-\\-generate\\fR \\fIKIND\\fR
+";
+
+/// The man page: clap's sections (name, description, options grouped as in `--help`), our
+/// synopsis, then exit status, examples, finding codes, environment and see also, each once.
+fn man_page(cmd: clap::Command) -> String {
+    let man = clap_mangen::Man::new(cmd);
+    let mut buf: Vec<u8> = Vec::new();
+    let _ = man.render_title(&mut buf);
+    let _ = man.render_name_section(&mut buf);
+    buf.extend_from_slice(MAN_SYNOPSIS.as_bytes());
+    let _ = man.render_description_section(&mut buf);
+    let _ = man.render_options_section(&mut buf);
+    let _ = man.render_version_section(&mut buf);
+    let mut page = String::from_utf8_lossy(&buf).into_owned();
+    page.push_str(&man_extra());
+    page
+}
+
 pub fn man_extra() -> String {
     let mut s = String::new();
     s.push_str(".SH \"EXIT STATUS\"\n");
@@ -375,9 +405,20 @@ pub fn man_extra() -> String {
         s.push_str(&format!(".TP\n{}\n{}\n", st.exit.code(), roff(&text)));
     }
     s.push_str(&format!(
-        ".PP\nWith \\-\\-format nagios: {} (usage errors, invalid server names among them).\n",
+        ".PP\nWith \\-\\-format nagios: {} (usage errors, invalid server names among them, and verdicts not known from here).\n",
         crate::exit::nagios_states()
     ));
+    s.push_str(".SH EXAMPLES\n");
+    for line in EXAMPLES.lines().skip(1) {
+        let (cmd, note) = match line.trim().split_once("  #") {
+            Some((c, n)) => (c.trim(), Some(n.trim())),
+            None => (line.trim(), None),
+        };
+        s.push_str(&format!(".TP\n\\fB{}\\fR\n", roff(cmd)));
+        if let Some(n) = note {
+            s.push_str(&format!("{}\n", roff(n)));
+        }
+    }
     s.push_str(".SH \"FINDING CODES\"\nEvery finding has a stable code; \\fBdelegcheck \\-\\-explain CODE\\fR prints the long explanation.\n");
     for c in crate::findings::Code::ALL {
         s.push_str(&format!(
@@ -387,7 +428,8 @@ pub fn man_extra() -> String {
             roff(c.title())
         ));
     }
-    s.push_str(".SH ENVIRONMENT\n.TP\nNO_COLOR\nnon\\-empty: no colour (unless \\-\\-color always)\n.TP\nCLICOLOR_FORCE\nnon\\-empty and not 0: colour even when not a terminal\n.TP\nCLICOLOR\n0: no colour\n.TP\nCOLUMNS\nthe width the human report is wrapped to (default: the terminal\\(aqs width, or 100 when not a terminal)\n");
+    s.push_str(".SH ENVIRONMENT\n.TP\nNO_COLOR\nnon\\-empty: no colour (unless \\-\\-color always)\n.TP\nCLICOLOR_FORCE\nnon\\-empty and not 0: colour even when not a terminal\n.TP\nCLICOLOR\n0: no colour\n.TP\nCOLUMNS\nthe width the human report is wrapped to (default: the terminal\\(aqs width, or 100 when not a terminal)\n.TP\nTERM\ndumb: no colour\n.TP\nLC_ALL, LC_CTYPE, LANG\nthe first that is set decides: not UTF\\-8 means an ASCII report (as \\-\\-ascii)\n");
+    s.push_str(".SH \"SEE ALSO\"\n\\fBcurl\\fR(1) (the meaning of \\-\\-connect\\-to and \\-\\-resolve), \\fBdig\\fR(1); the Matrix server\\-server API, \\(lqResolving server names\\(rq: https://spec.matrix.org/latest/server\\-server\\-api/#resolving\\-server\\-names\n");
     s
 }
 
