@@ -269,3 +269,35 @@ fn completions_offer_codes_and_scenarios() {
         );
     }
 }
+
+/// The man page reads like one: each section once, a synopsis with values, examples,
+/// environment and see also; no "EXTRA" section repeating the exit statuses.
+#[test]
+fn the_man_page_has_the_usual_sections_once() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man/delegcheck.1"),
+    )
+    .unwrap();
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH DESCRIPTION",
+        ".SH OPTIONS",
+        ".SH \"EXIT STATUS\"",
+        ".SH EXAMPLES",
+        ".SH ENVIRONMENT",
+        ".SH \"SEE ALSO\"",
+    ] {
+        assert_eq!(page.matches(section).count(), 1, "{section}");
+    }
+    assert!(!page.contains(".SH EXTRA"));
+    assert_eq!(
+        page.matches("Exit status:").count(),
+        0,
+        "the --help text is not repeated"
+    );
+    let synopsis = &page[page.find(".SH SYNOPSIS").unwrap()..page.find(".SH DESCRIPTION").unwrap()];
+    for value in ["SERVER_NAME", "FILE", "SCENARIO", "CODE"] {
+        assert!(synopsis.contains(value), "synopsis names {value}");
+    }
+}
