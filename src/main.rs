@@ -408,6 +408,7 @@ fn palette(cli: &Cli) -> Palette {
     palette
         .with_width(report_width(cli))
         .with_ascii(cli.ascii || !utf8)
+        .with_full(cli.verbose)
 }
 
 /// The human report's width: `COLUMNS` when set, else the terminal's width when stdout is

@@ -1120,3 +1120,33 @@ fn resolve_takes_curls_form() {
         ("example.org", 8448, "2001:db8::7")
     );
 }
+
+/// Short when it works: a passing server's report fits in about a dozen lines; `-v` shows
+/// the full trace; a failing server always gets it.
+#[test]
+fn a_passing_report_is_short_and_a_failing_one_complete() {
+    for scenario in ["well-known-port-443", "dual-stack", "srv-delegation"] {
+        let o = run(bin().args(["--demo", scenario, "--color", "never"]));
+        let lines = o.stdout.lines().count();
+        assert!(lines <= 12, "{scenario}: {lines} lines:\n{}", o.stdout);
+        assert!(o.stdout.contains("federation works"), "{}", o.stdout);
+        assert!(
+            o.stdout.contains("cert ") && o.stdout.contains("days left"),
+            "{}",
+            o.stdout
+        );
+        assert!(!o.stdout.contains("Discovery"), "{}", o.stdout);
+        let o = run(bin().args(["--demo", scenario, "--color", "never", "-v"]));
+        assert!(
+            o.stdout.contains("Discovery") && o.stdout.contains("Targets"),
+            "{}",
+            o.stdout
+        );
+    }
+    let o = run(bin().args(["--demo", "cert-for-server-name", "--color", "never"]));
+    assert!(
+        o.stdout.contains("Discovery") && o.stdout.contains("Findings"),
+        "{}",
+        o.stdout
+    );
+}

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::Palette;
-use super::human::{WIDTH, wrap};
+use super::human::wrap;
 use crate::findings::Severity;
 use crate::report::{ChangeKind, Report};
 use crate::sanitize::escape;
@@ -22,7 +22,7 @@ pub(super) fn section(o: &mut String, r: &Report, p: &Palette) {
             Severity::Info => p.dim.style("info   ").to_string(),
         };
         let _ = writeln!(o, "  {sev} {}", p.code.style(c.kind.label()));
-        let _ = writeln!(o, "          {}", wrap(&escape(&c.message), WIDTH, 10));
+        let _ = writeln!(o, "          {}", wrap(&escape(&c.message), p.width, 10));
     }
     if r.changes
         .iter()

@@ -105,6 +105,11 @@ fn verdict(p: &Palette, r: &Report) -> String {
 /// One full report: the verdict line, then discovery, targets, findings and who can reach
 /// the server, then the time taken.
 pub fn report(r: &Report, p: &Palette) -> String {
+    // Short when it works, complete when it does not (or with -v).
+    if !p.full && matches!(r.status, Status::Ok | Status::Warning) {
+        let o = short_report(r, p);
+        return if p.ascii { ascii_only(&o) } else { o };
+    }
     let mut o = String::new();
     verdict_line(&mut o, r, p);
     if !r.discovery.steps.is_empty() {
@@ -123,6 +128,105 @@ pub fn report(r: &Report, p: &Palette) -> String {
     }
     footer(&mut o, r, p);
     if p.ascii { ascii_only(&o) } else { o }
+}
+
+/// The report of a server that federates, in a dozen lines: the verdict, where servers
+/// connect, one line per target (certificate name and days left, software), the warnings,
+/// who can reach it, and how to see everything.
+fn short_report(r: &Report, p: &Palette) -> String {
+    let mut o = String::new();
+    verdict_line(&mut o, r, p);
+    let how = match (&r.discovery.step, &r.discovery.delegated_server) {
+        (Some(step), Some(d)) => format!("delegated to {} (step {step})", escape(d)),
+        (Some(step), None) => format!("no delegation (step {step})"),
+        (None, _) => String::new(),
+    };
+    if !how.is_empty() {
+        let _ = writeln!(o, "  {}", wrap(&how, p.width, 2));
+    }
+    for t in r.targets.iter().filter(|t| !t.fallback) {
+        let warned = t.checks.iter().any(|c| c.status == CheckStatus::Warn);
+        let m = match (t.ok, warned) {
+            (true, false) => p.ok.style(p.glyph("✓", "OK  ")).to_string(),
+            (true, true) => p.warn.style(p.glyph("!", "WARN")).to_string(),
+            _ if t.not_checked.is_some() => p.warn.style(p.glyph("?", "??  ")).to_string(),
+            _ => p.err.style(p.glyph("✗", "FAIL")).to_string(),
+        };
+        // The name the certificate must be valid for (the target's TLS name).
+        let tls_name = r
+            .discovery
+            .targets
+            .iter()
+            .find(|d| d.address() == t.address)
+            .map(|d| d.tls_server_name.clone())
+            .unwrap_or_default();
+        let cert = t
+            .certificate
+            .as_ref()
+            .map(|c| format!("cert {}, {} days left", escape(&tls_name), c.days_left));
+        let software = t.server.as_ref().map(|s| {
+            escape(&format!(
+                "{} {}",
+                s.name.as_deref().unwrap_or(""),
+                s.version.as_deref().unwrap_or("")
+            ))
+            .trim()
+            .to_owned()
+        });
+        // A target that fails says where: its first failing check.
+        let failed = (!t.ok).then(|| {
+            t.checks
+                .iter()
+                .find(|c| c.status == CheckStatus::Fail)
+                .map(|c| format!("{}: {}", c.name.as_str(), escape(&c.detail)))
+                .or_else(|| t.not_checked.as_ref().map(|w| escape(w)))
+                .unwrap_or_default()
+        });
+        let detail = [failed, cert, software]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(&format!(" {} ", p.glyph("·", "|")));
+        // The address column keeps its width (wrap folds spaces, so it is not wrapped).
+        let mark_width = if p.ascii { 4 } else { 1 };
+        let indent = 2 + mark_width + 1 + 22 + 1;
+        let line = format!("  {m} {:<22} {}", t.address, wrap(&detail, p.width, indent));
+        let _ = writeln!(o, "{}", line.trim_end());
+    }
+    for f in r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+    {
+        // "warning CODE: " takes the first columns of the wrapped text.
+        let text = wrap(
+            &format!("warning {}: {}", f.code.as_str(), escape(&f.message)),
+            p.width,
+            4,
+        );
+        let rest = text.strip_prefix("warning ").unwrap_or(&text);
+        let _ = writeln!(o, "  {} {rest}", p.warn.style("warning"));
+    }
+    super::changes::section(&mut o, r, p);
+    if !r.compatibility.is_empty() {
+        compatibility_section(&mut o, r, p);
+        families_line(&mut o, r, p);
+    }
+    let _ = writeln!(
+        o,
+        "{}",
+        p.dim.style(wrap(
+            &format!(
+                "checked in {} ms {} -v for the full report",
+                r.timings.total_ms,
+                p.glyph("·", "|")
+            ),
+            p.width,
+            0
+        ))
+    );
+    o
 }
 
 /// The text in ASCII, for a terminal that shows nothing else: the arrows and dots of the

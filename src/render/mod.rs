@@ -45,6 +45,9 @@ pub struct Palette {
     pub width: usize,
     /// ASCII only (`--ascii`, or a locale that is not UTF-8): OK/FAIL/WARN for ✓/✗/!.
     pub ascii: bool,
+    /// The full report even when the server passes (`-v`): the discovery trace and every
+    /// check.
+    pub full: bool,
 }
 
 impl Palette {
@@ -59,6 +62,7 @@ impl Palette {
             code: Style::new().cyan(),
             width: human::WIDTH,
             ascii: false,
+            full: false,
         }
     }
 
@@ -73,12 +77,18 @@ impl Palette {
             code: Style::new(),
             width: human::WIDTH,
             ascii: false,
+            full: false,
         }
     }
 
     /// This palette, in ASCII only when `ascii`.
     pub fn with_ascii(self, ascii: bool) -> Palette {
         Palette { ascii, ..self }
+    }
+
+    /// This palette, showing the full report of a passing server too when `full`.
+    pub fn with_full(self, full: bool) -> Palette {
+        Palette { full, ..self }
     }
 
     /// `unicode`, or `ascii` for an ASCII-only palette.
