@@ -427,3 +427,80 @@ async fn a_lab_configuration_never_leaves_loopback() {
         assert_eq!(r.err(), Some(ConnectFailure::Unreachable), "{ip}");
     }
 }
+
+/// A healthy check of a delegated server touches it lightly: one TLS connection for the
+/// well-known (or its absence) and one per target, every request of the endpoint checks on
+/// it (HTTP/1.1 keep-alive). Counted by the lab's hosts, so exact.
+#[tokio::test]
+async fn a_healthy_delegated_check_opens_at_most_two_tls_connections() {
+    let scenarios = delegcheck::lab::scenarios();
+    for name in [
+        "well-known-port-443",
+        "srv-delegation",
+        "direct-8448",
+        "reverse-proxy-443",
+    ] {
+        let s = scenarios.iter().find(|s| s.name == name).unwrap();
+        let lab = Lab::start(s, LabOptions::default()).await.unwrap();
+        let net = Net::new(lab.config()).unwrap();
+        let r = delegcheck::engine::check(&net, &s.server_name).await;
+        assert!(r.ok, "{name}");
+        assert!(
+            lab.tls_handshakes() <= 2,
+            "{name}: {} TLS connections",
+            lab.tls_handshakes()
+        );
+    }
+}
+
+/// Requests to the same address, port and TLS name share a connection whatever their `Host`
+/// header; a response that closes the connection makes the next request open a new one.
+#[tokio::test]
+async fn a_session_keeps_its_connection_while_the_server_does() {
+    let mut h = host("127.0.0.2:8448", &["example.test"], CertKind::Valid);
+    h.routes = vec![delegcheck::lab::https::Route {
+        path: "/bye".into(),
+        status: 200,
+        body: "{}".into(),
+        repeat: None,
+        bom: false,
+        pad: 0,
+        headers: vec![("connection".into(), "close".into())],
+        prefix: false,
+    }];
+    let lab = Lab::start_parts(&[], &[h], LabOptions::default())
+        .await
+        .unwrap();
+    let net = Net::new(lab.config()).unwrap();
+    let deadline = Deadline::new(Duration::from_secs(3), T);
+    let spec = |host: &str, path: &str| RequestSpec {
+        dial_host: None,
+        ip: "127.0.0.2".parse().unwrap(),
+        port: 8448,
+        tls_name: "example.test".into(),
+        host_header: host.into(),
+        path: path.into(),
+        body_cap: 65536,
+        plain_http: false,
+    };
+    let mut session = http::Session::default();
+    let version = "/_matrix/federation/v1/version";
+    for (host, path, status, handshakes) in [
+        ("example.test", version, 200, 1),
+        ("example.test", "/_matrix/key/v2/server", 200, 1),
+        ("example.test:8448", version, 200, 1),
+        ("example.test", "/bye", 200, 1),
+        ("example.test", version, 200, 2),
+    ] {
+        let ex = session.exchange(&net, &spec(host, path), &deadline).await;
+        assert_eq!(ex.result.unwrap().status, status, "{host} {path}");
+        assert!(ex.connect.is_some() && ex.tls.is_some(), "{host} {path}");
+        assert_eq!(lab.tls_handshakes(), handshakes, "{host} {path}");
+    }
+    // Another TLS name needs another connection.
+    let mut other = spec("example.test", version);
+    other.tls_name = "other.test".into();
+    let ex = session.exchange(&net, &other, &deadline).await;
+    assert!(ex.result.is_ok());
+    assert_eq!(lab.tls_handshakes(), 3);
+}

@@ -1,11 +1,12 @@
 //! Target probes: at every target the requests a homeserver's peers would make (version,
-//! keys, an unauthenticated federation request, the conduwuit-family `Host`), each on its
-//! own connection, all targets at once. Observations only; `checks::target` judges them.
+//! keys, an unauthenticated federation request, the conduwuit-family `Host`), one after
+//! another on one kept-alive connection per target, all targets at once. Observations only;
+//! `checks::target` judges them.
 
 use super::http::{self, RequestSpec};
 use super::{Deadline, Net};
 use crate::discovery::{Resolution, followup};
-use crate::obs::{Exchange, KEYS_PATH, ROUTING_PATH, TargetObs, VERSION_PATH};
+use crate::obs::{Exchange, KEYS_PATH, ROUTING_PATH, RequestFailure, TargetObs, VERSION_PATH};
 use crate::report::Target;
 
 /// Most targets probed at once within one server name: all of them (at most
@@ -19,7 +20,7 @@ const ENDPOINT_BODY_CAP: usize = crate::obs::VERSION_BODY_CAP;
 const KEYS_BODY_CAP: usize = crate::obs::KEYS_BODY_CAP;
 
 /// Probes every target, concurrently (at most [`TARGET_CONCURRENCY`] at once); at each
-/// target the requests run in parallel on their own connections.
+/// target the requests share one connection (see [`probe`]).
 pub async fn probe_all(net: &Net, targets: &[Target], deadline: Deadline) -> Vec<TargetObs> {
     // All at once: the lists are bounded (MAX_TARGETS each for targets and fallbacks), and
     // a wave would make every black-holed wave cost one more timeout.
@@ -27,6 +28,13 @@ pub async fn probe_all(net: &Net, targets: &[Target], deadline: Deadline) -> Vec
     futures_util::future::join_all(targets.iter().map(|t| probe(net, t, deadline))).await
 }
 
+/// The requests at one target, one after another on one TLS connection (HTTP/1.1
+/// keep-alive), so a healthy target sees one handshake instead of one per request. Requests
+/// that cannot share it get their own: when the server closes the connection after a
+/// response, the next request opens a new one; when a response never comes, the requests
+/// still to make go out at once, each on a connection of its own, so that a target that
+/// hangs costs one more step timeout, not one per request. A target that cannot be
+/// connected to at all fails every request the same way, at once.
 async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
     let spec = |path: &str, host: &str, cap: usize| RequestSpec {
         dial_host: Some(t.hostname.clone()),
@@ -39,29 +47,37 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
         plain_http: false,
     };
     let hp = followup::conduwuit_host(t);
-    let (v, k, r) = (
+    let mut specs = vec![
         spec(VERSION_PATH, &t.host_header, ENDPOINT_BODY_CAP),
         spec(KEYS_PATH, &t.host_header, KEYS_BODY_CAP),
         spec(ROUTING_PATH, &t.host_header, ENDPOINT_BODY_CAP),
-    );
-    let h = hp
-        .as_ref()
-        .map(|h| spec(ROUTING_PATH, h, ENDPOINT_BODY_CAP));
-    let (version, keys, routing, host_port) = tokio::join!(
-        http::exchange(net, &v, &deadline),
-        http::exchange(net, &k, &deadline),
-        http::exchange(net, &r, &deadline),
-        async {
-            match &h {
-                Some(h) => Some(http::exchange(net, h, &deadline).await),
-                None => None,
-            }
+    ];
+    if let Some(h) = &hp {
+        specs.push(spec(ROUTING_PATH, h, ENDPOINT_BODY_CAP));
+    }
+    let mut session = http::Session::default();
+    let mut done: Vec<Exchange> = Vec::with_capacity(specs.len());
+    for (i, s) in specs.iter().enumerate() {
+        let ex = session.exchange(net, s, &deadline).await;
+        let hung = matches!(ex.result, Err(RequestFailure::ResponseTimeout));
+        done.push(ex);
+        if hung {
+            let rest = specs[i + 1..]
+                .iter()
+                .map(|s| http::exchange(net, s, &deadline));
+            done.extend(futures_util::future::join_all(rest).await);
+            break;
         }
-    );
+    }
+    let mut done = done.into_iter();
+    let (Some(version), Some(keys), Some(routing)) = (done.next(), done.next(), done.next()) else {
+        unreachable!("one exchange per request");
+    };
+    let host_port = done.next();
     let alt = followup::routing_retry_host(t, &routing)
         .map(|h| spec(ROUTING_PATH, &h, ENDPOINT_BODY_CAP));
     let routing_by_hostname = match &alt {
-        Some(a) => Some(http::exchange(net, a, &deadline).await),
+        Some(a) => Some(session.exchange(net, a, &deadline).await),
         None => None,
     };
     TargetObs {
