@@ -20,6 +20,9 @@ use crate::obs::{
     RequestFailure, TlsFailure, TlsObs,
 };
 
+mod pipeline;
+pub use pipeline::{Kept, pipeline};
+
 /// Most headers kept from one response.
 const MAX_HEADERS: usize = 100;
 /// Longest header value kept.
@@ -225,6 +228,22 @@ async fn phases(
     deadline: &Deadline,
     ex: &mut Exchange,
 ) -> Result<(HttpResponse, Option<Client>), Failed> {
+    let stream = open(net, spec, deadline, ex).await?;
+    first_request(stream, spec, deadline.step()).await
+}
+
+/// A byte stream a request can go on: TLS, or plain TCP for an `http://` hop.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+/// Connect and handshake (TCP, then TLS unless plain), recording both in `ex`: the stream,
+/// or the failure (which no request there can escape).
+async fn open(
+    net: &Net,
+    spec: &RequestSpec,
+    deadline: &Deadline,
+    ex: &mut Exchange,
+) -> Result<Box<dyn Io>, Failed> {
     let unopened = |failure, allowed| Failed {
         failure,
         allowed,
@@ -252,21 +271,18 @@ async fn phases(
     ex.connect = Some(start.elapsed());
     let allowed = deadline.step();
     if spec.plain_http {
-        return first_request(tcp, spec, allowed).await;
+        return Ok(Box::new(tcp));
     }
     let (stream, obs) = net.tls.handshake(tcp, &spec.tls_name, allowed).await;
     // A certificate the verifier rejects still gets its request (so the endpoints behind it
     // can be checked too); the verdict in `ex.tls` is judged by the caller.
     ex.tls = Some(obs);
-    let stream = match stream {
-        Ok(s) => s,
-        Err(HandshakeError::Timeout) => return Err(unopened(RequestFailure::TlsTimeout, allowed)),
-        Err(HandshakeError::OldVersion) => {
-            return Err(unopened(RequestFailure::TlsOldVersion, allowed));
-        }
-        Err(HandshakeError::Failed(e)) => return Err(unopened(RequestFailure::Tls(e), allowed)),
-    };
-    first_request(stream, spec, deadline.step()).await
+    match stream {
+        Ok(s) => Ok(Box::new(s)),
+        Err(HandshakeError::Timeout) => Err(unopened(RequestFailure::TlsTimeout, allowed)),
+        Err(HandshakeError::OldVersion) => Err(unopened(RequestFailure::TlsOldVersion, allowed)),
+        Err(HandshakeError::Failed(e)) => Err(unopened(RequestFailure::Tls(e), allowed)),
+    }
 }
 
 /// The first request on a new connection (TLS set up, or plain TCP).

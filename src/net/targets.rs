@@ -1,12 +1,12 @@
 //! Target probes: at every target the requests a homeserver's peers would make (version,
-//! keys, an unauthenticated federation request, the conduwuit-family `Host`), one after
-//! another on one kept-alive connection per target, all targets at once. Observations only;
+//! keys, an unauthenticated federation request, the conduwuit-family `Host`), pipelined on
+//! one connection per target, all targets at once. Observations only;
 //! `checks::target` judges them.
 
 use super::http::{self, RequestSpec};
 use super::{Deadline, Net};
 use crate::discovery::{Resolution, followup};
-use crate::obs::{Exchange, KEYS_PATH, ROUTING_PATH, RequestFailure, TargetObs, VERSION_PATH};
+use crate::obs::{Exchange, KEYS_PATH, ROUTING_PATH, TargetObs, VERSION_PATH};
 use crate::report::Target;
 
 /// Most targets probed at once within one server name: all of them (at most
@@ -28,13 +28,11 @@ pub async fn probe_all(net: &Net, targets: &[Target], deadline: Deadline) -> Vec
     futures_util::future::join_all(targets.iter().map(|t| probe(net, t, deadline))).await
 }
 
-/// The requests at one target, one after another on one TLS connection (HTTP/1.1
-/// keep-alive), so a healthy target sees one handshake instead of one per request. Requests
-/// that cannot share it get their own: when the server closes the connection after a
-/// response, the next request opens a new one; when a response never comes, the requests
-/// still to make go out at once, each on a connection of its own, so that a target that
-/// hangs costs one more step timeout, not one per request. A target that cannot be
-/// connected to at all fails every request the same way, at once.
+/// The requests at one target, written at once on one TLS connection and answered in order
+/// (HTTP/1.1 pipelining, see [`http::pipeline`]): a healthy target sees one handshake and one
+/// round trip for all of them, as many round trips as when each had a connection of its own.
+/// The routing retry with another `Host` (only after a wrong answer) goes on the same
+/// connection afterwards.
 async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
     let spec = |path: &str, host: &str, cap: usize| RequestSpec {
         dial_host: Some(t.hostname.clone()),
@@ -55,20 +53,7 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
     if let Some(h) = &hp {
         specs.push(spec(ROUTING_PATH, h, ENDPOINT_BODY_CAP));
     }
-    let mut session = http::Session::default();
-    let mut done: Vec<Exchange> = Vec::with_capacity(specs.len());
-    for (i, s) in specs.iter().enumerate() {
-        let ex = session.exchange(net, s, &deadline).await;
-        let hung = matches!(ex.result, Err(RequestFailure::ResponseTimeout));
-        done.push(ex);
-        if hung {
-            let rest = specs[i + 1..]
-                .iter()
-                .map(|s| http::exchange(net, s, &deadline));
-            done.extend(futures_util::future::join_all(rest).await);
-            break;
-        }
-    }
+    let (done, kept) = http::pipeline(net, &specs, &deadline, None).await;
     let mut done = done.into_iter();
     let (Some(version), Some(keys), Some(routing)) = (done.next(), done.next(), done.next()) else {
         unreachable!("one exchange per request");
@@ -76,8 +61,12 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
     let host_port = done.next();
     let alt = followup::routing_retry_host(t, &routing)
         .map(|h| spec(ROUTING_PATH, &h, ENDPOINT_BODY_CAP));
-    let routing_by_hostname = match &alt {
-        Some(a) => Some(session.exchange(net, a, &deadline).await),
+    let routing_by_hostname = match alt {
+        Some(a) => http::pipeline(net, &[a], &deadline, kept)
+            .await
+            .0
+            .into_iter()
+            .next(),
         None => None,
     };
     TargetObs {
