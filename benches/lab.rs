@@ -76,19 +76,18 @@ async fn latency() {
     );
     println!("| --- | --- | --- | --- | --- | --- |");
     // Dependent round trips on the critical path (each DNS answer, TLS handshake and HTTP
-    // response costs one L; TCP connects on loopback cost none). At a target the requests go
-    // one after another on one kept-alive connection: its handshake, then one response each
-    // (3 requests on port 443, 4 elsewhere: the conduwuit-family `Host: name:port` probe).
+    // response costs one L; TCP connects on loopback cost none):
     // - well-known-port-443: A/AAAA(example.test) → TLS → well-known response; then
-    //   A/AAAA(matrix.example.test); then the target's TLS → 3 responses: 3 + 1 + 4 = 8.
+    //   A/AAAA(matrix.example.test); then each target request's TLS → response (in parallel):
+    //   3 + 1 + 2 = 6.
     // - srv-delegation: the well-known (3: lookup, TLS, 404) runs alongside SRV → A/AAAA of the
-    //   SRV target (2), so it dominates; then TLS → 4 responses: 3 + 5 = 8.
+    //   SRV target (2), so it dominates; then TLS → response: 3 + 2 = 5.
     // - direct-8448: the well-known lookup (1; port 443 refuses at once) alongside SRV (1);
-    //   step 6 reuses the well-known's A/AAAA; then TLS → 4 responses: 1 + 5 = 6.
+    //   step 6 reuses the well-known's A/AAAA; then TLS → response: 1 + 2 = 3.
     for (name, path) in [
-        ("well-known-port-443", 8.0),
-        ("srv-delegation", 8.0),
-        ("direct-8448", 6.0),
+        ("well-known-port-443", 6.0),
+        ("srv-delegation", 5.0),
+        ("direct-8448", 3.0),
     ] {
         let s = scenario(name);
         for l in [25u64, 50, 100] {

@@ -1,7 +1,8 @@
 //! HTTPS requests with exact control of the address, the TLS name (SNI) and the `Host` header,
 //! as a homeserver sends them: HTTP/1.1, a capped body, and the TLS session recorded. A
 //! [`Session`] carries requests to the same place one after another on one kept-alive
-//! connection, as a homeserver's connection pool does. Redirects are followed here, hop by
+//! connection, as a homeserver's connection pool does; [`pipeline`] writes several at once on
+//! one connection and reads the answers in order. Redirects are followed here, hop by
 //! hop, with every hop recorded (hops to the same origin on the same connection).
 
 use std::net::IpAddr;
