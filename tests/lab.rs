@@ -427,3 +427,165 @@ async fn a_lab_configuration_never_leaves_loopback() {
         assert_eq!(r.err(), Some(ConnectFailure::Unreachable), "{ip}");
     }
 }
+
+/// A healthy check of a delegated server touches it lightly: one TLS connection for the
+/// well-known (or its absence) and one per target, every request of the endpoint checks on
+/// it (HTTP/1.1 keep-alive). Counted by the lab's hosts, so exact.
+#[tokio::test]
+async fn a_healthy_delegated_check_opens_at_most_two_tls_connections() {
+    let scenarios = delegcheck::lab::scenarios();
+    for name in [
+        "well-known-port-443",
+        "srv-delegation",
+        "direct-8448",
+        "reverse-proxy-443",
+    ] {
+        let s = scenarios.iter().find(|s| s.name == name).unwrap();
+        let lab = Lab::start(s, LabOptions::default()).await.unwrap();
+        let net = Net::new(lab.config()).unwrap();
+        let r = delegcheck::engine::check(&net, &s.server_name).await;
+        assert!(r.ok, "{name}");
+        assert!(
+            lab.tls_handshakes() <= 2,
+            "{name}: {} TLS connections",
+            lab.tls_handshakes()
+        );
+    }
+}
+
+/// Requests to the same address, port and TLS name share a connection whatever their `Host`
+/// header; a response that closes the connection makes the next request open a new one.
+#[tokio::test]
+async fn a_session_keeps_its_connection_while_the_server_does() {
+    let mut h = host("127.0.0.2:8448", &["example.test"], CertKind::Valid);
+    h.routes = vec![delegcheck::lab::https::Route {
+        path: "/bye".into(),
+        status: 200,
+        body: "{}".into(),
+        repeat: None,
+        bom: false,
+        pad: 0,
+        headers: vec![("connection".into(), "close".into())],
+        prefix: false,
+    }];
+    let lab = Lab::start_parts(&[], &[h], LabOptions::default())
+        .await
+        .unwrap();
+    let net = Net::new(lab.config()).unwrap();
+    let deadline = Deadline::new(Duration::from_secs(3), T);
+    let spec = |host: &str, path: &str| RequestSpec {
+        dial_host: None,
+        ip: "127.0.0.2".parse().unwrap(),
+        port: 8448,
+        tls_name: "example.test".into(),
+        host_header: host.into(),
+        path: path.into(),
+        body_cap: 65536,
+        plain_http: false,
+    };
+    let mut session = http::Session::default();
+    let version = "/_matrix/federation/v1/version";
+    for (host, path, status, handshakes) in [
+        ("example.test", version, 200, 1),
+        ("example.test", "/_matrix/key/v2/server", 200, 1),
+        ("example.test:8448", version, 200, 1),
+        ("example.test", "/bye", 200, 1),
+        ("example.test", version, 200, 2),
+    ] {
+        let ex = session.exchange(&net, &spec(host, path), &deadline).await;
+        assert_eq!(ex.result.unwrap().status, status, "{host} {path}");
+        assert!(ex.connect.is_some() && ex.tls.is_some(), "{host} {path}");
+        assert_eq!(lab.tls_handshakes(), handshakes, "{host} {path}");
+    }
+    // Another TLS name needs another connection.
+    let mut other = spec("example.test", version);
+    other.tls_name = "other.test".into();
+    let ex = session.exchange(&net, &other, &deadline).await;
+    assert!(ex.result.is_ok());
+    assert_eq!(lab.tls_handshakes(), 3);
+}
+
+/// Pipelined requests: one connection, answered in order, in one round trip of the lab's
+/// network delay (not one per request); the routing retry may follow on the same connection.
+/// A host that never answers costs one step timeout for all of them.
+#[tokio::test]
+async fn a_pipeline_costs_one_connection_and_one_round_trip() {
+    let rtt = Duration::from_millis(150);
+    let hosts = vec![
+        host("127.0.0.2:8448", &["example.test"], CertKind::Valid),
+        HostSpec {
+            response_delay_ms: 5_000,
+            ..host("127.0.0.3:8448", &["example.test"], CertKind::Valid)
+        },
+    ];
+    let lab = Lab::start_parts(
+        &[],
+        &hosts,
+        LabOptions {
+            rtt,
+            ..LabOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let net = Net::new(lab.config()).unwrap();
+    let deadline = Deadline::new(Duration::from_secs(30), Duration::from_secs(2));
+    let spec = |ip: &str, host: &str, path: &str| RequestSpec {
+        dial_host: None,
+        ip: ip.parse().unwrap(),
+        port: 8448,
+        tls_name: "example.test".into(),
+        host_header: host.into(),
+        path: path.into(),
+        body_cap: 65536,
+        plain_http: false,
+    };
+    let version = "/_matrix/federation/v1/version";
+    let keys = "/_matrix/key/v2/server";
+    let specs = [
+        spec("127.0.0.2", "example.test", version),
+        spec("127.0.0.2", "example.test", keys),
+        spec("127.0.0.2", "example.test:8448", version),
+    ];
+    let start = std::time::Instant::now();
+    let (done, kept) = http::pipeline(&net, &specs, &deadline, None).await;
+    let took = start.elapsed();
+    assert_eq!(done.len(), 3);
+    for ex in &done {
+        let r = ex.result.as_ref().unwrap();
+        assert_eq!(r.status, 200);
+        assert!(ex.connect.is_some() && ex.tls.is_some());
+    }
+    assert!(
+        String::from_utf8_lossy(&done[1].result.as_ref().unwrap().body).contains("verify_keys")
+    );
+    assert_eq!(lab.tls_handshakes(), 1);
+    // The handshake's round trip and the requests' one; three would be four.
+    assert!(took < rtt * 3, "{took:?}");
+    let (again, _) = http::pipeline(&net, &specs[..1], &deadline, kept).await;
+    assert_eq!(again[0].result.as_ref().unwrap().status, 200);
+    assert_eq!(
+        lab.tls_handshakes(),
+        1,
+        "the retry goes on the kept connection"
+    );
+
+    let hung = [
+        spec("127.0.0.3", "example.test", version),
+        spec("127.0.0.3", "example.test", keys),
+    ];
+    let start = std::time::Instant::now();
+    let (done, kept) = http::pipeline(&net, &hung, &deadline, None).await;
+    let took = start.elapsed();
+    assert!(kept.is_none());
+    for ex in &done {
+        assert_eq!(
+            ex.result.as_ref().unwrap_err(),
+            &RequestFailure::ResponseTimeout
+        );
+    }
+    assert!(
+        took < Duration::from_millis(3_500),
+        "one step timeout: {took:?}"
+    );
+}

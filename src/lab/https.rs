@@ -413,19 +413,29 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
     }
     let plain = state.spec.behaviour == Behaviour::Http;
     let handshakes = state.handshakes.clone();
-    let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-        let state = state.clone();
-        async move {
-            let delay = Duration::from_millis(state.spec.response_delay_ms) + state.extra_delay;
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
+    // The lab's round trip (`LabOptions::rtt`) is the network's: a response leaves one round
+    // trip after the bytes of its request arrived, so requests that arrive together
+    // (pipelined) are answered together, as over a real link. The host's own slowness
+    // (`response_delay_ms`) is per response: it serves them one after another.
+    let arrived = Arc::new(std::sync::Mutex::new(tokio::time::Instant::now()));
+    let svc = {
+        let arrived = arrived.clone();
+        hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+            let state = state.clone();
+            let at = *arrived.lock().unwrap_or_else(|e| e.into_inner());
+            async move {
+                tokio::time::sleep_until(at + state.extra_delay).await;
+                let delay = Duration::from_millis(state.spec.response_delay_ms);
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                Ok::<_, Infallible>(state.respond(&req))
             }
-            Ok::<_, Infallible>(state.respond(&req))
-        }
-    });
+        })
+    };
     if plain {
         let _ = hyper::server::conn::http1::Builder::new()
-            .serve_connection(TokioIo::new(sock), svc)
+            .serve_connection(TokioIo::new(Stamped::new(sock, arrived)), svc)
             .await;
         return;
     }
@@ -435,8 +445,59 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
     };
     handshakes.fetch_add(1, Ordering::Relaxed);
     let _ = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(tls), svc)
+        .serve_connection(TokioIo::new(Stamped::new(tls, arrived)), svc)
         .await;
+}
+
+/// A stream that notes when bytes last arrived on it.
+struct Stamped<S> {
+    inner: S,
+    arrived: Arc<std::sync::Mutex<tokio::time::Instant>>,
+}
+
+impl<S> Stamped<S> {
+    fn new(inner: S, arrived: Arc<std::sync::Mutex<tokio::time::Instant>>) -> Stamped<S> {
+        Stamped { inner, arrived }
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Stamped<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let r = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            *self.arrived.lock().unwrap_or_else(|e| e.into_inner()) = tokio::time::Instant::now();
+        }
+        r
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Stamped<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 /// Reads a request head (up to the blank line, at most 16 KiB).

@@ -1,12 +1,16 @@
 //! HTTPS requests with exact control of the address, the TLS name (SNI) and the `Host` header,
-//! as a homeserver sends them: one connection per request, HTTP/1.1, a capped body, and the
-//! TLS session recorded. Redirects are followed here, hop by hop, with every hop recorded.
+//! as a homeserver sends them: HTTP/1.1, a capped body, and the TLS session recorded. A
+//! [`Session`] carries requests to the same place one after another on one kept-alive
+//! connection, as a homeserver's connection pool does; [`pipeline`] writes several at once on
+//! one connection and reads the answers in order. Redirects are followed here, hop by
+//! hop, with every hop recorded (hops to the same origin on the same connection).
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 
 use super::tls::HandshakeError;
@@ -14,8 +18,11 @@ use super::{Deadline, Net};
 use crate::discovery::followup::{NextHop, next_hop, redirect_address_refused};
 use crate::obs::{
     ConnectFailure, DnsStatus, Exchange, Fetch, Hop, HttpFailure, HttpResponse, RedirectStop,
-    RequestFailure, TlsFailure,
+    RequestFailure, TlsFailure, TlsObs,
 };
+
+mod pipeline;
+pub use pipeline::{Kept, pipeline};
 
 /// Most headers kept from one response.
 const MAX_HEADERS: usize = 100;
@@ -45,22 +52,161 @@ pub struct RequestSpec {
 
 /// Performs one request on a fresh connection. Every phase has the deadline's step timeout.
 pub async fn exchange(net: &Net, spec: &RequestSpec, deadline: &Deadline) -> Exchange {
-    let mut ex = Exchange {
-        ip: spec.ip,
-        port: spec.port,
-        connect: None,
-        tls: None,
-        result: Err(RequestFailure::ResponseTimeout),
-    };
-    ex.result = match phases(net, spec, deadline, &mut ex).await {
-        // A timeout in a phase the deadline had shortened is the check's limit.
-        Err((f, allowed)) if is_timeout(&f) && deadline.clamped(allowed) => {
-            Err(RequestFailure::Deadline)
+    Session::default().exchange(net, spec, deadline).await
+}
+
+/// Where a connection goes: requests to the same place may share one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Place {
+    dial_host: Option<String>,
+    ip: IpAddr,
+    port: u16,
+    tls_name: String,
+    plain_http: bool,
+}
+
+impl Place {
+    fn of(spec: &RequestSpec) -> Place {
+        Place {
+            dial_host: spec.dial_host.clone(),
+            ip: spec.ip,
+            port: spec.port,
+            tls_name: spec.tls_name.clone(),
+            plain_http: spec.plain_http,
         }
-        Err((f, _)) => Err(f),
-        Ok(r) => Ok(r),
-    };
-    ex
+    }
+}
+
+/// An open connection (TCP, TLS unless plain) with hyper's HTTP/1.1 client on it, and what
+/// its opening observed: every exchange on it carries the same connect time and TLS session.
+struct Conn {
+    place: Place,
+    connect: Option<Duration>,
+    tls: Option<TlsObs>,
+    sender: SendRequest<Empty<Bytes>>,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+/// Requests made one after another, as a homeserver's HTTP client makes them: each goes on
+/// the connection of the one before when it is to the same place (address, port, TLS name;
+/// the `Host` header may differ) and the server kept that connection open (HTTP/1.1
+/// keep-alive), else on a new connection. A place that could not be connected to (TCP or
+/// TLS failed) is not tried again: later requests there get the same failure at once, as
+/// they would have got it from connections of their own.
+#[derive(Default)]
+pub struct Session {
+    conn: Option<Conn>,
+    unreachable: Option<(Place, Exchange)>,
+}
+
+/// A request that failed: why, the time its failing phase was allowed, and whether the
+/// connection itself could not be made (TCP or TLS).
+struct Failed {
+    failure: RequestFailure,
+    allowed: Duration,
+    no_connection: bool,
+}
+
+impl Session {
+    /// Performs one request, on the kept connection when it goes to the same place. Every
+    /// phase has the deadline's step timeout.
+    pub async fn exchange(
+        &mut self,
+        net: &Net,
+        spec: &RequestSpec,
+        deadline: &Deadline,
+    ) -> Exchange {
+        let place = Place::of(spec);
+        if let Some((p, ex)) = &self.unreachable
+            && *p == place
+        {
+            return ex.clone();
+        }
+        if let Some(conn) = self.conn.take().filter(|c| c.place == place)
+            && let Some(ex) = self.reuse(conn, spec, deadline).await
+        {
+            return ex;
+        }
+        let mut ex = Exchange {
+            ip: spec.ip,
+            port: spec.port,
+            connect: None,
+            tls: None,
+            result: Err(RequestFailure::ResponseTimeout),
+        };
+        match phases(net, spec, deadline, &mut ex).await {
+            Ok((resp, conn)) => {
+                ex.result = Ok(resp);
+                self.conn = conn.map(|(sender, driver)| Conn {
+                    place,
+                    connect: ex.connect,
+                    tls: ex.tls.clone(),
+                    sender,
+                    driver,
+                });
+            }
+            Err(f) => {
+                ex.result = Err(judged(f.failure, f.allowed, deadline));
+                if f.no_connection {
+                    self.unreachable = Some((place, ex.clone()));
+                }
+            }
+        }
+        ex
+    }
+
+    /// The request on a kept connection; `None` when the server has closed it meanwhile (or
+    /// closes it now, before answering): then the request goes on a new connection, as any
+    /// keep-alive client retries it.
+    async fn reuse(
+        &mut self,
+        mut conn: Conn,
+        spec: &RequestSpec,
+        deadline: &Deadline,
+    ) -> Option<Exchange> {
+        let allowed = deadline.step();
+        if allowed.is_zero() || conn.sender.is_closed() {
+            return None;
+        }
+        match tokio::time::timeout(allowed, conn.sender.ready()).await {
+            Ok(Ok(())) => {}
+            _ => return None,
+        }
+        let mut ex = Exchange {
+            ip: spec.ip,
+            port: spec.port,
+            connect: conn.connect,
+            tls: conn.tls.clone(),
+            result: Err(RequestFailure::ResponseTimeout),
+        };
+        match request(&mut conn.sender, spec, allowed).await {
+            Ok((resp, reusable)) => {
+                ex.result = Ok(resp);
+                if reusable {
+                    self.conn = Some(conn);
+                }
+            }
+            // A request that waited for an answer is not sent again.
+            Err(f) if is_timeout(&f) => ex.result = Err(judged(f, allowed, deadline)),
+            Err(_) => return None,
+        }
+        Some(ex)
+    }
+}
+
+/// A timeout in a phase the deadline had shortened is the check's limit.
+fn judged(f: RequestFailure, allowed: Duration, deadline: &Deadline) -> RequestFailure {
+    if is_timeout(&f) && deadline.clamped(allowed) {
+        RequestFailure::Deadline
+    } else {
+        f
+    }
 }
 
 fn is_timeout(f: &RequestFailure) -> bool {
@@ -72,18 +218,42 @@ fn is_timeout(f: &RequestFailure) -> bool {
     )
 }
 
-/// Connect, handshake, request: the response, or the failure with the time the failing
-/// phase was allowed.
+/// The HTTP/1.1 client side of a new connection, and the task that drives it.
+type Client = (SendRequest<Empty<Bytes>>, tokio::task::JoinHandle<()>);
+
+/// Connect, handshake, request: the response and the connection when it can carry the next
+/// one, or the failure.
 async fn phases(
     net: &Net,
     spec: &RequestSpec,
     deadline: &Deadline,
     ex: &mut Exchange,
-) -> Result<HttpResponse, (RequestFailure, Duration)> {
+) -> Result<(HttpResponse, Option<Client>), Failed> {
+    let stream = open(net, spec, deadline, ex).await?;
+    first_request(stream, spec, deadline.step()).await
+}
+
+/// A byte stream a request can go on: TLS, or plain TCP for an `http://` hop.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+/// Connect and handshake (TCP, then TLS unless plain), recording both in `ex`: the stream,
+/// or the failure (which no request there can escape).
+async fn open(
+    net: &Net,
+    spec: &RequestSpec,
+    deadline: &Deadline,
+    ex: &mut Exchange,
+) -> Result<Box<dyn Io>, Failed> {
+    let unopened = |failure, allowed| Failed {
+        failure,
+        allowed,
+        no_connection: true,
+    };
     let start = Instant::now();
     let allowed = deadline.step();
     if allowed.is_zero() {
-        return Err((RequestFailure::Deadline, allowed));
+        return Err(unopened(RequestFailure::Deadline, allowed));
     }
     let tcp = match net
         .dialer
@@ -95,52 +265,74 @@ async fn phases(
         // belongs, as a failed handshake on an established connection.
         Err(ConnectFailure::Reset) => {
             ex.connect = Some(start.elapsed());
-            return Err((RequestFailure::Tls(TlsFailure::Reset), allowed));
+            return Err(unopened(RequestFailure::Tls(TlsFailure::Reset), allowed));
         }
-        Err(f) => return Err((RequestFailure::Connect(f), allowed)),
+        Err(f) => return Err(unopened(RequestFailure::Connect(f), allowed)),
     };
     ex.connect = Some(start.elapsed());
     let allowed = deadline.step();
     if spec.plain_http {
-        return request(tcp, spec, allowed).await.map_err(|f| (f, allowed));
+        return Ok(Box::new(tcp));
     }
     let (stream, obs) = net.tls.handshake(tcp, &spec.tls_name, allowed).await;
     // A certificate the verifier rejects still gets its request (so the endpoints behind it
     // can be checked too); the verdict in `ex.tls` is judged by the caller.
     ex.tls = Some(obs);
-    let stream = match stream {
-        Ok(s) => s,
-        Err(HandshakeError::Timeout) => return Err((RequestFailure::TlsTimeout, allowed)),
-        Err(HandshakeError::OldVersion) => return Err((RequestFailure::TlsOldVersion, allowed)),
-        Err(HandshakeError::Failed(e)) => return Err((RequestFailure::Tls(e), allowed)),
+    match stream {
+        Ok(s) => Ok(Box::new(s)),
+        Err(HandshakeError::Timeout) => Err(unopened(RequestFailure::TlsTimeout, allowed)),
+        Err(HandshakeError::OldVersion) => Err(unopened(RequestFailure::TlsOldVersion, allowed)),
+        Err(HandshakeError::Failed(e)) => Err(unopened(RequestFailure::Tls(e), allowed)),
+    }
+}
+
+/// The first request on a new connection (TLS set up, or plain TCP).
+async fn first_request<S>(
+    stream: S,
+    spec: &RequestSpec,
+    allowed: Duration,
+) -> Result<(HttpResponse, Option<Client>), Failed>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let failed = |failure| Failed {
+        failure,
+        allowed,
+        no_connection: false,
     };
-    let allowed = deadline.step();
-    request(stream, spec, allowed)
+    let (mut sender, conn) = hyper::client::conn::http1::Builder::new()
+        .max_buf_size(MAX_HEAD)
+        .handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
         .await
-        .map_err(|f| (f, allowed))
+        .map_err(|e| failed(RequestFailure::Http(head_failure(&e))))?;
+    let driver = tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    match request(&mut sender, spec, allowed).await {
+        Ok((resp, true)) => Ok((resp, Some((sender, driver)))),
+        Ok((resp, false)) => {
+            driver.abort();
+            Ok((resp, None))
+        }
+        Err(f) => {
+            driver.abort();
+            Err(failed(f))
+        }
+    }
 }
 
 /// Most bytes of a response head (status line and headers) read.
 const MAX_HEAD: usize = 64 * 1024;
 
-async fn request<S>(
-    stream: S,
+/// One request on a connection hyper drives: the response, and whether the connection can
+/// carry another (the body was read to its end and the server did not ask to close).
+async fn request(
+    sender: &mut SendRequest<Empty<Bytes>>,
     spec: &RequestSpec,
     timeout: Duration,
-) -> Result<HttpResponse, RequestFailure>
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
+) -> Result<(HttpResponse, bool), RequestFailure> {
     let start = Instant::now();
     let fut = async {
-        let (mut sender, conn) = hyper::client::conn::http1::Builder::new()
-            .max_buf_size(MAX_HEAD)
-            .handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
-            .await
-            .map_err(|e| RequestFailure::Http(head_failure(&e)))?;
-        let driver = tokio::spawn(async move {
-            let _ = conn.await;
-        });
         let req = hyper::Request::get(spec.path.as_str())
             .header(hyper::header::HOST, spec.host_header.as_str())
             .header(
@@ -148,7 +340,6 @@ where
                 concat!("delegcheck/", env!("CARGO_PKG_VERSION")),
             )
             .header(hyper::header::ACCEPT, "application/json")
-            .header(hyper::header::CONNECTION, "close")
             .body(Empty::<Bytes>::new())
             .map_err(|e| RequestFailure::Http(HttpFailure::Other(e.to_string())))?;
         let resp = sender
@@ -157,6 +348,14 @@ where
             .map_err(|e| RequestFailure::Http(head_failure(&e)))?;
         let status = resp.status().as_u16();
         let framing = Framing::of(resp.headers());
+        let closing = resp
+            .headers()
+            .get_all(hyper::header::CONNECTION)
+            .iter()
+            .any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.to_ascii_lowercase().contains("close"))
+            });
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
@@ -186,14 +385,17 @@ where
                 buf.extend_from_slice(data);
             }
         }
-        driver.abort();
-        Ok(HttpResponse {
-            status,
-            headers,
-            body: buf,
-            truncated,
-            duration: start.elapsed(),
-        })
+        let reusable = !truncated && !closing && framing != Framing::UntilClose;
+        Ok((
+            HttpResponse {
+                status,
+                headers,
+                body: buf,
+                truncated,
+                duration: start.elapsed(),
+            },
+            reusable,
+        ))
     };
     match tokio::time::timeout(timeout, fut).await {
         Err(_) => Err(RequestFailure::ResponseTimeout),
@@ -328,8 +530,12 @@ pub async fn fetch(
     let mut chain = Chain::new(url, ip);
     let mut current = url.clone();
     let mut current_ip = ip;
+    // A hop to the same origin (and address) goes on the connection of the one before.
+    let mut session = Session::default();
     loop {
-        let ex = exchange(net, &hop_request(&current, current_ip, body_cap), deadline).await;
+        let ex = session
+            .exchange(net, &hop_request(&current, current_ip, body_cap), deadline)
+            .await;
         let Ok(resp) = &ex.result else {
             return chain.finish(None, ex, &current);
         };

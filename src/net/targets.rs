@@ -1,6 +1,7 @@
 //! Target probes: at every target the requests a homeserver's peers would make (version,
-//! keys, an unauthenticated federation request, the conduwuit-family `Host`), each on its
-//! own connection, all targets at once. Observations only; `checks::target` judges them.
+//! keys, an unauthenticated federation request, the conduwuit-family `Host`), pipelined on
+//! one connection per target, all targets at once. Observations only;
+//! `checks::target` judges them.
 
 use super::http::{self, RequestSpec};
 use super::{Deadline, Net};
@@ -19,7 +20,7 @@ const ENDPOINT_BODY_CAP: usize = crate::obs::VERSION_BODY_CAP;
 const KEYS_BODY_CAP: usize = crate::obs::KEYS_BODY_CAP;
 
 /// Probes every target, concurrently (at most [`TARGET_CONCURRENCY`] at once); at each
-/// target the requests run in parallel on their own connections.
+/// target the requests share one connection (see [`probe`]).
 pub async fn probe_all(net: &Net, targets: &[Target], deadline: Deadline) -> Vec<TargetObs> {
     // All at once: the lists are bounded (MAX_TARGETS each for targets and fallbacks), and
     // a wave would make every black-holed wave cost one more timeout.
@@ -27,6 +28,11 @@ pub async fn probe_all(net: &Net, targets: &[Target], deadline: Deadline) -> Vec
     futures_util::future::join_all(targets.iter().map(|t| probe(net, t, deadline))).await
 }
 
+/// The requests at one target, written at once on one TLS connection and answered in order
+/// (HTTP/1.1 pipelining, see [`http::pipeline`]): a healthy target sees one handshake and one
+/// round trip for all of them, as many round trips as when each had a connection of its own.
+/// The routing retry with another `Host` (only after a wrong answer) goes on the same
+/// connection afterwards.
 async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
     let spec = |path: &str, host: &str, cap: usize| RequestSpec {
         dial_host: Some(t.hostname.clone()),
@@ -39,29 +45,28 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
         plain_http: false,
     };
     let hp = followup::conduwuit_host(t);
-    let (v, k, r) = (
+    let mut specs = vec![
         spec(VERSION_PATH, &t.host_header, ENDPOINT_BODY_CAP),
         spec(KEYS_PATH, &t.host_header, KEYS_BODY_CAP),
         spec(ROUTING_PATH, &t.host_header, ENDPOINT_BODY_CAP),
-    );
-    let h = hp
-        .as_ref()
-        .map(|h| spec(ROUTING_PATH, h, ENDPOINT_BODY_CAP));
-    let (version, keys, routing, host_port) = tokio::join!(
-        http::exchange(net, &v, &deadline),
-        http::exchange(net, &k, &deadline),
-        http::exchange(net, &r, &deadline),
-        async {
-            match &h {
-                Some(h) => Some(http::exchange(net, h, &deadline).await),
-                None => None,
-            }
-        }
-    );
+    ];
+    if let Some(h) = &hp {
+        specs.push(spec(ROUTING_PATH, h, ENDPOINT_BODY_CAP));
+    }
+    let (done, kept) = http::pipeline(net, &specs, &deadline, None).await;
+    let mut done = done.into_iter();
+    let (Some(version), Some(keys), Some(routing)) = (done.next(), done.next(), done.next()) else {
+        unreachable!("one exchange per request");
+    };
+    let host_port = done.next();
     let alt = followup::routing_retry_host(t, &routing)
         .map(|h| spec(ROUTING_PATH, &h, ENDPOINT_BODY_CAP));
-    let routing_by_hostname = match &alt {
-        Some(a) => Some(http::exchange(net, a, &deadline).await),
+    let routing_by_hostname = match alt {
+        Some(a) => http::pipeline(net, &[a], &deadline, kept)
+            .await
+            .0
+            .into_iter()
+            .next(),
         None => None,
     };
     TargetObs {
