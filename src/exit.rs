@@ -250,24 +250,15 @@ mod tests {
     }
 
     fn report(name: &str, ok: bool, status: Status, codes: &[Code]) -> Report {
-        Report {
-            schema_version: crate::report::SCHEMA_VERSION.into(),
-            checked_at: String::new(),
-            tool_version: String::new(),
-            server_name: name.into(),
+        Report::sample(
+            name,
             ok,
             status,
-            discovery: Default::default(),
-            targets: vec![],
-            findings: codes
+            codes
                 .iter()
                 .map(|c| crate::report::Finding::plain(*c, "x"))
                 .collect(),
-            compatibility: vec![],
-            families: Default::default(),
-            timings: Default::default(),
-            changes: vec![],
-        }
+        )
     }
 
     /// A verdict not known from here exits 3 (Nagios UNKNOWN), but a failing server, a

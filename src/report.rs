@@ -670,6 +670,28 @@ pub struct Timings {
     pub targets_ms: u64,
 }
 
+#[cfg(test)]
+impl Report {
+    /// A bare report for unit tests: a name, a verdict and findings, nothing else.
+    pub(crate) fn sample(name: &str, ok: bool, status: Status, findings: Vec<Finding>) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION.into(),
+            checked_at: String::new(),
+            tool_version: String::new(),
+            server_name: name.into(),
+            ok,
+            status,
+            discovery: Default::default(),
+            targets: vec![],
+            findings,
+            compatibility: vec![],
+            families: Default::default(),
+            timings: Default::default(),
+            changes: vec![],
+        }
+    }
+}
+
 impl Report {
     /// The worst severity among the findings.
     pub fn worst(&self) -> Option<Severity> {

@@ -691,24 +691,15 @@ mod tests {
     use super::*;
 
     fn report(name: &str, status: Status, codes: &[crate::findings::Code]) -> Report {
-        Report {
-            schema_version: crate::report::SCHEMA_VERSION.into(),
-            checked_at: String::new(),
-            tool_version: String::new(),
-            server_name: name.into(),
-            ok: status != Status::Error,
+        Report::sample(
+            name,
+            status != Status::Error,
             status,
-            discovery: Default::default(),
-            targets: vec![],
-            findings: codes
+            codes
                 .iter()
                 .map(|c| crate::report::Finding::plain(*c, "here"))
                 .collect(),
-            compatibility: vec![],
-            families: Default::default(),
-            timings: Default::default(),
-            changes: vec![],
-        }
+        )
     }
 
     #[test]
