@@ -78,15 +78,7 @@ pub(super) fn tcp_failed(obs: &Observations) -> Option<Finding> {
 
 pub(super) fn address_findings(obs: &Observations, res: &Resolution, out: &mut Vec<Finding>) {
     let any_addresses = !res.targets.is_empty();
-    let mut seen: Vec<&str> = Vec::new();
-    for h in &res.hosts {
-        if seen.contains(&h.host.as_str()) {
-            continue;
-        }
-        seen.push(&h.host);
-        let Some(a) = obs.addrs.get(&h.host) else {
-            continue;
-        };
+    for (h, a) in crate::discovery::answered_hosts(obs, res) {
         let host = q(&h.host);
         if a.overridden {
             // DNS was not asked: nothing to say about its records.

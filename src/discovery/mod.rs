@@ -1005,16 +1005,23 @@ fn push_ignored_srv_steps(steps: &mut Vec<Step>, obs: &Observations, host: &str)
     }
 }
 
-fn push_hosts(steps: &mut Vec<Step>, obs: &Observations, res: &Resolution) {
+/// Each host the targets came from, once, with its address answer (in resolution order).
+pub fn answered_hosts<'a>(
+    obs: &'a Observations,
+    res: &'a Resolution,
+) -> impl Iterator<Item = (&'a HostUse, &'a AddrAnswer)> {
     let mut seen: Vec<&str> = Vec::new();
-    for h in &res.hosts {
+    res.hosts.iter().filter_map(move |h| {
         if seen.contains(&h.host.as_str()) {
-            continue;
+            return None;
         }
         seen.push(&h.host);
-        let Some(a) = obs.addrs.get(&h.host) else {
-            continue;
-        };
+        obs.addrs.get(&h.host).map(|a| (h, a))
+    })
+}
+
+fn push_hosts(steps: &mut Vec<Step>, obs: &Observations, res: &Resolution) {
+    for (h, a) in answered_hosts(obs, res) {
         let (answer, status) = addr_text(a);
         let fallback = h.step.is_default_port();
         steps.push(Step {
