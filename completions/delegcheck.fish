@@ -10,7 +10,7 @@ never\t'Never colour'"
 complete -c delegcheck -s o -l output -d 'Write the output to PATH (atomically: a temporary file, then a rename)' -r -F
 complete -c delegcheck -l resolver -d 'Ask this DNS server instead of the system\'s resolver' -r
 complete -c delegcheck -l ca-file -d 'Trust the certificates in this PEM file too (repeatable)' -r -F
-complete -c delegcheck -l connect-to -d 'Connect to ADDR2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl\'s meaning; empty HOST1 or PORT1 match any; repeatable)' -r
+complete -c delegcheck -l connect-to -d 'Connect to HOST2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl\'s meaning; HOST2 is an address or a host name; empty HOST1 or PORT1 match any; a HOST1 DNS has no address for takes HOST2\'s; repeatable)' -r
 complete -c delegcheck -l resolve -d 'Answer HOST\'s address lookups with ADDR instead of asking DNS, keeping names, SNI and Host (curl\'s meaning): checks a server whose records do not exist yet (repeatable)' -r
 complete -c delegcheck -s t -l timeout -d 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)' -r
 complete -c delegcheck -l step-timeout -d 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it' -r
@@ -276,6 +276,8 @@ complete -c delegcheck -l baseline -d 'Compare with a previous run: a report, a 
 complete -c delegcheck -l ascii -d 'ASCII only in the human report: OK/FAIL/WARN instead of ✓/✗/! (the default when the locale, LC_ALL, LC_CTYPE or LANG, is not UTF-8)'
 complete -c delegcheck -s v -l verbose -d 'Show full reports for every server name in a batch, not only for failures'
 complete -c delegcheck -s q -l quiet -d 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)'
+complete -c delegcheck -l trace -d 'Write every exchange to stderr once the check is done, in the order it happened and with timings: DNS questions and answers with TTLs, TCP connects, TLS handshakes (version, cipher, ALPN, certificates) and HTTP requests and responses (headers, bodies cut short); for a support thread'
+complete -c delegcheck -l show-certs -d 'With the trace, each certificate chain as PEM too (implies --trace)'
 complete -c delegcheck -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'
 complete -c delegcheck -s 4 -d 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)'
 complete -c delegcheck -s 6 -d 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)'

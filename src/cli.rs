@@ -81,6 +81,17 @@ pub struct Cli {
     #[arg(short = 'o', long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 
+    /// Write every exchange to stderr once the check is done, in the order it happened and
+    /// with timings: DNS questions and answers with TTLs, TCP connects, TLS handshakes
+    /// (version, cipher, ALPN, certificates) and HTTP requests and responses (headers, bodies
+    /// cut short); for a support thread.
+    #[arg(long)]
+    pub trace: bool,
+
+    /// With the trace, each certificate chain as PEM too (implies --trace).
+    #[arg(long)]
+    pub show_certs: bool,
+
     /// Ask this DNS server instead of the system's resolver.
     #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_resolver, help_heading = "Network")]
     pub resolver: Option<SocketAddr>,
@@ -93,9 +104,10 @@ pub struct Cli {
     #[arg(long, help_heading = "Network")]
     pub no_system_roots: bool,
 
-    /// Connect to ADDR2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl's
-    /// meaning; empty HOST1 or PORT1 match any; repeatable).
-    #[arg(long = "connect-to", value_name = "HOST1:PORT1:ADDR2:PORT2", action = ArgAction::Append, help_heading = "Network")]
+    /// Connect to HOST2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl's
+    /// meaning; HOST2 is an address or a host name; empty HOST1 or PORT1 match any; a HOST1
+    /// DNS has no address for takes HOST2's; repeatable).
+    #[arg(long = "connect-to", value_name = "HOST1:PORT1:HOST2:PORT2", action = ArgAction::Append, help_heading = "Network")]
     pub connect_to: Vec<String>,
 
     /// Answer HOST's address lookups with ADDR instead of asking DNS, keeping names, SNI and

@@ -22,10 +22,10 @@ const MAX_WELL_KNOWN_ADDRS: usize = 4;
 async fn run_probe(net: &Net, probe: Probe, deadline: Deadline) -> (Probe, ProbeResult) {
     let result = match &probe {
         Probe::Srv(name) => ProbeResult::Srv(net.dns.srv(name, deadline.step()).await),
-        Probe::Addrs(host) => ProbeResult::Addrs(net.dns.addrs(host, deadline.step()).await),
+        Probe::Addrs(host) => ProbeResult::Addrs(net.addrs(host, deadline.step()).await),
         Probe::WellKnown(host) => {
             let start = Instant::now();
-            let answer = net.dns.addrs(host, deadline.step()).await;
+            let answer = net.addrs(host, deadline.step()).await;
             let ips: Vec<IpAddr> = match net.dialer.by_name(host, 443) {
                 // `--connect-to NAME:443:…`: the well-known comes from there, whatever DNS says.
                 Some(sa) => vec![sa.ip()],

@@ -403,9 +403,9 @@ catalogue! {
         "Publish the host's public address instead (check the A/AAAA records, and any DNS that rewrites them).",
         "Loopback, \"this host\" (0.0.0.0, ::), link-local, multicast, broadcast, documentation, benchmarking and reserved addresses never reach your server from the internet: a remote server that dials 127.0.0.1 or 0.0.0.0 reaches itself. delegcheck never dials link-local (169.254.0.0/16, where cloud metadata services live), unspecified or multicast addresses at all. Private ranges (10/8, 192.168/16, fd00::/8…) are reported separately as `dns-private-address`: usable inside one network only.";
     DnsOverridden = "dns-overridden", Info,
-        "Addresses from --resolve, not from DNS",
-        "Publish the A/AAAA records when the server goes live, and check again without --resolve.",
-        "With `--resolve HOST:PORT:ADDR` (curl's meaning) the address answers HOST's A/AAAA lookups and DNS is not asked: a server whose records do not exist yet can be checked end to end. Everything else (the well-known, SRV, TLS names, Host headers) is as servers would meet it; only the DNS records of that host are not checked.";
+        "Addresses from --resolve or --connect-to, not from DNS",
+        "Publish the A/AAAA records when the server goes live, and check again without --resolve or --connect-to.",
+        "With `--resolve HOST:PORT:ADDR` (curl's meaning) the address answers HOST's A/AAAA lookups and DNS is not asked: a server whose records do not exist yet can be checked end to end. A host that DNS has no address for but that a `--connect-to HOST:PORT:…` rule names takes the rule's address the same way. Everything else (the well-known, SRV, TLS names, Host headers) is as servers would meet it; only the DNS records of that host are not checked.";
     DnsNoAnswer = "dns-no-answer", Warning,
         "No DNS query was answered: the resolver may be unreachable from here",
         "Check the resolver this check used (--resolver, or the system's) and the network path to it; then check again.",

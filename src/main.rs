@@ -12,7 +12,8 @@ use delegcheck::batch::{self, Outcome};
 use delegcheck::cli::{Cli, Format};
 use delegcheck::exit::{Exit, NagiosState};
 use delegcheck::findings::Code;
-use delegcheck::net::{Config, ConnectTo, IpFamilies, Net};
+use delegcheck::net::trace::Tracer;
+use delegcheck::net::{Config, ConnectToArg, IpFamilies, Net};
 use delegcheck::render::{self, ColorEnv, Palette, Shape, Writer};
 
 /// Why delegcheck stops without a verdict.
@@ -121,9 +122,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     let names = server_names(cli)?;
     let shape = Shape::of_invocation(cli.names.len(), cli.file.is_some());
     let runtime = runtime()?;
-    let net = runtime
-        .block_on(async { Net::new(config) })
-        .map_err(|e| Failure::CannotRun(e.to_string()))?;
+    let net = runtime.block_on(network(cli, config))?;
     let mut output = Output::open(cli)?;
     let progress = names.len() > 5 && std::io::stderr().is_terminal();
     let result = runtime.block_on(batch::run(
@@ -141,7 +140,17 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     if progress {
         err_text("\r\x1b[2K");
     }
+    err_text(&net.config.trace.render());
     conclude(cli, output, result, &changes)
+}
+
+/// `--trace` / `--show-certs`: a tracer that records, else one that is off.
+fn tracer(cli: &Cli) -> Tracer {
+    if cli.trace || cli.show_certs {
+        Tracer::on(cli.show_certs)
+    } else {
+        Tracer::default()
+    }
 }
 
 /// The writer of the chosen format.
@@ -325,7 +334,9 @@ fn demo(cli: &Cli, arg: &str, changes: &Changes) -> Result<ExitCode, Failure> {
         cert_expiry: cli.expiry().map_err(Failure::Usage)?,
         ..LabOptions::default()
     };
-    let results = runtime.block_on(demo::run_all(&scenarios, opts));
+    let trace = tracer(cli);
+    let results = runtime.block_on(demo::run_all_traced(&scenarios, opts, trace.clone()));
+    err_text(&trace.render());
     if arg.is_empty() && cli.format == Format::Human && !cli.quiet {
         let (text, all_as_declared) = demo::table(&scenarios, &results, &skipped, &palette(cli));
         emit(&text)?;
@@ -442,6 +453,33 @@ fn emit(text: &str) -> Result<(), Failure> {
     }
 }
 
+/// The `--connect-to` rules as given (destinations may be host names).
+fn connect_to_args(cli: &Cli) -> Result<Vec<ConnectToArg>, Failure> {
+    cli.connect_to
+        .iter()
+        .map(|s| {
+            s.parse::<ConnectToArg>()
+                .map_err(|e| Failure::Usage(format!("--connect-to: {e}")))
+        })
+        .collect()
+}
+
+/// The network, with `--connect-to` rules to host names resolved (curl's meaning).
+async fn network(cli: &Cli, config: Config) -> Result<Net, Failure> {
+    let cannot = |e: delegcheck::net::SetupError| Failure::CannotRun(e.to_string());
+    let net = Net::new(config.clone()).map_err(cannot)?;
+    let args = connect_to_args(cli)?;
+    if args.iter().all(|a| a.as_rule().is_some()) {
+        return Ok(net);
+    }
+    let connect_to = net.resolve_connect_to(&args).await.map_err(cannot)?;
+    Net::new(Config {
+        connect_to,
+        ..config
+    })
+    .map_err(cannot)
+}
+
 fn build_config(cli: &Cli) -> Result<Config, Failure> {
     cli.thresholds().map_err(Failure::Usage)?;
     let mut extra_roots = Vec::new();
@@ -454,14 +492,11 @@ fn build_config(cli: &Cli) -> Result<Config, Failure> {
             "--no-system-roots needs at least one --ca-file".into(),
         ));
     }
-    let connect_to = cli
-        .connect_to
+    // Rules to a host name are resolved once the network is set up (see `network`).
+    let connect_to = connect_to_args(cli)?
         .iter()
-        .map(|s| {
-            s.parse::<ConnectTo>()
-                .map_err(|e| Failure::Usage(format!("--connect-to: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        .filter_map(ConnectToArg::as_rule)
+        .collect();
     let resolve = cli
         .resolve
         .iter()
@@ -488,6 +523,7 @@ fn build_config(cli: &Cli) -> Result<Config, Failure> {
             .min(cli.timeout),
         public_only: cli.public_only,
         cert_expiry: cli.expiry().map_err(Failure::Usage)?,
+        trace: tracer(cli),
         ..Config::default()
     })
 }

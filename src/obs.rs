@@ -176,8 +176,28 @@ pub struct AddrAnswer {
     pub answered: AddrRecords,
     /// Time taken (both queries ran at once).
     pub duration: Duration,
-    /// The addresses came from `--resolve`, not from DNS (which was not asked).
-    pub overridden: bool,
+    /// The addresses came from a flag (`--resolve`, or `--connect-to` for a host DNS has no
+    /// address for), not from DNS.
+    pub overridden: Option<Override>,
+}
+
+/// Which flag gave a host's addresses instead of DNS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Override {
+    /// `--resolve HOST:PORT:ADDR`: DNS was not asked.
+    Resolve,
+    /// `--connect-to HOST:PORT:…` for a host DNS gave no address: the rule's address.
+    ConnectTo,
+}
+
+impl Override {
+    /// The flag, as typed.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Override::Resolve => "--resolve",
+            Override::ConnectTo => "--connect-to",
+        }
+    }
 }
 
 impl AddrAnswer {
@@ -1122,7 +1142,7 @@ mod tests {
             cnames: vec![],
             answered: AddrRecords::default(),
             duration: Duration::ZERO,
-            overridden: false,
+            overridden: None,
         }
     }
 

@@ -1150,3 +1150,87 @@ fn a_passing_report_is_short_and_a_failing_one_complete() {
         o.stdout
     );
 }
+
+/// A server whose DNS does not exist yet, checked end to end with curl's flags: `--connect-to`
+/// to a host name (resolved as any host is) and `--resolve`. Each step that needed the
+/// missing records uses the override and says so; nothing is blamed on the absent DNS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_without_dns_is_checkable_with_connect_to_a_host_name_or_resolve() {
+    // `staging.test` (the lab host, with DNS) serves `new.test`, which has no record at all.
+    let zone: Vec<String> = vec!["staging.test A 127.0.0.2".into()];
+    let h = fed_host("127.0.0.2:8448", "new.test", CertKind::Valid);
+    let lab = Lab::start_parts(&zone, &[h], LabOptions::default())
+        .await
+        .unwrap();
+    let dir = tempfile_path::TempDir::new();
+    let ca = dir.path.join("ca.pem");
+    std::fs::write(&ca, &lab.ca_pem).unwrap();
+    // Without an override: the name has no address, and that is what is reported.
+    let o = run_lab(&lab, ca.clone(), &["--format", "json", "new.test"], None).await;
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(o.stdout.contains("\"dns-no-address\""), "{}", o.stdout);
+    for (flags, source) in [
+        (
+            ["--connect-to", "new.test:8448:staging.test:8448"],
+            "--connect-to",
+        ),
+        (["--resolve", "new.test:8448:127.0.0.2"], "--resolve"),
+    ] {
+        let mut args = flags.to_vec();
+        args.extend(["--format", "json", "new.test"]);
+        let o = run_lab(&lab, ca.clone(), &args, None).await;
+        let r = json(&o.stdout);
+        let codes: Vec<&str> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert!(codes.contains(&"dns-overridden"), "{source}: {codes:?}");
+        assert!(!codes.contains(&"dns-no-address"), "{source}: {codes:?}");
+        let said = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "dns-overridden")
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(said.contains(source), "{source}: {said}");
+        let target = &r["targets"][0];
+        assert_eq!(
+            target["address"], "127.0.0.2:8448",
+            "{source}: {}",
+            o.stdout
+        );
+        assert_eq!(target["ok"], true, "{source}: {}", o.stdout);
+        let steps = r["discovery"]["steps"].to_string();
+        assert!(
+            steps.contains(&format!("from {source}, not DNS")),
+            "{source}: {steps}"
+        );
+    }
+    // A destination name that does not resolve is the user's to fix, before any check.
+    let o = run_lab(
+        &lab,
+        ca.clone(),
+        &[
+            "--connect-to",
+            "new.test:8448:nowhere.test:8448",
+            "new.test",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("--connect-to: the host `nowhere.test` has no address"),
+        "{}",
+        o.stderr
+    );
+    // Not a host name at all: a usage error.
+    let o = run(bin().args(["--connect-to", "a:1:exa mple:2", "new.test"]));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+}

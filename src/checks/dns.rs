@@ -80,18 +80,23 @@ pub(super) fn address_findings(obs: &Observations, res: &Resolution, out: &mut V
     let any_addresses = !res.targets.is_empty();
     for (h, a) in crate::discovery::answered_hosts(obs, res) {
         let host = q(&h.host);
-        if a.overridden {
-            // DNS was not asked: nothing to say about its records.
+        if let Some(o) = a.overridden {
+            // DNS was not asked (or had no address): nothing to say about its records.
+            let how = match o {
+                crate::obs::Override::Resolve => "DNS was not asked",
+                crate::obs::Override::ConnectTo => "DNS has none for it",
+            };
             out.push(
                 Finding::plain(
                     Code::DnsOverridden,
                     format!(
-                        "{host}: the addresses {} come from --resolve; DNS was not asked, so its records are not checked",
+                        "{host}: the addresses {} come from {}; {how}, so its records are not checked",
                         a.addrs()
                             .iter()
                             .map(|ip| ip.to_string())
                             .collect::<Vec<_>>()
-                            .join(", ")
+                            .join(", "),
+                        o.flag()
                     ),
                 )
                 .at_step(h.step),

@@ -698,8 +698,8 @@ fn addr_text(a: &AddrAnswer) -> (String, StepStatus) {
         if let Some((_, canon)) = a.cnames.last() {
             s = format!("CNAME {canon} → {s}");
         }
-        if a.overridden {
-            s.push_str(" (from --resolve, not DNS)");
+        if let Some(o) = a.overridden {
+            s.push_str(&format!(" (from {}, not DNS)", o.flag()));
         }
         return (s, StepStatus::Ok);
     }

@@ -77,7 +77,7 @@ impl World {
             cnames: vec![],
             answered: Default::default(),
             duration: Duration::ZERO,
-            overridden: false,
+            overridden: None,
         }
     }
 

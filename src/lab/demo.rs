@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 
 use super::{LabOptions, Scenario};
 use crate::Report;
+use crate::net::trace::Tracer;
 use crate::render::Palette;
 use crate::sanitize::escape;
 
@@ -91,9 +92,22 @@ pub fn runnable(scenarios: Vec<Scenario>, ipv6: bool) -> (Vec<Scenario>, Vec<Str
 /// Runs scenarios concurrently, each in its own lab; results in input order. A lab that
 /// cannot start (no loopback address, say) is an error for that scenario only.
 pub async fn run_all(scenarios: &[Scenario], opts: LabOptions) -> Vec<Result<Report, String>> {
+    run_all_traced(scenarios, opts, Tracer::default()).await
+}
+
+/// [`run_all`], recording every exchange in `trace` (`--demo NAME --trace`).
+pub async fn run_all_traced(
+    scenarios: &[Scenario],
+    opts: LabOptions,
+    trace: Tracer,
+) -> Vec<Result<Report, String>> {
+    let trace = &trace;
     let mut out: Vec<(usize, Result<Report, String>)> =
         futures_util::stream::iter(scenarios.iter().enumerate())
-            .map(|(i, s)| async move { (i, super::run(s, opts, |_| {}).await) })
+            .map(|(i, s)| async move {
+                let tune = |c: &mut crate::net::Config| c.trace = trace.clone();
+                (i, super::run(s, opts, tune).await)
+            })
             .buffer_unordered(16)
             .collect()
             .await;

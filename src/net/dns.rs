@@ -11,9 +11,10 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
 
+use super::trace::{Event, Tracer};
 use super::{Config, SetupError};
 use crate::discovery::keep_srv;
-use crate::obs::{AddrAnswer, AddrRecords, DnsStatus, SrvAnswer, SrvRecord};
+use crate::obs::{AddrAnswer, AddrRecords, DnsStatus, Override, SrvAnswer, SrvRecord};
 use crate::report::DnsRecord;
 
 /// Most records of one answer that are kept (for SRV: the ones servers try first, and the
@@ -26,7 +27,13 @@ pub struct Dns {
     resolver: TokioResolver,
     /// `--resolve`: addresses by host name, answered instead of DNS.
     overrides: std::collections::HashMap<String, Vec<IpAddr>>,
+    /// `--trace`.
+    trace: Tracer,
 }
+
+/// A lookup with a timeout: the resolver's answer, or `Err` when the time ran out.
+type Timed =
+    Result<Result<hickory_resolver::lookup::Lookup, NetError>, tokio::time::error::Elapsed>;
 
 fn classify(e: &NetError) -> DnsStatus {
     match e {
@@ -87,6 +94,23 @@ fn answered(records: &[hickory_resolver::proto::rr::Record]) -> Vec<DnsRecord> {
         .collect()
 }
 
+/// An answer's records as a trace shows them: `name TTL TYPE value`, in answer order.
+fn traced_records(records: &[hickory_resolver::proto::rr::Record]) -> Vec<String> {
+    records
+        .iter()
+        .take(MAX_RECORDS)
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r.name.to_ascii(),
+                r.ttl,
+                r.record_type(),
+                r.data
+            )
+        })
+        .collect()
+}
+
 fn strip_dot(name: &str) -> String {
     let s = name.strip_suffix('.').unwrap_or(name);
     if s.is_empty() {
@@ -138,13 +162,48 @@ impl Dns {
         Ok(Dns {
             resolver,
             overrides,
+            trace: config.trace.clone(),
         })
+    }
+
+    /// One query, under `timeout`, recorded in the trace (question, then answer).
+    async fn lookup(&self, name: &str, rt: RecordType, timeout: Duration) -> Timed {
+        let rtype = match rt {
+            RecordType::A => "A",
+            RecordType::AAAA => "AAAA",
+            RecordType::SRV => "SRV",
+            _ => "?",
+        };
+        let start = Instant::now();
+        self.trace.record(|| Event::DnsQuery {
+            name: name.to_owned(),
+            rtype,
+        });
+        let res = tokio::time::timeout(timeout, self.resolver.lookup(name, rt)).await;
+        self.trace.record(|| {
+            let (status, records) = match &res {
+                Err(_) => ("no answer in time".to_owned(), vec![]),
+                Ok(Err(e)) => match classify(e) {
+                    DnsStatus::NoData => ("NOERROR, no records (NODATA)".to_owned(), vec![]),
+                    other => (other.describe(), vec![]),
+                },
+                Ok(Ok(l)) => ("NOERROR".to_owned(), traced_records(l.answers())),
+            };
+            Event::DnsAnswer {
+                name: name.to_owned(),
+                rtype,
+                status,
+                records,
+                took: start.elapsed(),
+            }
+        });
+        res
     }
 
     /// SRV lookup, with a timeout.
     pub async fn srv(&self, name: &str, timeout: Duration) -> SrvAnswer {
         let start = Instant::now();
-        let res = tokio::time::timeout(timeout, self.resolver.srv_lookup(fqdn(name))).await;
+        let res = self.lookup(&fqdn(name), RecordType::SRV, timeout).await;
         let mut answered_records = Vec::new();
         let (status, records, omitted) = match res {
             Err(_) => (DnsStatus::Timeout, vec![], 0),
@@ -188,7 +247,7 @@ impl Dns {
     pub async fn addrs(&self, host: &str, timeout: Duration) -> AddrAnswer {
         let key = host.trim_end_matches('.').to_ascii_lowercase();
         if let Some(ips) = self.overrides.get(&key) {
-            return overridden(host, ips);
+            return overridden(host, ips, Override::Resolve);
         }
         let start = Instant::now();
         let name = fqdn(host);
@@ -201,7 +260,7 @@ impl Dns {
                 if !want {
                     return None;
                 }
-                Some(tokio::time::timeout(timeout, self.resolver.lookup(name, rt)).await)
+                Some(self.lookup(&name, rt, timeout).await)
             }
         };
         let (a, aaaa) = tokio::join!(q(RecordType::A, want4), q(RecordType::AAAA, want6));
@@ -270,13 +329,13 @@ impl Dns {
             cnames,
             answered: records,
             duration: start.elapsed(),
-            overridden: false,
+            overridden: None,
         }
     }
 }
 
-/// The answer `--resolve` gives for a host: its addresses, as if DNS had answered them.
-fn overridden(host: &str, ips: &[IpAddr]) -> AddrAnswer {
+/// The answer a flag gives for a host: its addresses, as if DNS had answered them.
+pub fn overridden(host: &str, ips: &[IpAddr], source: Override) -> AddrAnswer {
     let v4: Vec<std::net::Ipv4Addr> = ips
         .iter()
         .filter_map(|ip| match ip {
@@ -305,7 +364,7 @@ fn overridden(host: &str, ips: &[IpAddr]) -> AddrAnswer {
         cnames: Vec::new(),
         answered: Default::default(),
         duration: Duration::ZERO,
-        overridden: true,
+        overridden: Some(source),
     }
 }
 

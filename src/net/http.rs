@@ -14,6 +14,7 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 
 use super::tls::HandshakeError;
+use super::trace::Event;
 use super::{Deadline, Net};
 use crate::discovery::followup::{NextHop, next_hop, redirect_address_refused};
 use crate::obs::{
@@ -129,7 +130,7 @@ impl Session {
             return ex.clone();
         }
         if let Some(conn) = self.conn.take().filter(|c| c.place == place)
-            && let Some(ex) = self.reuse(conn, spec, deadline).await
+            && let Some(ex) = self.reuse(net, conn, spec, deadline).await
         {
             return ex;
         }
@@ -140,6 +141,7 @@ impl Session {
             tls: None,
             result: Err(RequestFailure::ResponseTimeout),
         };
+        let opened = Instant::now();
         match phases(net, spec, deadline, &mut ex).await {
             Ok((resp, conn)) => {
                 ex.result = Ok(resp);
@@ -155,9 +157,14 @@ impl Session {
                 ex.result = Err(judged(f.failure, f.allowed, deadline));
                 if f.no_connection {
                     self.unreachable = Some((place, ex.clone()));
+                    return ex;
                 }
             }
         }
+        // The request went out once the connection was up.
+        let setup =
+            ex.connect.unwrap_or_default() + ex.tls.as_ref().map_or(Duration::ZERO, |t| t.duration);
+        trace_exchange(net, spec, opened + setup, ex.result.as_ref());
         ex
     }
 
@@ -166,6 +173,7 @@ impl Session {
     /// keep-alive client retries it.
     async fn reuse(
         &mut self,
+        net: &Net,
         mut conn: Conn,
         spec: &RequestSpec,
         deadline: &Deadline,
@@ -185,7 +193,12 @@ impl Session {
             tls: conn.tls.clone(),
             result: Err(RequestFailure::ResponseTimeout),
         };
-        match request(&mut conn.sender, spec, allowed).await {
+        let sent = Instant::now();
+        let result = request(&mut conn.sender, spec, allowed).await;
+        if let Ok((resp, _)) = &result {
+            trace_exchange(net, spec, sent, Ok(resp));
+        }
+        match result {
             Ok((resp, reusable)) => {
                 ex.result = Ok(resp);
                 if reusable {
@@ -193,11 +206,97 @@ impl Session {
                 }
             }
             // A request that waited for an answer is not sent again.
-            Err(f) if is_timeout(&f) => ex.result = Err(judged(f, allowed, deadline)),
+            Err(f) if is_timeout(&f) => {
+                ex.result = Err(judged(f, allowed, deadline));
+                if let Err(f) = &ex.result {
+                    trace_exchange(net, spec, sent, Err(f));
+                }
+            }
             Err(_) => return None,
         }
         Some(ex)
     }
+}
+
+/// The headers a request sends, in order (Host first, as hyper writes them).
+pub(crate) fn sent_headers(spec: &RequestSpec) -> Vec<(&'static str, String)> {
+    vec![
+        ("host", spec.host_header.clone()),
+        (
+            "user-agent",
+            concat!("delegcheck/", env!("CARGO_PKG_VERSION")).to_owned(),
+        ),
+        ("accept", "application/json".to_owned()),
+    ]
+}
+
+/// How a trace names where a request went.
+fn place_of(spec: &RequestSpec) -> String {
+    super::place_label(spec.dial_host.as_deref(), spec.ip, spec.port)
+}
+
+/// Records a request sent at `sent`, and its response or why none came (`--trace`).
+pub(crate) fn trace_exchange(
+    net: &Net,
+    spec: &RequestSpec,
+    sent: Instant,
+    result: Result<&HttpResponse, &RequestFailure>,
+) {
+    let trace = &net.config.trace;
+    if !trace.is_on() {
+        return;
+    }
+    let place = place_of(spec);
+    let plain = if spec.plain_http { " (plain HTTP)" } else { "" };
+    trace.record_at(sent, || Event::Request {
+        place: place.clone(),
+        line: format!("GET {} HTTP/1.1{plain}", spec.path),
+        headers: sent_headers(spec)
+            .into_iter()
+            .map(|(n, v)| (n.to_owned(), v))
+            .collect(),
+    });
+    trace.record(|| match result {
+        Ok(r) => Event::Response {
+            place,
+            status: r.status,
+            headers: r.headers.clone(),
+            body: r.body.clone(),
+            truncated: r.truncated,
+            took: r.duration,
+        },
+        Err(f) => Event::NoResponse {
+            place,
+            failure: f.describe(),
+        },
+    });
+}
+
+/// Records a TLS handshake (`--trace`).
+fn trace_tls(net: &Net, spec: &RequestSpec, obs: &TlsObs, failure: Option<&HandshakeError>) {
+    let began = Instant::now()
+        .checked_sub(obs.duration)
+        .unwrap_or_else(Instant::now);
+    net.config.trace.record_at(began, || Event::Tls {
+        place: place_of(spec),
+        sni: spec
+            .tls_name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_err()
+            .then(|| spec.tls_name.clone()),
+        version: obs.version.clone(),
+        cipher: obs.cipher_suite.clone(),
+        alpn: obs.alpn.clone(),
+        chain: obs.chain.clone(),
+        failure: failure.map(|e| match e {
+            HandshakeError::Timeout => RequestFailure::TlsTimeout.describe(),
+            HandshakeError::OldVersion => RequestFailure::TlsOldVersion.describe(),
+            HandshakeError::Failed(f) => RequestFailure::Tls(f.clone()).describe(),
+        }),
+        took: obs.duration,
+    });
 }
 
 /// A timeout in a phase the deadline had shortened is the check's limit.
@@ -275,6 +374,7 @@ async fn open(
         return Ok(Box::new(tcp));
     }
     let (stream, obs) = net.tls.handshake(tcp, &spec.tls_name, allowed).await;
+    trace_tls(net, spec, &obs, stream.as_ref().err());
     // A certificate the verifier rejects still gets its request (so the endpoints behind it
     // can be checked too); the verdict in `ex.tls` is judged by the caller.
     ex.tls = Some(obs);
@@ -665,7 +765,7 @@ async fn next_address(
         sa.ip()
     } else {
         let allowed = deadline.step();
-        let ans = net.dns.addrs(&next_host, allowed).await;
+        let ans = net.addrs(&next_host, allowed).await;
         // The first address a peer of this family (-4/-6) would use.
         let usable = ans
             .addrs()

@@ -7,6 +7,7 @@ pub mod dns;
 pub mod http;
 pub mod targets;
 pub mod tls;
+pub mod trace;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -81,7 +82,38 @@ impl std::str::FromStr for Resolve {
     }
 }
 
-impl std::str::FromStr for ConnectTo {
+/// A `--connect-to` rule as given: its destination may be a host name (curl's meaning), which
+/// [`Net::resolve_connect_to`] turns into an address before any check runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectToArg {
+    /// Host (name or IP) to match; `None` matches any.
+    pub host: Option<String>,
+    /// Port to match; `None` matches any.
+    pub port: Option<u16>,
+    /// Where to connect instead: an IP address or a host name.
+    pub to_host: String,
+    /// The port there.
+    pub to_port: u16,
+}
+
+impl ConnectToArg {
+    /// The rule, when its destination is an IP address already.
+    pub fn as_rule(&self) -> Option<ConnectTo> {
+        let ip = self.to_host.parse::<IpAddr>().ok()?;
+        Some(self.with(SocketAddr::new(ip, self.to_port)))
+    }
+
+    /// The rule, connecting to `to`.
+    pub fn with(&self, to: SocketAddr) -> ConnectTo {
+        ConnectTo {
+            host: self.host.clone(),
+            port: self.port,
+            to,
+        }
+    }
+}
+
+impl std::str::FromStr for ConnectToArg {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         // Split on colons outside brackets.
@@ -120,14 +152,33 @@ impl std::str::FromStr for ConnectTo {
             }
         };
         let unbracket = |h: &str| h.trim_start_matches('[').trim_end_matches(']').to_owned();
-        let to_ip: IpAddr = unbracket(h2)
-            .parse()
-            .map_err(|_| format!("`{h2}` must be an IP address (the address to connect to)"))?;
+        let to_host = unbracket(h2).trim_end_matches('.').to_ascii_lowercase();
+        let name_ok = crate::server_name::ServerName::parse(&to_host).is_ok();
+        if to_host.parse::<IpAddr>().is_err() && (to_host.is_empty() || !name_ok) {
+            return Err(format!(
+                "`{h2}` is neither an IP address nor a host name (the place to connect to)"
+            ));
+        }
         let to_port = port(p2)?.ok_or_else(|| "the destination port is required".to_owned())?;
-        Ok(ConnectTo {
+        Ok(ConnectToArg {
             host: (!h1.is_empty()).then(|| unbracket(h1).to_ascii_lowercase()),
             port: port(p1)?,
-            to: SocketAddr::new(to_ip, to_port),
+            to_host,
+            to_port,
+        })
+    }
+}
+
+impl std::str::FromStr for ConnectTo {
+    type Err = String;
+    /// A rule whose destination is an IP address (a host name is a [`ConnectToArg`]).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let arg: ConnectToArg = s.parse()?;
+        arg.as_rule().ok_or_else(|| {
+            format!(
+                "`{}` must be an IP address (the address to connect to)",
+                arg.to_host
+            )
         })
     }
 }
@@ -161,6 +212,8 @@ pub struct Config {
     /// The certificate-expiry thresholds the findings use (`--warn-cert-days`,
     /// `--crit-cert-days`).
     pub cert_expiry: crate::checks::cert::Expiry,
+    /// `--trace`: where every exchange is recorded (off by default).
+    pub trace: trace::Tracer,
 }
 
 impl Default for Config {
@@ -177,6 +230,7 @@ impl Default for Config {
             loopback_only: false,
             public_only: false,
             cert_expiry: crate::checks::cert::Expiry::default(),
+            trace: trace::Tracer::default(),
         }
     }
 }
@@ -252,6 +306,7 @@ pub struct Dialer {
     loopback_only: bool,
     public_only: bool,
     families: IpFamilies,
+    trace: trace::Tracer,
 }
 
 impl Dialer {
@@ -262,7 +317,14 @@ impl Dialer {
             loopback_only: false,
             public_only: false,
             families: IpFamilies::default(),
+            trace: trace::Tracer::default(),
         }
+    }
+
+    /// A dialer that records every connection attempt in `trace`.
+    pub fn traced(mut self, trace: trace::Tracer) -> Dialer {
+        self.trace = trace;
+        self
     }
 
     /// A dialer that only dials these IP families (`-4`/`-6`), judged on the address as
@@ -297,6 +359,19 @@ impl Dialer {
             .iter()
             .find(|r| r.host.as_deref() == Some(host.as_str()) && r.port.is_none_or(|p| p == port))
             .map(|r| r.to)
+    }
+
+    /// The addresses the rules that name `host` send it to (any port), in rule order: what a
+    /// host DNS has no address for is reached at (see [`Net::addrs`]).
+    pub fn named_addrs(&self, host: &str) -> Vec<IpAddr> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let mut ips: Vec<IpAddr> = Vec::new();
+        for r in &self.rules {
+            if r.host.as_deref() == Some(host.as_str()) && !ips.contains(&r.to.ip()) {
+                ips.push(r.to.ip());
+            }
+        }
+        ips
     }
 
     /// Where a connection for (host name, ip, port) really goes.
@@ -340,14 +415,31 @@ impl Dialer {
         if self.loopback_only && !addr.ip().is_loopback() {
             return Err(ConnectFailure::Unreachable);
         }
-        match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        let start = Instant::now();
+        let result = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
             Err(_) => Err(ConnectFailure::Timeout),
             Ok(Ok(s)) => {
                 let _ = s.set_nodelay(true);
                 Ok(s)
             }
             Ok(Err(e)) => Err(ConnectFailure::from_io(&e)),
-        }
+        };
+        self.trace.record_at(start, || trace::Event::Connect {
+            place: place_label(host, ip, port),
+            routed: (addr != SocketAddr::new(ip, port)).then(|| addr.to_string()),
+            failure: result.as_ref().err().map(|f| f.describe().to_owned()),
+            took: start.elapsed(),
+        });
+        result
+    }
+}
+
+/// How a trace names a place: `203.0.113.5:8448 (matrix.example.org)`.
+pub fn place_label(host: Option<&str>, ip: IpAddr, port: u16) -> String {
+    let addr = SocketAddr::new(ip, port);
+    match host {
+        Some(h) if h != ip.to_string() => format!("{addr} ({h})"),
+        _ => addr.to_string(),
     }
 }
 
@@ -389,6 +481,7 @@ impl Net {
             dialer: {
                 let d = Dialer::new(config.connect_to.clone())
                     .families(config.families)
+                    .traced(config.trace.clone())
                     .public_only(config.public_only);
                 if config.loopback_only {
                     d.loopback_only()
@@ -400,6 +493,57 @@ impl Net {
             tls,
             config,
         })
+    }
+
+    /// The `--connect-to` rules with every host-name destination resolved (curl's meaning:
+    /// `--resolve` first, then DNS), in the order given. A destination is reached as any
+    /// connection is: the rules already in force apply to it (the lab's addressing among
+    /// them). A name that does not resolve is the user's to fix: an error, before any check.
+    pub async fn resolve_connect_to(
+        &self,
+        args: &[ConnectToArg],
+    ) -> Result<Vec<ConnectTo>, SetupError> {
+        let mut rules = Vec::with_capacity(args.len());
+        for arg in args {
+            if let Some(rule) = arg.as_rule() {
+                rules.push(rule);
+                continue;
+            }
+            let answer = self.addrs(&arg.to_host, self.config.step_timeout).await;
+            let ip = answer
+                .addrs()
+                .into_iter()
+                .find(|ip| self.config.families.allows(*ip))
+                .ok_or_else(|| {
+                    SetupError(format!(
+                        "--connect-to: the host `{}` has no {}address ({})",
+                        arg.to_host,
+                        match self.config.families {
+                            IpFamilies::V4Only => "IPv4 ",
+                            IpFamilies::V6Only => "IPv6 ",
+                            IpFamilies::Both => "",
+                        },
+                        answer.describe_absence()
+                    ))
+                })?;
+            let to = self.dialer.route(Some(&arg.to_host), ip, arg.to_port);
+            rules.push(arg.with(to));
+        }
+        Ok(rules)
+    }
+
+    /// A host's addresses: DNS (or `--resolve`), else, when DNS has none and a
+    /// `--connect-to` rule names the host, the rule's address, marked as such (a server whose
+    /// records do not exist yet is checkable end to end).
+    pub async fn addrs(&self, host: &str, timeout: Duration) -> AddrAnswer {
+        let answer = self.dns.addrs(host, timeout).await;
+        if !answer.addrs().is_empty() || answer.overridden.is_some() {
+            return answer;
+        }
+        match self.dialer.named_addrs(host) {
+            ips if ips.is_empty() => answer,
+            ips => dns::overridden(host, &ips, Override::ConnectTo),
+        }
     }
 
     /// A deadline for one server name.

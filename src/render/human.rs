@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::Palette;
-use crate::findings::Severity;
+use crate::findings::{Code, Severity};
 use crate::report::{CheckStatus, Report, Status, Step, StepKind, StepStatus, Target};
 use crate::sanitize::escape;
 
@@ -207,6 +207,15 @@ fn short_report(r: &Report, p: &Palette) -> String {
         );
         let rest = text.strip_prefix("warning ").unwrap_or(&text);
         let _ = writeln!(o, "  {} {rest}", p.warn.style("warning"));
+    }
+    // What the command line bent (addresses not from DNS) is said even when all is well.
+    for f in r.findings.iter().filter(|f| f.code == Code::DnsOverridden) {
+        let text = wrap(
+            &format!("note {}: {}", f.code.as_str(), escape(&f.message)),
+            p.width,
+            4,
+        );
+        let _ = writeln!(o, "  {text}");
     }
     super::changes::section(&mut o, r, p);
     if !r.compatibility.is_empty() {

@@ -111,16 +111,11 @@ fn wire(specs: &[RequestSpec]) -> Option<Vec<u8>> {
         hyper::header::HeaderValue::from_str(&s.host_header).ok()?;
         out.extend_from_slice(b"GET ");
         out.extend_from_slice(s.path.as_bytes());
-        out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
-        out.extend_from_slice(s.host_header.as_bytes());
-        out.extend_from_slice(
-            concat!(
-                "\r\nuser-agent: delegcheck/",
-                env!("CARGO_PKG_VERSION"),
-                "\r\naccept: application/json\r\n\r\n"
-            )
-            .as_bytes(),
-        );
+        out.extend_from_slice(b" HTTP/1.1\r\n");
+        for (name, value) in super::sent_headers(s) {
+            out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
     }
     Some(out)
 }
@@ -145,6 +140,11 @@ async fn on(
     };
     let mut done: Vec<Exchange> = Vec::with_capacity(specs.len());
     let sent = Instant::now();
+    // Each result read here is recorded for `--trace` (requests all sent at `sent`).
+    let answered = |done: &mut Vec<Exchange>, s: &RequestSpec, ex: Exchange| {
+        super::trace_exchange(net, s, sent, ex.result.as_ref());
+        done.push(ex);
+    };
     let allowed = deadline.step();
     if allowed.is_zero() {
         for s in specs {
@@ -164,7 +164,7 @@ async fn on(
         Err(_) => {
             let f = judged(RequestFailure::ResponseTimeout, allowed, deadline);
             for s in specs {
-                done.push(blank(s, Err(f.clone())));
+                answered(&mut done, s, blank(s, Err(f.clone())));
             }
             return Ok((done, None));
         }
@@ -177,12 +177,12 @@ async fn on(
                 // No answer: this request and those after it are not answered either.
                 let f = judged(RequestFailure::ResponseTimeout, allowed, deadline);
                 for s in &specs[i..] {
-                    done.push(blank(s, Err(f.clone())));
+                    answered(&mut done, s, blank(s, Err(f.clone())));
                 }
                 return Ok((done, None));
             }
             Ok(Ok((resp, reusable))) => {
-                done.push(blank(s, Ok(resp)));
+                answered(&mut done, s, blank(s, Ok(resp)));
                 if !reusable {
                     done.extend(each_alone(net, &specs[i + 1..], deadline).await);
                     return Ok((done, None));
@@ -200,7 +200,7 @@ async fn on(
                     }
                     done.extend(each_alone(net, &specs[i..], deadline).await);
                 } else {
-                    done.push(blank(s, Err(RequestFailure::Http(failure))));
+                    answered(&mut done, s, blank(s, Err(RequestFailure::Http(failure))));
                     done.extend(each_alone(net, &specs[i + 1..], deadline).await);
                 }
                 return Ok((done, None));
