@@ -61,6 +61,40 @@ async fn human_reports() {
     }
 }
 
+/// The face of the tool: a passing, a warning and a failing server at 80 and 120 columns, in
+/// colour with UTF-8 marks and in ASCII without colour (escapes shown as `\e`).
+#[tokio::test]
+async fn human_faces_at_80_and_120_columns() {
+    for (kind, name) in [
+        ("pass", "well-known-port-443"),
+        ("warn", "ipv6-not-listening"),
+        ("fail", "proxy-not-routing"),
+    ] {
+        let r = report(name).await;
+        let want = match kind {
+            "pass" => delegcheck::report::Status::Ok,
+            "warn" => delegcheck::report::Status::Warning,
+            _ => delegcheck::report::Status::Error,
+        };
+        assert_eq!(r.status, want, "{name} is the {kind} example");
+        for width in [80, 120] {
+            for (style, palette) in [
+                ("colour", Palette::pretty()),
+                ("ascii", Palette::plain().with_ascii(true)),
+            ] {
+                let text = render::human::report(&r, &palette.with_width(width));
+                if style == "ascii" {
+                    assert!(text.is_ascii(), "{name} {width}: {text}");
+                } else {
+                    assert!(text.contains('\x1b'), "{name} {width}: no colour");
+                }
+                let shown = text.replace('\x1b', "\\e");
+                insta::assert_snapshot!(format!("face-{kind}-{width}-{style}"), shown);
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn json_reports() {
     for name in ["well-known-port-443", "proxy-not-routing"] {
