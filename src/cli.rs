@@ -107,12 +107,12 @@ pub struct Cli {
     /// Connect to HOST2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl's
     /// meaning; HOST2 is an address or a host name; empty HOST1 or PORT1 match any; a HOST1
     /// DNS has no address for takes HOST2's; repeatable).
-    #[arg(long = "connect-to", value_name = "HOST1:PORT1:HOST2:PORT2", action = ArgAction::Append, help_heading = "Network")]
+    #[arg(long = "connect-to", value_name = "HOST1:PORT1:HOST2:PORT2", action = ArgAction::Append, value_parser = checked::<crate::net::ConnectToArg>, help_heading = "Network")]
     pub connect_to: Vec<String>,
 
     /// Answer HOST's address lookups with ADDR instead of asking DNS, keeping names, SNI and
     /// Host (curl's meaning): checks a server whose records do not exist yet (repeatable).
-    #[arg(long, value_name = "HOST:PORT:ADDR", action = ArgAction::Append, help_heading = "Network")]
+    #[arg(long, value_name = "HOST:PORT:ADDR", action = ArgAction::Append, value_parser = checked::<crate::net::Resolve>, help_heading = "Network")]
     pub resolve: Vec<String>,
 
     /// Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both
@@ -339,20 +339,25 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let (num, unit) = s.split_at(split);
     let n: f64 = num
         .parse()
-        .map_err(|_| format!("`{s}` is not a duration (try 10s or 1500ms)"))?;
+        .map_err(|_| "not a duration (try 10s or 1500ms)".to_owned())?;
     let secs = match unit.trim() {
         "ms" => n / 1000.0,
         "" | "s" => n,
         "m" | "min" => n * 60.0,
-        other => return Err(format!("unknown unit `{other}` (use ms, s or m)")),
+        other => return Err(format!("unknown unit '{other}' (use ms, s or m)")),
     };
     if !(secs.is_finite() && secs > 0.0 && secs <= 3600.0) {
-        return Err(format!("`{s}` must be more than 0 and at most 1 hour"));
+        return Err("must be more than 0 and at most 1 hour".to_owned());
     }
     Ok(Duration::from_secs_f64(secs))
 }
 
 /// Parses `ADDR`, `ADDR:PORT`, `[V6]:PORT` (port 53 by default).
+/// A value that must parse as `T`, kept as given (clap reports a bad one in its own words).
+fn checked<T: std::str::FromStr<Err = String>>(s: &str) -> Result<String, String> {
+    s.parse::<T>().map(|_| s.to_owned())
+}
+
 pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     if let Ok(sa) = s.parse::<SocketAddr>() {
         return Ok(sa);
@@ -360,7 +365,7 @@ pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     let bare = s.trim_start_matches('[').trim_end_matches(']');
     bare.parse::<std::net::IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| format!("`{s}` is not an IP address with an optional port"))
+        .map_err(|_| "not an IP address with an optional port".to_owned())
 }
 
 /// Text for roff: backslashes and hyphens escaped, Markdown backticks dropped.

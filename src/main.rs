@@ -71,10 +71,12 @@ fn fail(failure: Failure, nagios: bool) -> ExitCode {
         Failure::Args(e) => {
             let _ = e.print();
         }
-        Failure::Usage(m) | Failure::Input(m) => err_text(&format!("delegcheck: error: {m}\n")),
-        Failure::CannotRun(m) | Failure::Output(m) => {
-            err_text(&format!("delegcheck: cannot run: {m}\n"))
-        }
+        // One style with clap's own errors: `error: ` first, a usage error points to --help.
+        Failure::Usage(m) => err_text(&format!(
+            "error: {m}\n\nFor more information, try '--help'.\n"
+        )),
+        Failure::Input(m) | Failure::Output(m) => err_text(&format!("error: {m}\n")),
+        Failure::CannotRun(m) => err_text(&format!("error: cannot run: {m}\n")),
         Failure::Stdout => {}
     }
     failure.exit().into()
@@ -187,9 +189,9 @@ fn conclude(
     }
     if tally.not_names > 0 {
         err_text(&match tally.reports {
-            1 => "delegcheck: error: not a server name; its report says why\n".to_owned(),
+            1 => "error: not a server name; its report says why\n".to_owned(),
             n => format!(
-                "delegcheck: error: {} of {n} names are not server names; their reports say why\n",
+                "error: {} of {n} names are not server names; their reports say why\n",
                 tally.not_names
             ),
         });
@@ -304,7 +306,7 @@ fn server_names(cli: &Cli) -> Result<Vec<String>, Failure> {
     let names = batch::dedupe(names);
     if names.is_empty() {
         return Err(Failure::Usage(
-            "no server name given (try `delegcheck example.org`, `-f FILE`, or `--demo`)".into(),
+            "no server name given (try 'delegcheck example.org', '-f FILE' or '--demo')".into(),
         ));
     }
     Ok(names)
@@ -369,7 +371,7 @@ fn demo(cli: &Cli, arg: &str, changes: &Changes) -> Result<ExitCode, Failure> {
 #[cfg(not(feature = "lab"))]
 fn demo(_cli: &Cli, _arg: &str, _changes: &Changes) -> Result<ExitCode, Failure> {
     Err(Failure::Usage(
-        "this build has no lab (built without the `lab` feature)".into(),
+        "this build has no lab (built without the 'lab' feature)".into(),
     ))
 }
 
@@ -397,7 +399,7 @@ fn refuse_flags_the_lab_ignores(cli: &Cli) -> Result<(), Failure> {
         return Ok(());
     }
     Err(Failure::Usage(format!(
-        "--demo runs on its own lab network; {} do(es) not apply to it (to try the real flags on a scenario, run `cargo run --example lab-serve -- SCENARIO`)",
+        "--demo runs on its own lab network; {} do(es) not apply to it (to try the real flags on a scenario, run 'cargo run --example lab-serve -- SCENARIO')",
         given.join(", ")
     )))
 }
@@ -567,17 +569,17 @@ fn explain(code: &str) -> Result<String, String> {
     let c = Code::lookup(code).map_err(|near| {
         let hint = match near.as_slice() {
             [] => String::new(),
-            [one] => format!("; did you mean `{}`?", one.as_str()),
+            [one] => format!("; did you mean '{}'?", one.as_str()),
             more => format!(
                 "; did you mean one of {}?",
                 more.iter()
-                    .map(|c| format!("`{}`", c.as_str()))
+                    .map(|c| format!("'{}'", c.as_str()))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
         };
         format!(
-            "unknown finding code `{}`{hint} (see `delegcheck --explain list`)",
+            "unknown finding code '{}'{hint} (see 'delegcheck --explain list')",
             delegcheck::sanitize::escape(code)
         )
     })?;

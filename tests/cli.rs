@@ -426,7 +426,7 @@ fn explain_and_generate() {
     let o = run(bin().args(["--explain", "tls-mismatch"]));
     assert_eq!(o.code, 2);
     assert!(
-        o.stderr.contains("did you mean `tls-name-mismatch`?"),
+        o.stderr.contains("did you mean 'tls-name-mismatch'?"),
         "{}",
         o.stderr
     );
@@ -1233,4 +1233,31 @@ async fn a_name_without_dns_is_checkable_with_connect_to_a_host_name_or_resolve(
     // Not a host name at all: a usage error.
     let o = run(bin().args(["--connect-to", "a:1:exa mple:2", "new.test"]));
     assert_eq!(o.code, 2, "{}", o.stderr);
+}
+
+/// One style for every usage error, the tool's own and clap's: `error: ` first, values in
+/// single quotes, and the pointer to --help last; exit 2.
+#[test]
+fn usage_errors_share_clap_style() {
+    let cases: [&[&str]; 6] = [
+        &["--timeout", "xx", "a.test"],
+        &["--resolve", "bad", "a.test"],
+        &["--connect-to", "a:1:b", "a.test"],
+        &[],
+        &["--explain", "tls-mismatch"],
+        &["--demo", "no-such-scenario"],
+    ];
+    for args in cases {
+        let o = run(bin().args(args));
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(o.stderr.starts_with("error: "), "{args:?}: {}", o.stderr);
+        assert!(
+            o.stderr
+                .trim_end()
+                .ends_with("For more information, try '--help'."),
+            "{args:?}: {}",
+            o.stderr
+        );
+        assert!(!o.stderr.contains('`'), "{args:?}: {}", o.stderr);
+    }
 }

@@ -52,7 +52,7 @@ pub fn find(name: &str) -> Result<Scenario, String> {
         format!(" (similar: {})", near.join(", "))
     };
     Err(format!(
-        "no lab scenario `{}`{near}; `delegcheck --demo list` lists them",
+        "no lab scenario '{}'{near}; 'delegcheck --demo list' lists them",
         escape(name)
     ))
 }

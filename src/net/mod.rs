@@ -61,19 +61,19 @@ pub struct Resolve {
 impl std::str::FromStr for Resolve {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not HOST:PORT:ADDR (IPv6 in brackets)");
+        let bad = || "not HOST:PORT:ADDR (IPv6 in brackets)".to_owned();
         let (host, rest) = s.split_once(':').ok_or_else(bad)?;
         let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
         let port = port
             .parse::<u16>()
             .ok()
             .filter(|p| *p > 0)
-            .ok_or_else(|| format!("`{port}` is not a port (1-65535)"))?;
+            .ok_or_else(|| format!("'{port}' is not a port (1-65535)"))?;
         let addr = addr
             .trim_start_matches('[')
             .trim_end_matches(']')
             .parse::<IpAddr>()
-            .map_err(|_| format!("`{addr}` is not an IP address"))?;
+            .map_err(|_| format!("'{addr}' is not an IP address"))?;
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         if host.is_empty() {
             return Err(bad());
@@ -136,9 +136,7 @@ impl std::str::FromStr for ConnectToArg {
         }
         parts.push(cur);
         let [h1, p1, h2, p2] = parts.as_slice() else {
-            return Err(format!(
-                "`{s}` is not HOST1:PORT1:HOST2:PORT2 (IPv6 in brackets)"
-            ));
+            return Err("not HOST1:PORT1:HOST2:PORT2 (IPv6 in brackets)".to_owned());
         };
         let port = |p: &str| -> Result<Option<u16>, String> {
             if p.is_empty() {
@@ -148,7 +146,7 @@ impl std::str::FromStr for ConnectToArg {
                     .ok()
                     .filter(|n| *n > 0)
                     .map(Some)
-                    .ok_or_else(|| format!("`{p}` is not a port (1-65535)"))
+                    .ok_or_else(|| format!("'{p}' is not a port (1-65535)"))
             }
         };
         let unbracket = |h: &str| h.trim_start_matches('[').trim_end_matches(']').to_owned();
@@ -156,7 +154,7 @@ impl std::str::FromStr for ConnectToArg {
         let name_ok = crate::server_name::ServerName::parse(&to_host).is_ok();
         if to_host.parse::<IpAddr>().is_err() && (to_host.is_empty() || !name_ok) {
             return Err(format!(
-                "`{h2}` is neither an IP address nor a host name (the place to connect to)"
+                "'{h2}' is neither an IP address nor a host name (the place to connect to)"
             ));
         }
         let to_port = port(p2)?.ok_or_else(|| "the destination port is required".to_owned())?;
@@ -176,7 +174,7 @@ impl std::str::FromStr for ConnectTo {
         let arg: ConnectToArg = s.parse()?;
         arg.as_rule().ok_or_else(|| {
             format!(
-                "`{}` must be an IP address (the address to connect to)",
+                "'{}' must be an IP address (the address to connect to)",
                 arg.to_host
             )
         })
