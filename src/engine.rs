@@ -20,12 +20,24 @@ const MAX_WELL_KNOWN_ADDRS: usize = 4;
 
 /// Runs one probe.
 async fn run_probe(net: &Net, probe: Probe, deadline: Deadline) -> (Probe, ProbeResult) {
+    // A timeout in a query the deadline had cut short is the check's limit, not the server's.
+    let allowed = deadline.step();
+    let clamped = deadline.clamped(allowed);
     let result = match &probe {
-        Probe::Srv(name) => ProbeResult::Srv(net.dns.srv(name, deadline.step()).await),
-        Probe::Addrs(host) => ProbeResult::Addrs(net.addrs(host, deadline.step()).await),
+        Probe::Srv(name) => {
+            let mut answer = net.dns.srv(name, allowed).await;
+            answer.status.cut_short(clamped);
+            ProbeResult::Srv(answer)
+        }
+        Probe::Addrs(host) => {
+            let mut answer = net.addrs(host, allowed).await;
+            answer.cut_short(clamped);
+            ProbeResult::Addrs(answer)
+        }
         Probe::WellKnown(host) => {
             let start = Instant::now();
-            let answer = net.addrs(host, deadline.step()).await;
+            let mut answer = net.addrs(host, allowed).await;
+            answer.cut_short(clamped);
             let ips: Vec<IpAddr> = match net.dialer.by_name(host, 443) {
                 // `--connect-to NAME:443:…`: the well-known comes from there, whatever DNS says.
                 Some(sa) => vec![sa.ip()],

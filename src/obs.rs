@@ -46,6 +46,9 @@ pub enum DnsStatus {
     Refused,
     /// No answer in time.
     Timeout,
+    /// No answer before the check's own deadline, which had cut the query's time short: the
+    /// check's limit, not the server's (see [`crate::net::Deadline::clamped`]).
+    Deadline,
     /// The UDP answer was truncated (TC) and the retry over TCP failed: refused, reset, or
     /// truncated again (the resolver reports all of these alike).
     TruncatedTcpFailed,
@@ -54,6 +57,14 @@ pub enum DnsStatus {
 }
 
 impl DnsStatus {
+    /// A timeout in a query whose time the check's deadline had cut short becomes
+    /// [`DnsStatus::Deadline`] (`clamped`: see [`crate::net::Deadline::clamped`]).
+    pub fn cut_short(&mut self, clamped: bool) {
+        if clamped && *self == DnsStatus::Timeout {
+            *self = DnsStatus::Deadline;
+        }
+    }
+
     /// NXDOMAIN or NODATA: "there is no such record", as opposed to a failure.
     pub fn is_absent(&self) -> bool {
         matches!(self, DnsStatus::NxDomain | DnsStatus::NoData)
@@ -86,6 +97,7 @@ impl DnsStatus {
             DnsStatus::ServFail => "SERVFAIL".into(),
             DnsStatus::Refused => "REFUSED".into(),
             DnsStatus::Timeout => "timeout".into(),
+            DnsStatus::Deadline => "not answered before the check's deadline".into(),
             DnsStatus::TruncatedTcpFailed => {
                 "truncated over UDP, and the retry over TCP failed".into()
             }
@@ -101,7 +113,8 @@ impl DnsStatus {
             DnsStatus::NoData => DnsOutcome::Nodata,
             DnsStatus::ServFail => DnsOutcome::Servfail,
             DnsStatus::Refused => DnsOutcome::Refused,
-            DnsStatus::Timeout => DnsOutcome::Timeout,
+            // The query did time out; the findings say whose limit it was.
+            DnsStatus::Timeout | DnsStatus::Deadline => DnsOutcome::Timeout,
             DnsStatus::TruncatedTcpFailed => DnsOutcome::TruncatedTcpFailed,
             DnsStatus::Other(_) => DnsOutcome::Error,
         }
@@ -220,6 +233,20 @@ impl AddrAnswer {
         ]
         .into_iter()
         .flatten()
+    }
+
+    /// Marks timeouts as the check's deadline's when it had cut the queries short.
+    pub fn cut_short(&mut self, clamped: bool) {
+        let a = self.a.as_mut().map(|(s, _)| s);
+        let aaaa = self.aaaa.as_mut().map(|(s, _)| s);
+        for status in [a, aaaa].into_iter().flatten() {
+            status.cut_short(clamped);
+        }
+    }
+
+    /// Whether the check's deadline cut either query short.
+    pub fn cut_by_deadline(&self) -> bool {
+        self.statuses().any(|s| *s == DnsStatus::Deadline)
     }
 
     /// A failure in either query (not an absence).

@@ -185,6 +185,7 @@ scenarios!(
     well_known_private_literal,
     deadline_well_known_blackhole_srv,
     deadline_step_as_long_as_deadline,
+    deadline_cuts_dns_lookup,
     deadline_cuts_healthy_target,
     deadline_slow_redirect_chain,
     ipv6_only_peer_no_aaaa_for_well_known,

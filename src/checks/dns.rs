@@ -76,10 +76,33 @@ pub(super) fn tcp_failed(obs: &Observations) -> Option<Finding> {
     ))
 }
 
+/// Whether the check's deadline cut a DNS query short: what depended on its answer is not
+/// known from here.
+pub(super) fn cut_by_deadline(obs: &Observations) -> bool {
+    obs.srv
+        .values()
+        .any(|a| a.status == crate::obs::DnsStatus::Deadline)
+        || obs.addrs.values().any(|a| a.cut_by_deadline())
+}
+
+/// A lookup the deadline cut short: not checked, never failed.
+pub(super) fn cut_short(what: String) -> Finding {
+    Finding::plain(
+        Code::NotChecked,
+        format!(
+            "{what} was not answered before the check's deadline (--timeout), so what depends on it is not checked"
+        ),
+    )
+}
+
 pub(super) fn address_findings(obs: &Observations, res: &Resolution, out: &mut Vec<Finding>) {
     let any_addresses = !res.targets.is_empty();
     for (h, a) in crate::discovery::answered_hosts(obs, res) {
         let host = q(&h.host);
+        if a.cut_by_deadline() {
+            out.push(cut_short(format!("the address lookup of {host}")).at_step(h.step));
+            continue;
+        }
         if let Some(o) = a.overridden {
             // DNS was not asked (or had no address): nothing to say about its records.
             let how = match o {

@@ -21,10 +21,12 @@ pub fn deadline_cut(obs: &Observations, targets: &[TargetObs]) -> bool {
     let cut = |r: &Result<crate::obs::HttpResponse, crate::obs::RequestFailure>| {
         matches!(r, Err(crate::obs::RequestFailure::Deadline))
     };
-    obs.well_known
-        .values()
-        .flat_map(|w| &w.fetches)
-        .any(|f| cut(&f.last.result))
+    dns::cut_by_deadline(obs)
+        || obs
+            .well_known
+            .values()
+            .flat_map(|w| &w.fetches)
+            .any(|f| cut(&f.last.result))
         || targets.iter().any(|t| {
             [&t.version, &t.keys, &t.routing]
                 .into_iter()
@@ -104,11 +106,18 @@ pub fn judge_all(
     ));
     report.targets = targets;
     report.compatibility = compat::verdicts(name, obs, res, &report.targets, probed.targets);
-    if dns::no_dns_answer(obs).is_some() {
-        // The resolver this check asked answered nothing: no verdict about the server.
+    let no_answer = dns::no_dns_answer(obs).is_some();
+    if no_answer || dns::cut_by_deadline(obs) {
+        // The resolver this check asked answered nothing, or the deadline cut a lookup
+        // short: no verdict about the server.
+        let why = if no_answer {
+            "not known: no DNS lookup was answered from here"
+        } else {
+            "not known: the deadline cut a DNS lookup short"
+        };
         for c in &mut report.compatibility {
             c.reachable = None;
-            c.reason = Some("not known: no DNS lookup was answered from here".to_owned());
+            c.reason = Some(why.to_owned());
         }
     }
     let well_known = well_known::well_known_info(name, obs);

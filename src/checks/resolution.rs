@@ -63,7 +63,8 @@ pub(crate) fn judge(
             .at_step(t.step),
         );
     }
-    if res.targets.is_empty() {
+    // With a lookup cut short by the deadline, "nowhere to connect" is not known.
+    if res.targets.is_empty() && !super::dns::cut_by_deadline(obs) {
         let why = match (res.step, &res.srv_failure, res.srv_unavailable) {
             (_, Some((n, st)), _) => format!("the SRV lookup of {n} failed ({})", st.describe()),
             (_, _, true) => "the SRV record says the service is unavailable".to_owned(),

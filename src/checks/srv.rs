@@ -17,7 +17,12 @@ pub(super) fn srv_findings(
     res: &Resolution,
     out: &mut Vec<Finding>,
 ) {
-    if let Some((n, st)) = &res.srv_failure {
+    if let Some((n, st)) = &res.srv_failure
+        && *st == crate::obs::DnsStatus::Deadline
+    {
+        let step = res.step.unwrap_or(SpecStep::Srv);
+        out.push(super::dns::cut_short(format!("the SRV lookup of {n}")).at_step(step));
+    } else if let Some((n, st)) = &res.srv_failure {
         out.push(
             Finding::plain(
                 Code::SrvLookupFailed,

@@ -36,6 +36,9 @@ pub(super) fn well_known_findings(
                 .and_then(|a| single_stack_blind(host, a))
             {
                 out.push(f.at_step(SpecStep::WellKnown));
+            } else if *st == crate::obs::DnsStatus::Deadline {
+                let what = format!("the address lookup of {host}, for the well-known,");
+                out.push(super::dns::cut_short(what).at_step(SpecStep::WellKnown));
             } else if st.is_failure() {
                 out.push(
                     Finding::plain(
