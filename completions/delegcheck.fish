@@ -275,7 +275,7 @@ complete-powershell\t'PowerShell completion'
 schema\t'The JSON Schema of the JSON output (one report, or an array of reports)'"
 complete -c delegcheck -l baseline -d 'Compare with a previous run: a report, a JSON array of them or a JSON Lines file, as --format json/jsonl wrote it (at most 128 MiB). What changed per server name goes in the report (`changes`; a "Changes" section)' -r -F
 complete -c delegcheck -l ascii -d 'ASCII only in the human report: OK/FAIL/WARN instead of ✓/✗/! (the default when the locale, LC_ALL, LC_CTYPE or LANG, is not UTF-8)'
-complete -c delegcheck -s v -l verbose -d 'Show full reports for every server name in a batch, not only for failures'
+complete -c delegcheck -s v -l verbose -d 'Full reports for passing servers too (the whole discovery trace and every check), and in a batch for every server name, not only for failures'
 complete -c delegcheck -s q -l quiet -d 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)'
 complete -c delegcheck -l trace -d 'Write every exchange to stderr once the check is done, in the order it happened and with timings: DNS questions and answers with TTLs, TCP connects, TLS handshakes (version, cipher, ALPN, certificates) and HTTP requests and responses (headers, bodies cut short); for a support thread'
 complete -c delegcheck -l show-certs -d 'With the trace, each certificate chain as PEM too (implies --trace)'

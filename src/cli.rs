@@ -67,7 +67,8 @@ pub struct Cli {
     #[arg(long)]
     pub ascii: bool,
 
-    /// Show full reports for every server name in a batch, not only for failures.
+    /// Full reports for passing servers too (the whole discovery trace and every check), and
+    /// in a batch for every server name, not only for failures.
     #[arg(short, long)]
     pub verbose: bool,
 
