@@ -110,7 +110,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         return Ok(Exit::Ok.into());
     }
     if let Some(code) = &cli.explain {
-        emit(&explain(code).map_err(Failure::Usage)?)?;
+        emit(&explain(code, cli.fix_for).map_err(Failure::Usage)?)?;
         return Ok(Exit::Ok.into());
     }
     let config = build_config(cli)?;
@@ -488,6 +488,11 @@ fn build_config(cli: &Cli) -> Result<Config, Failure> {
             .min(cli.timeout),
         public_only: cli.public_only,
         cert_expiry: cli.expiry().map_err(Failure::Usage)?,
+        fixes: delegcheck::fixes::FixOptions {
+            stack: cli.fix_for,
+            upstream: cli.upstream.clone(),
+            ..Default::default()
+        },
         ..Config::default()
     })
 }
@@ -515,7 +520,7 @@ fn read_ca_file(path: &Path) -> Result<Vec<rustls::pki_types::CertificateDer<'st
     Ok(certs)
 }
 
-fn explain(code: &str) -> Result<String, String> {
+fn explain(code: &str, fix_for: Option<delegcheck::fixes::Stack>) -> Result<String, String> {
     if code == "list" {
         let mut s = String::new();
         for c in Code::ALL {
@@ -545,14 +550,18 @@ fn explain(code: &str) -> Result<String, String> {
             delegcheck::sanitize::escape(code)
         )
     })?;
-    Ok(format!(
+    let mut text = format!(
         "{} ({})\n{}\n\n{}\n\nFix: {}\n",
         c.as_str(),
         c.severity().as_str(),
         c.title(),
         render::human::wrap(c.explanation(), 80, 0),
         render::human::wrap(c.hint(), 80, 5)
-    ))
+    );
+    if let Some(stack) = fix_for {
+        text.push_str(&render::fixes::generic(c, stack, &render::Palette::plain()));
+    }
+    Ok(text)
 }
 
 /// `--baseline` and `--fail-on-change`: the previous reports, compared with each new one as

@@ -129,6 +129,7 @@ pub struct Lab {
     /// Where each logical address really listens.
     pub connect_to: Vec<ConnectTo>,
     _dns_server: dns::DnsServer,
+    pki: pki::Pki,
     tasks: Vec<JoinHandle<()>>,
     handshakes: Arc<AtomicU64>,
 }
@@ -191,9 +192,18 @@ impl Lab {
             ca_der: pki.root_der(),
             connect_to,
             _dns_server: dns_server,
+            pki,
             tasks,
             handshakes,
         })
+    }
+
+    /// A certificate from the lab's CA for `names`, for a server outside the lab (a real
+    /// nginx or Caddy in the tests of the fix snippets).
+    pub fn issue(&self, names: &[String]) -> Result<pki::Issued, String> {
+        self.pki
+            .issue(names, pki::CertKind::Valid)
+            .map_err(|e| format!("lab CA: {e}"))
     }
 
     /// TLS handshakes the lab's hosts have completed so far, all hosts together: how many

@@ -161,6 +161,8 @@ pub struct Config {
     /// The certificate-expiry thresholds the findings use (`--warn-cert-days`,
     /// `--crit-cert-days`).
     pub cert_expiry: crate::checks::cert::Expiry,
+    /// What the fix snippets are written for (`--fix-for`, `--upstream`).
+    pub fixes: crate::fixes::FixOptions,
 }
 
 impl Default for Config {
@@ -177,6 +179,7 @@ impl Default for Config {
             loopback_only: false,
             public_only: false,
             cert_expiry: crate::checks::cert::Expiry::default(),
+            fixes: crate::fixes::FixOptions::default(),
         }
     }
 }
