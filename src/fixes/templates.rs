@@ -161,8 +161,9 @@ const NGINX_SITE: &str =
 const NGINX_TARGET: &str =
     "the `server` block of {{HOST}} on port {{PORT}} (e.g. /etc/nginx/sites-enabled/{{HOST}})";
 
-const NGINX_WELL_KNOWN: &str = r#"# The delegation. `=` matches this exact path before any other location of the site,
-# so no catch-all route (a website, a proxy) can answer it with HTML.
+const NGINX_WELL_KNOWN: &str = r#"# The delegation, in place of any location the site has for this path. `=` matches
+# this exact path before any other location, so no catch-all route (a website, a proxy)
+# answers it with HTML.
 location = /.well-known/matrix/server {
     # The spec reads the body as JSON whatever its type; tools and clients check the type.
     default_type application/json;
@@ -185,7 +186,8 @@ location = /.well-known/matrix/client {
 }
 "#;
 
-const NGINX_PROXY: &str = r#"# Everything under /_matrix and /_synapse/client goes to the homeserver.
+const NGINX_PROXY: &str = r#"# In place of the site's locations for /_matrix: everything under /_matrix and
+# /_synapse/client goes to the homeserver.
 location ~ ^(/_matrix|/_synapse/client) {
     # No URI after the address, not even "/": nginx then passes the path exactly as sent.
     # With one it decodes and rewrites the path, and signed federation requests fail.
@@ -264,8 +266,9 @@ const CADDY_SITE: &str = "the site block of {{SITE}} in the Caddyfile (/etc/cadd
 const CADDY_TARGET: &str =
     "the site block of {{HOST}}:{{PORT}} in the Caddyfile (/etc/caddy/Caddyfile)";
 
-const CADDY_WELL_KNOWN: &str = r#"# The delegation, answered by Caddy itself: a `handle` block runs before the site's
-# proxy or file server, so no catch-all route answers it with HTML.
+const CADDY_WELL_KNOWN: &str = r#"# The delegation, in place of anything the site has for this path, answered by Caddy
+# itself: a `handle` block runs before the site's proxy or file server, so no catch-all
+# route answers it with HTML.
 handle /.well-known/matrix/server {
     # The spec reads the body as JSON whatever its type; tools and clients check the type.
     header Content-Type application/json
@@ -286,10 +289,15 @@ handle /.well-known/matrix/client {
 }
 "#;
 
-const CADDY_PROXY: &str = r#"# /_matrix and /_synapse/client to the homeserver. reverse_proxy keeps the path as sent
-# and sets X-Forwarded-For and X-Forwarded-Proto itself.
-reverse_proxy /_matrix/* {{UPSTREAM}}
-reverse_proxy /_synapse/client/* {{UPSTREAM}}
+const CADDY_PROXY: &str = r#"# /_matrix and /_synapse/client to the homeserver. A `handle` block runs before the
+# site's file server or catch-all; reverse_proxy passes the path as sent and sets
+# X-Forwarded-For and X-Forwarded-Proto itself.
+handle /_matrix/* {
+    reverse_proxy {{UPSTREAM}}
+}
+handle /_synapse/client/* {
+    reverse_proxy {{UPSTREAM}}
+}
 "#;
 
 const CADDY_LISTENER: &str = r#"# Federation on port {{PORT}}: Caddy listens on every address, IPv4 and IPv6.
