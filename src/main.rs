@@ -323,6 +323,7 @@ fn demo(cli: &Cli, arg: &str, changes: &Changes) -> Result<ExitCode, Failure> {
     let runtime = runtime()?;
     let opts = LabOptions {
         cert_expiry: cli.expiry().map_err(Failure::Usage)?,
+        fix_for: cli.fix_for,
         ..LabOptions::default()
     };
     let results = runtime.block_on(demo::run_all(&scenarios, opts));
@@ -376,6 +377,10 @@ fn refuse_flags_the_lab_ignores(cli: &Cli) -> Result<(), Failure> {
         (cli.public_only, "--public-only"),
         (!cli.names.is_empty(), "server names"),
         (cli.file.is_some(), "--file"),
+        (
+            cli.upstream != delegcheck::fixes::FixOptions::default().upstream,
+            "--upstream",
+        ),
     ];
     let given: Vec<&str> = foreign
         .iter()

@@ -156,6 +156,14 @@ pub fn stack_at(servers: &[WebServer], at: &At) -> Option<Stack> {
     servers.iter().filter(hit).find_map(|w| w.stack)
 }
 
+/// The first web server (not the homeserver) identified anywhere in the run.
+pub fn any_proxy(servers: &[WebServer]) -> Option<Stack> {
+    servers
+        .iter()
+        .filter_map(|w| w.stack)
+        .find(|s| *s != Stack::Synapse)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

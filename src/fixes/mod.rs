@@ -244,9 +244,12 @@ pub fn for_report(
 ) -> Vec<Fix> {
     let mut out: Vec<Fix> = Vec::new();
     for planned in plan::plan(report) {
+        // Chosen; else what answered there; else what answered elsewhere in this run (the
+        // same admin's setup, most likely); else nginx, the most common.
         let stack = opts
             .stack
             .or_else(|| detect::stack_at(web_servers, &planned.at))
+            .or_else(|| detect::any_proxy(web_servers))
             .unwrap_or(Stack::Nginx);
         for fix in templates::render(&planned.remedy, stack, opts) {
             add(

@@ -138,6 +138,16 @@ pub fn plan(r: &Report) -> Vec<Planned> {
         };
         push(&mut out, remedy, vec![f.code], at);
     }
+    // Peers refused on 8448 stop knocking there once the delegation names port 443.
+    if has(Code::FederationOn443) && has(Code::TcpRefused) {
+        for p in out.iter_mut() {
+            if matches!(p.remedy, Remedy::ServerWellKnown { .. })
+                && !p.codes.contains(&Code::TcpRefused)
+            {
+                p.codes.push(Code::TcpRefused);
+            }
+        }
+    }
     if has(Code::TargetIpv6Broken) {
         ipv6_broken(r, &mut out);
     }
@@ -378,4 +388,175 @@ pub fn fixable_codes() -> Vec<Code> {
         .copied()
         .filter(|c| !generic_remedies(*c).is_empty())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{FetchOutcome, Finding, SpecStep, Status, WellKnownFetch, WellKnownInfo};
+
+    fn report(findings: &[Code]) -> Report {
+        let findings = findings
+            .iter()
+            .map(|c| Finding::plain(*c, "seen"))
+            .collect();
+        Report::sample("example.org", false, Status::Error, findings)
+    }
+
+    fn with_m_server(mut r: Report, m_server: &str) -> Report {
+        r.discovery.well_known = Some(WellKnownInfo {
+            url: "https://example.org/.well-known/matrix/server".into(),
+            fetches: vec![WellKnownFetch {
+                ip: "203.0.113.5".parse().unwrap(),
+                outcome: FetchOutcome::Response,
+                error: None,
+                redirects: vec![],
+                http_status: Some(200),
+                content_type: None,
+                body_excerpt: None,
+                body_bytes: None,
+                m_server: Some(m_server.into()),
+            }],
+            cache: None,
+        });
+        r
+    }
+
+    fn m_server_of(p: &[Planned]) -> Option<&str> {
+        p.iter().find_map(|p| match &p.remedy {
+            Remedy::ServerWellKnown { m_server, .. } => Some(m_server.as_str()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn federation_on_443_writes_the_port_into_the_delegation() {
+        let mut r = report(&[Code::FederationOn443]);
+        r.discovery.delegated_server = Some("matrix.example.org".into());
+        let p = plan(&r);
+        assert_eq!(m_server_of(&p), Some("matrix.example.org:443"));
+        assert_eq!(p[0].codes, vec![Code::FederationOn443]);
+        assert_eq!(p[0].at, At::WellKnown("example.org".into()));
+        // Without delegation: the server name itself on 443.
+        assert_eq!(
+            m_server_of(&plan(&report(&[Code::FederationOn443]))),
+            Some("example.org:443")
+        );
+    }
+
+    #[test]
+    fn a_meant_m_server_is_cleaned_of_scheme_and_path() {
+        let r = with_m_server(
+            report(&[Code::WellKnownServerScheme]),
+            "https://matrix.example.org:443/",
+        );
+        assert_eq!(m_server_of(&plan(&r)), Some("matrix.example.org:443"));
+        let r = with_m_server(report(&[Code::WellKnownServerPath]), "matrix.example.org/");
+        assert_eq!(m_server_of(&plan(&r)), Some("matrix.example.org:8448"));
+    }
+
+    /// A value from the network never reaches a configuration file unless it is a plain
+    /// host and port: quotes, braces, spaces and newlines would be config injection.
+    #[test]
+    fn hostile_values_become_the_placeholder() {
+        for evil in [
+            "evil.test\"; return 301 https://evil.test; #",
+            "evil.test' }\nlocation / {",
+            "evil.test:443 {\n respond `x`",
+            "ev\u{1b}[2Jil.test",
+        ] {
+            let r = with_m_server(report(&[Code::WellKnownServerInvalid]), evil);
+            assert_eq!(
+                m_server_of(&plan(&r)),
+                Some(super::super::PLACEHOLDER_M_SERVER),
+                "{evil:?}"
+            );
+        }
+        assert!(!safe_value("a b"));
+        assert!(!safe_value("a'b"));
+        assert!(!safe_value(""));
+        assert!(safe_value("[2001:db8::1]:8448"));
+    }
+
+    #[test]
+    fn findings_without_a_configuration_cause_get_no_fix() {
+        for c in [
+            Code::KeysServerNameMismatch,
+            Code::DeadlineExceeded,
+            Code::NotChecked,
+            Code::WellKnownAbsent,
+            Code::NoWorkingTarget,
+        ] {
+            assert!(plan(&report(&[c])).is_empty(), "{c}");
+            assert!(!fixable_codes().contains(&c), "{c}");
+        }
+        // An IP literal or a name with a port has no well-known to fix.
+        let mut r = report(&[Code::WellKnownNotJson]);
+        r.server_name = "example.org:8448".into();
+        assert!(plan(&r).is_empty());
+    }
+
+    #[test]
+    fn target_findings_are_fixed_at_their_target() {
+        let mut r = report(&[]);
+        r.discovery.targets.push(Target {
+            ip: "203.0.113.7".parse().unwrap(),
+            port: 8448,
+            hostname: "matrix.example.org".into(),
+            host_header: "matrix.example.org:8448".into(),
+            tls_server_name: "matrix.example.org".into(),
+            sni: Some("matrix.example.org".into()),
+            step: SpecStep::WellKnownExplicitPort,
+        });
+        for (code, want) in [
+            (
+                Code::FederationNotRouted,
+                Remedy::ProxyMatrix {
+                    host: "matrix.example.org".into(),
+                    port: 8448,
+                },
+            ),
+            (
+                Code::TlsIncompleteChain,
+                Remedy::Certificate {
+                    host: "matrix.example.org".into(),
+                    port: 8448,
+                    names: vec!["matrix.example.org".into()],
+                },
+            ),
+            (
+                Code::TlsPlainHttp,
+                Remedy::FederationListener {
+                    host: "matrix.example.org".into(),
+                    port: 8448,
+                },
+            ),
+        ] {
+            let mut r = r.clone();
+            r.findings = vec![Finding::plain(code, "seen").at_target("203.0.113.7:8448")];
+            let p = plan(&r);
+            assert_eq!(p.len(), 1, "{code}: {p:?}");
+            assert_eq!(p[0].remedy, want, "{code}");
+            assert_eq!(p[0].at, At::Target("203.0.113.7:8448".into()));
+        }
+    }
+
+    #[test]
+    fn every_fixable_code_has_a_template_for_every_stack_or_the_zone() {
+        for c in fixable_codes() {
+            for stack in super::super::Stack::CHOOSABLE {
+                let fixes = super::super::generic(c, stack);
+                // Traefik and Synapse cannot serve a fixed well-known body for any delegation.
+                let optional = matches!(
+                    stack,
+                    super::super::Stack::Traefik | super::super::Stack::Synapse
+                );
+                assert!(optional || !fixes.is_empty(), "{c} for {stack:?}");
+                for f in fixes {
+                    assert_eq!(f.codes, vec![c]);
+                    assert!(!f.snippet.contains("{{"), "{c} {stack:?}: {}", f.snippet);
+                }
+            }
+        }
+    }
 }

@@ -117,6 +117,8 @@ pub struct LabOptions {
     /// The certificate-expiry thresholds the checks judge with (`--warn-cert-days`,
     /// `--crit-cert-days` under `--demo`).
     pub cert_expiry: crate::checks::cert::Expiry,
+    /// `--fix-for` under `--demo`: the stack the "How to fix" snippets are written for.
+    pub fix_for: Option<crate::fixes::Stack>,
 }
 
 /// A running lab; dropping it stops everything.
@@ -265,6 +267,7 @@ pub async fn run(
             .push(r.parse().map_err(|e| format!("{}: {e}", s.name))?);
     }
     config.cert_expiry = opts.cert_expiry;
+    config.fixes.stack = opts.fix_for;
     match s.only.as_deref() {
         Some("ipv4") => config.families = crate::net::IpFamilies::V4Only,
         Some("ipv6") => config.families = crate::net::IpFamilies::V6Only,

@@ -48,12 +48,20 @@ fn identified(o: &mut String, servers: &[WebServer], fixes: &[Fix], p: &Palette)
             unseen.push(f.stack);
         }
     }
+    let any_identified = servers
+        .iter()
+        .any(|w| w.stack.is_some_and(|s| s != Stack::Synapse));
     for s in unseen {
-        let line = format!(
-            "written for {}: nothing in the answers identified it (--fix-for STACK writes them for another: {})",
-            s.label(),
-            Stack::CHOOSABLE.map(|s| s.as_str()).join(", ")
-        );
+        // Fixes follow what answered; one for a stack that did not answer was chosen.
+        let line = if any_identified {
+            format!("written for {}, as --fix-for asks", s.label())
+        } else {
+            format!(
+                "written for {}: nothing in the answers identified the web server (--fix-for STACK chooses: {})",
+                s.label(),
+                Stack::CHOOSABLE.map(|s| s.as_str()).join(", ")
+            )
+        };
         let _ = writeln!(o, "  {}", p.dim.style(wrap(&line, p.width, 4)));
     }
 }
