@@ -23,7 +23,7 @@ _delegcheck() {
 
     case "${cmd}" in
         delegcheck)
-            opts="-f -v -q -o -4 -6 -t -j -h -V --file --format --color --ascii --verbose --quiet --output --trace --show-certs --resolver --ca-file --no-system-roots --connect-to --resolve --public-only --timeout --step-timeout --warn-cert-days --crit-cert-days --warn-duration --crit-duration --strict --jobs --explain --demo --generate --baseline --fail-on-change --help --version"
+            opts="-f -v -q -o -4 -6 -t -j -h -V --file --format --color --ascii --verbose --quiet --output --trace --show-certs --resolver --ca-file --no-system-roots --connect-to --resolve --public-only --timeout --step-timeout --warn-cert-days --crit-cert-days --warn-duration --crit-duration --strict --jobs --explain --demo --generate --baseline --fail-on-change --fix-for --upstream --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -118,6 +118,14 @@ _delegcheck() {
                     return 0
                     ;;
                 --baseline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fix-for)
+                    COMPREPLY=($(compgen -W "nginx caddy apache haproxy traefik synapse" -- "${cur}"))
+                    return 0
+                    ;;
+                --upstream)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

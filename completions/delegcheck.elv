@@ -41,6 +41,8 @@ set edit:completion:arg-completer[delegcheck] = {|@words|
             cand --demo 'Run the built-in offline lab: every scenario, or one by name (`list` lists them)'
             cand --generate 'Print a generated file: the man page, a shell completion script or the report''s JSON Schema'
             cand --baseline 'Compare with a previous run: a report, a JSON array of them or a JSON Lines file, as --format json/jsonl wrote it (at most 128 MiB). What changed per server name goes in the report (`changes`; a "Changes" section)'
+            cand --fix-for 'Write the "How to fix" snippets for this software, whatever answered (by default the one the Server header or error pages identify, nginx when nothing does). With --explain CODE: the fix''s generic form for it'
+            cand --upstream 'Where the homeserver''s plain-HTTP listener is, for the proxy snippets'
             cand --ascii 'ASCII only in the human report: OK/FAIL/WARN instead of ✓/✗/! (the default when the locale, LC_ALL, LC_CTYPE or LANG, is not UTF-8)'
             cand -v 'Full reports for passing servers too (the whole discovery trace and every check), and in a batch for every server name, not only for failures'
             cand --verbose 'Full reports for passing servers too (the whole discovery trace and every check), and in a batch for every server name, not only for failures'

@@ -274,6 +274,13 @@ complete-elvish\t'Elvish completion'
 complete-powershell\t'PowerShell completion'
 schema\t'The JSON Schema of the JSON output (one report, or an array of reports)'"
 complete -c delegcheck -l baseline -d 'Compare with a previous run: a report, a JSON array of them or a JSON Lines file, as --format json/jsonl wrote it (at most 128 MiB). What changed per server name goes in the report (`changes`; a "Changes" section)' -r -F
+complete -c delegcheck -l fix-for -d 'Write the "How to fix" snippets for this software, whatever answered (by default the one the Server header or error pages identify, nginx when nothing does). With --explain CODE: the fix\'s generic form for it' -r -f -a "nginx\t'nginx'
+caddy\t'Caddy v2 (Caddyfile)'
+apache\t'Apache httpd 2.4'
+haproxy\t'HAProxy (2.2 or later)'
+traefik\t'Traefik v2/v3, dynamic file configuration'
+synapse\t'Synapse\'s `homeserver.yaml`'"
+complete -c delegcheck -l upstream -d 'Where the homeserver\'s plain-HTTP listener is, for the proxy snippets' -r
 complete -c delegcheck -l ascii -d 'ASCII only in the human report: OK/FAIL/WARN instead of ✓/✗/! (the default when the locale, LC_ALL, LC_CTYPE or LANG, is not UTF-8)'
 complete -c delegcheck -s v -l verbose -d 'Full reports for passing servers too (the whole discovery trace and every check), and in a batch for every server name, not only for failures'
 complete -c delegcheck -s q -l quiet -d 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)'

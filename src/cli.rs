@@ -189,6 +189,30 @@ pub struct Cli {
     /// Exit 1 when anything but info changed since the --baseline (not with --format nagios).
     #[arg(long, requires = "baseline", help_heading = "Change detection")]
     pub fail_on_change: bool,
+
+    /// Write the "How to fix" snippets for this software, whatever answered (by default the
+    /// one the Server header or error pages identify, nginx when nothing does). With
+    /// --explain CODE: the fix's generic form for it.
+    #[arg(long, value_enum, value_name = "STACK", help_heading = "Fixes")]
+    pub fix_for: Option<crate::fixes::Stack>,
+
+    /// Where the homeserver's plain-HTTP listener is, for the proxy snippets.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8008", value_parser = parse_upstream, help_heading = "Fixes")]
+    pub upstream: String,
+}
+
+/// `--upstream`: a host (or IP) and a port, safe to write into a configuration file.
+pub fn parse_upstream(s: &str) -> Result<String, String> {
+    let (host, port) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("`{s}` is not HOST:PORT"))?;
+    let port_ok = port.parse::<u16>().is_ok_and(|p| p > 0);
+    if host.is_empty() || !port_ok || !crate::fixes::safe_value(s) {
+        return Err(format!(
+            "`{s}` is not HOST:PORT (a host name or IP address, IPv6 in brackets, and a port)"
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 /// A free-form value whose likely values feed the shell completions (finding codes after

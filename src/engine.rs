@@ -176,6 +176,8 @@ pub async fn check(net: &Net, input: &str) -> Report {
         families: Default::default(),
         timings: Timings::default(),
         changes: vec![],
+        web_servers: vec![],
+        fixes: vec![],
     };
     let name = match ServerName::parse(input) {
         Ok(n) => n,
@@ -239,5 +241,8 @@ pub async fn check(net: &Net, input: &str) -> Report {
     }
     report.timings.total_ms = ms_since(start);
     report.finalize();
+    let probed: Vec<_> = target_obs.into_iter().chain(fallback_obs).collect();
+    report.web_servers = crate::fixes::detect::web_servers(&obs, &probed);
+    report.fixes = crate::fixes::for_report(&report, &report.web_servers, &net.config.fixes);
     report
 }

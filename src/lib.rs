@@ -18,6 +18,7 @@ pub mod discovery;
 pub mod engine;
 pub mod exit;
 pub mod findings;
+pub mod fixes;
 pub(crate) mod implementations;
 pub(crate) mod ip_class;
 #[cfg(feature = "lab")]

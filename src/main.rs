@@ -113,7 +113,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         return Ok(Exit::Ok.into());
     }
     if let Some(code) = &cli.explain {
-        emit(&explain(code).map_err(Failure::Usage)?)?;
+        emit(&explain(code, cli.fix_for).map_err(Failure::Usage)?)?;
         return Ok(Exit::Ok.into());
     }
     let config = build_config(cli)?;
@@ -334,6 +334,7 @@ fn demo(cli: &Cli, arg: &str, changes: &Changes) -> Result<ExitCode, Failure> {
     let runtime = runtime()?;
     let opts = LabOptions {
         cert_expiry: cli.expiry().map_err(Failure::Usage)?,
+        fix_for: cli.fix_for,
         ..LabOptions::default()
     };
     let trace = tracer(cli);
@@ -389,6 +390,10 @@ fn refuse_flags_the_lab_ignores(cli: &Cli) -> Result<(), Failure> {
         (cli.public_only, "--public-only"),
         (!cli.names.is_empty(), "server names"),
         (cli.file.is_some(), "--file"),
+        (
+            cli.upstream != delegcheck::fixes::FixOptions::default().upstream,
+            "--upstream",
+        ),
     ];
     let given: Vec<&str> = foreign
         .iter()
@@ -526,6 +531,11 @@ fn build_config(cli: &Cli) -> Result<Config, Failure> {
         public_only: cli.public_only,
         cert_expiry: cli.expiry().map_err(Failure::Usage)?,
         trace: tracer(cli),
+        fixes: delegcheck::fixes::FixOptions {
+            stack: cli.fix_for,
+            upstream: cli.upstream.clone(),
+            ..Default::default()
+        },
         ..Config::default()
     })
 }
@@ -553,7 +563,7 @@ fn read_ca_file(path: &Path) -> Result<Vec<rustls::pki_types::CertificateDer<'st
     Ok(certs)
 }
 
-fn explain(code: &str) -> Result<String, String> {
+fn explain(code: &str, fix_for: Option<delegcheck::fixes::Stack>) -> Result<String, String> {
     if code == "list" {
         let mut s = String::new();
         for c in Code::ALL {
@@ -583,14 +593,18 @@ fn explain(code: &str) -> Result<String, String> {
             delegcheck::sanitize::escape(code)
         )
     })?;
-    Ok(format!(
+    let mut text = format!(
         "{} ({})\n{}\n\n{}\n\nFix: {}\n",
         c.as_str(),
         c.severity().as_str(),
         c.title(),
         render::human::wrap(c.explanation(), 80, 0),
         render::human::wrap(c.hint(), 80, 5)
-    ))
+    );
+    if let Some(stack) = fix_for {
+        text.push_str(&render::fixes::generic(c, stack, &render::Palette::plain()));
+    }
+    Ok(text)
 }
 
 /// `--baseline` and `--fail-on-change`: the previous reports, compared with each new one as

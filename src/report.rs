@@ -15,7 +15,7 @@ pub use changes::{Change, ChangeKind};
 pub use dns::{DnsOutcome, DnsQuery, DnsRecord};
 
 /// Version of the JSON report format. Minor: additive; major: breaking.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// The JSON Schema of [`Report`] (draft 2020-12), pretty-printed with a final newline. Its
 /// `$id` carries the schema version.
@@ -71,6 +71,16 @@ pub struct Report {
     /// absent without a baseline, or when nothing changed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
+    /// Which web server answered on each host and port, and how delegcheck knows (the
+    /// `Server` header, the shape of an error page); absent when nothing answered HTTP.
+    /// Since schema 1.2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub web_servers: Vec<crate::fixes::WebServer>,
+    /// The changes that fix the findings with a configuration cause, written for the
+    /// software that answered there (or `--fix-for`), with this run's values; absent when
+    /// there is nothing to change. Since schema 1.2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<crate::fixes::Fix>,
 }
 
 /// Whether at least one target of each IP family passes every check.
@@ -688,6 +698,8 @@ impl Report {
             families: Default::default(),
             timings: Default::default(),
             changes: vec![],
+            web_servers: vec![],
+            fixes: vec![],
         }
     }
 }

@@ -27,6 +27,8 @@ fn report(name: &str) -> Report {
         families: Default::default(),
         timings: Default::default(),
         changes: vec![],
+        web_servers: vec![],
+        fixes: vec![],
     }
 }
 

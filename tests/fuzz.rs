@@ -706,6 +706,8 @@ fn judge_version(status: u16, body: Vec<u8>) -> delegcheck::report::TargetReport
         families: Default::default(),
         timings: Default::default(),
         changes: vec![],
+        web_servers: vec![],
+        fixes: vec![],
     };
     checks::judge_all(
         &mut report,

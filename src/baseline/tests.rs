@@ -83,6 +83,8 @@ fn report() -> Report {
         families: Default::default(),
         timings: Default::default(),
         changes: vec![],
+        web_servers: vec![],
+        fixes: vec![],
     }
 }
 

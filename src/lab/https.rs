@@ -118,6 +118,9 @@ pub struct HostSpec {
     /// Key id suffix (`ed25519:<id>`).
     #[serde(default)]
     pub key_id: Option<String>,
+    /// A `Server` header on every HTTP response (`nginx/1.22.1`), as a web server sends.
+    #[serde(default)]
+    pub server_header: Option<String>,
     /// Extra routes, checked first.
     #[serde(default)]
     pub routes: Vec<Route>,
@@ -429,7 +432,16 @@ async fn serve(mut sock: tokio::net::TcpStream, state: Arc<HostState>, acceptor:
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
                 }
-                Ok::<_, Infallible>(state.respond(&req))
+                let mut resp = state.respond(&req);
+                if let Some(v) = state
+                    .spec
+                    .server_header
+                    .as_deref()
+                    .and_then(|v| hyper::header::HeaderValue::from_str(v).ok())
+                {
+                    resp.headers_mut().insert(hyper::header::SERVER, v);
+                }
+                Ok::<_, Infallible>(resp)
             }
         })
     };

@@ -117,6 +117,8 @@ pub struct LabOptions {
     /// The certificate-expiry thresholds the checks judge with (`--warn-cert-days`,
     /// `--crit-cert-days` under `--demo`).
     pub cert_expiry: crate::checks::cert::Expiry,
+    /// `--fix-for` under `--demo`: the stack the "How to fix" snippets are written for.
+    pub fix_for: Option<crate::fixes::Stack>,
 }
 
 /// A running lab; dropping it stops everything.
@@ -129,6 +131,7 @@ pub struct Lab {
     /// Where each logical address really listens.
     pub connect_to: Vec<ConnectTo>,
     _dns_server: dns::DnsServer,
+    pki: pki::Pki,
     tasks: Vec<JoinHandle<()>>,
     handshakes: Arc<AtomicU64>,
 }
@@ -191,9 +194,18 @@ impl Lab {
             ca_der: pki.root_der(),
             connect_to,
             _dns_server: dns_server,
+            pki,
             tasks,
             handshakes,
         })
+    }
+
+    /// A certificate from the lab's CA for `names`, for a server outside the lab (a real
+    /// nginx or Caddy in the tests of the fix snippets).
+    pub fn issue(&self, names: &[String]) -> Result<pki::Issued, String> {
+        self.pki
+            .issue(names, pki::CertKind::Valid)
+            .map_err(|e| format!("lab CA: {e}"))
     }
 
     /// TLS handshakes the lab's hosts have completed so far, all hosts together: how many
@@ -255,6 +267,7 @@ pub async fn run(
             .push(r.parse().map_err(|e| format!("{}: {e}", s.name))?);
     }
     config.cert_expiry = opts.cert_expiry;
+    config.fixes.stack = opts.fix_for;
     match s.only.as_deref() {
         Some("ipv4") => config.families = crate::net::IpFamilies::V4Only,
         Some("ipv6") => config.families = crate::net::IpFamilies::V6Only,

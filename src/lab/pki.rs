@@ -122,6 +122,39 @@ pub struct Issued {
     pub key: PrivateKeyDer<'static>,
 }
 
+impl Issued {
+    /// The chain as PEM, leaf first (what nginx's `fullchain.pem` holds).
+    pub fn chain_pem(&self) -> String {
+        self.chain.iter().map(|c| pem("CERTIFICATE", c)).collect()
+    }
+
+    /// The leaf alone as PEM (certbot's `cert.pem`: without the intermediate).
+    pub fn leaf_pem(&self) -> String {
+        self.chain
+            .first()
+            .map(|c| pem("CERTIFICATE", c))
+            .unwrap_or_default()
+    }
+
+    /// The key as PKCS#8 PEM (`privkey.pem`).
+    pub fn key_pem(&self) -> String {
+        pem("PRIVATE KEY", self.key.secret_der())
+    }
+}
+
+/// DER as PEM, 64 characters a line.
+pub fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut s = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        s.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        s.push('\n');
+    }
+    s.push_str(&format!("-----END {label}-----\n"));
+    s
+}
+
 /// The lab CA.
 pub struct Pki {
     root_pem: String,

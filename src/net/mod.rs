@@ -212,6 +212,8 @@ pub struct Config {
     pub cert_expiry: crate::checks::cert::Expiry,
     /// `--trace`: where every exchange is recorded (off by default).
     pub trace: trace::Tracer,
+    /// What the fix snippets are written for (`--fix-for`, `--upstream`).
+    pub fixes: crate::fixes::FixOptions,
 }
 
 impl Default for Config {
@@ -229,6 +231,7 @@ impl Default for Config {
             public_only: false,
             cert_expiry: crate::checks::cert::Expiry::default(),
             trace: trace::Tracer::default(),
+            fixes: crate::fixes::FixOptions::default(),
         }
     }
 }

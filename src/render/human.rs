@@ -121,6 +121,7 @@ pub fn report(r: &Report, p: &Palette) -> String {
     if !r.findings.is_empty() {
         findings_section(&mut o, r, p);
     }
+    super::fixes::section(&mut o, r, p);
     super::changes::section(&mut o, r, p);
     if !r.compatibility.is_empty() {
         compatibility_section(&mut o, r, p);
@@ -217,6 +218,7 @@ fn short_report(r: &Report, p: &Palette) -> String {
         );
         let _ = writeln!(o, "  {text}");
     }
+    super::fixes::section(&mut o, r, p);
     super::changes::section(&mut o, r, p);
     if !r.compatibility.is_empty() {
         compatibility_section(&mut o, r, p);

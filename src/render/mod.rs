@@ -2,6 +2,7 @@
 //! human renderer never asks whether colour is on.
 
 mod changes;
+pub mod fixes;
 pub mod human;
 pub mod nagios;
 pub mod prometheus;

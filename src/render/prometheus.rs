@@ -275,6 +275,8 @@ mod tests {
             families: Default::default(),
             timings: Default::default(),
             changes: vec![],
+            web_servers: vec![],
+            fixes: vec![],
         };
         let text = render(&[r("a.test"), r("b.test")], 0);
         let lines = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();

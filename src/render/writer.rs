@@ -208,6 +208,8 @@ mod tests {
             families: Default::default(),
             timings: Default::default(),
             changes: vec![],
+            web_servers: vec![],
+            fixes: vec![],
         }
     }
 

@@ -1,0 +1,114 @@
+//! The "How to fix" section of the human report: the fixes grouped by file, each with the
+//! codes it resolves, why, the snippet (never wrapped: it is pasted as it is) and the
+//! command that applies it. Every string is escaped: host names come from the network.
+
+use std::fmt::Write as _;
+
+use super::Palette;
+use super::human::wrap;
+use crate::findings::Code;
+use crate::fixes::{Fix, Stack, WebServer};
+use crate::report::Report;
+use crate::sanitize::escape;
+
+/// The gutter before each snippet line (the width check of the report skips these lines:
+/// a snippet is pasted as it is, never wrapped).
+pub fn gutter(p: &Palette) -> &'static str {
+    p.glyph("    │ ", "    | ")
+}
+
+/// "How to fix", when the report has fixes.
+pub fn section(o: &mut String, r: &Report, p: &Palette) {
+    if r.fixes.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "{}", p.bold.style("How to fix"));
+    identified(o, &r.web_servers, &r.fixes, p);
+    write_fixes(o, &r.fixes, p);
+}
+
+/// Which software answered where, with the evidence; and a word when the snippets are for
+/// a stack nothing identified.
+fn identified(o: &mut String, servers: &[WebServer], fixes: &[Fix], p: &Palette) {
+    for w in servers {
+        let Some(stack) = w.stack else { continue };
+        let line = format!(
+            "{} at {} ({}): {}",
+            stack.label(),
+            escape(&w.address),
+            escape(&w.host),
+            escape(&w.evidence),
+        );
+        let _ = writeln!(o, "  {}", p.dim.style(wrap(&line, p.width, 4)));
+    }
+    let mut unseen: Vec<Stack> = Vec::new();
+    for f in fixes {
+        let web = !matches!(f.stack, Stack::Dns);
+        if web && !servers.iter().any(|w| w.stack == Some(f.stack)) && !unseen.contains(&f.stack) {
+            unseen.push(f.stack);
+        }
+    }
+    let any_identified = servers
+        .iter()
+        .any(|w| w.stack.is_some_and(|s| s != Stack::Synapse));
+    for s in unseen {
+        // Fixes follow what answered; one for a stack that did not answer was chosen.
+        let line = if any_identified {
+            format!("written for {}, as --fix-for asks", s.label())
+        } else {
+            format!(
+                "written for {}: nothing in the answers identified the web server (--fix-for STACK chooses: {})",
+                s.label(),
+                Stack::CHOOSABLE.map(|s| s.as_str()).join(", ")
+            )
+        };
+        let _ = writeln!(o, "  {}", p.dim.style(wrap(&line, p.width, 4)));
+    }
+}
+
+/// The fixes, grouped by stack and file in first-seen order.
+fn write_fixes(o: &mut String, fixes: &[Fix], p: &Palette) {
+    let mut groups: Vec<(Stack, &str, Vec<&Fix>)> = Vec::new();
+    for f in fixes {
+        match groups
+            .iter_mut()
+            .find(|(s, file, _)| *s == f.stack && *file == f.file)
+        {
+            Some((_, _, v)) => v.push(f),
+            None => groups.push((f.stack, &f.file, vec![f])),
+        }
+    }
+    for (stack, file, group) in groups {
+        let head = format!("{} {} {}", stack.label(), p.glyph("·", "|"), escape(file));
+        let _ = writeln!(o, "  {}", p.bold.style(wrap(&head, p.width, 4)));
+        for f in &group {
+            let codes: Vec<&str> = f.codes.iter().map(|c| c.as_str()).collect();
+            let line = format!("fixes {}: {}", codes.join(", "), escape(&f.why));
+            let _ = writeln!(o, "    {}", wrap(&line, p.width, 4));
+            for l in f.snippet.lines() {
+                let _ = writeln!(o, "{}{}", p.dim.style(gutter(p)), escape(l));
+            }
+        }
+        if let Some(reload) = group.iter().rev().find_map(|f| f.reload.as_deref()) {
+            let line = format!("then: {}", escape(reload));
+            let _ = writeln!(o, "    {}", wrap(&line, p.width, 10));
+        }
+    }
+}
+
+/// `--explain CODE --fix-for STACK`: the generic form of the fix, placeholders in `<…>`.
+pub fn generic(code: Code, stack: Stack, p: &Palette) -> String {
+    let fixes = crate::fixes::generic(code, stack);
+    let mut o = String::new();
+    if fixes.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nNo {} snippet for {code}: its cause is not in the web server's configuration.",
+            stack.label()
+        );
+        return o;
+    }
+    let _ = writeln!(o, "\nHow to fix, for {}:", stack.label());
+    write_fixes(&mut o, &fixes, p);
+    o
+}

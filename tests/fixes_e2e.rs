@@ -1,0 +1,583 @@
+//! The fixes, proven end to end on real servers: a real nginx (and Caddy) serves a broken
+//! setup on loopback, behind the lab's DNS and CA, in front of a lab homeserver. delegcheck
+//! reports the finding and identifies the server from its answers; the snippet it prints for
+//! that finding is put into the configuration where the admin would put it (in place of the
+//! broken lines); the server reloads; and the re-check passes.
+//!
+//! Without nginx or caddy the tests say so loudly and skip; under `CI=true` they fail
+//! (`.ci/run` installs both).
+
+mod fixes_support;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use delegcheck::findings::{Code, Severity};
+use delegcheck::fixes::{Fix, FixOptions, Stack};
+use delegcheck::lab::https::{Behaviour, HostSpec};
+use delegcheck::lab::{Lab, LabOptions};
+use delegcheck::net::ConnectTo;
+use delegcheck::{Config, Report};
+use fixes_support::{Scratch, free_port, require, run, write_certs};
+
+const SITE: &str = "example.test";
+const MATRIX: &str = "matrix.example.test";
+/// The logical addresses of the two names (DNS answers these; `--connect-to` maps them).
+const SITE_IP: &str = "127.0.0.60";
+const MATRIX_IP: &str = "127.0.0.61";
+/// The lab homeserver's plain-HTTP listener (the `proxy_pass` upstream).
+const HOMESERVER: &str = "127.0.0.62:8008";
+
+/// The lab (DNS, CA, homeserver), the scratch directory with certificates in certbot's
+/// layout, and the port the web server under test listens on.
+struct World {
+    lab: Lab,
+    dir: Scratch,
+    port: u16,
+    upstream: SocketAddr,
+}
+
+impl World {
+    async fn new(tag: &str) -> World {
+        let dns = vec![
+            format!("{SITE} A {SITE_IP}"),
+            format!("{MATRIX} A {MATRIX_IP}"),
+        ];
+        let homeserver = HostSpec {
+            listen: vec![HOMESERVER.into()],
+            behaviour: Behaviour::Http,
+            matrix: Some(SITE.into()),
+            ..Default::default()
+        };
+        let lab = Lab::start_parts(&dns, &[homeserver], LabOptions::default())
+            .await
+            .expect("lab starts");
+        let upstream = lab
+            .connect_to
+            .iter()
+            .find(|c| c.host.as_deref() == Some("127.0.0.62"))
+            .map(|c| c.to)
+            .expect("the homeserver listens");
+        let dir = Scratch::new(tag);
+        for host in [SITE, MATRIX] {
+            write_certs(&dir, host, &lab.issue(&[host.to_owned()]).expect("cert"));
+        }
+        dir.write(
+            "www/index.html",
+            "<!doctype html><html><body>Welcome</body></html>\n",
+        );
+        World {
+            lab,
+            dir,
+            port: free_port(),
+            upstream,
+        }
+    }
+
+    fn cert_dir(&self) -> String {
+        self.dir.path().join("live").display().to_string()
+    }
+
+    /// The lab's network, with both names' port 443 on the server under test and their port
+    /// 8448 on a closed port (refused, as on a host that serves only 443).
+    fn config(&self) -> Config {
+        let mut config = self.lab.config();
+        let closed = free_port();
+        for ip in [SITE_IP, MATRIX_IP] {
+            for (port, to) in [(443, self.port), (8448, closed)] {
+                config.connect_to.push(ConnectTo {
+                    host: Some(ip.into()),
+                    port: Some(port),
+                    to: SocketAddr::from(([127, 0, 0, 1], to)),
+                });
+            }
+        }
+        config.fixes = FixOptions {
+            stack: None,
+            upstream: self.upstream.to_string(),
+            cert_dir: self.cert_dir(),
+        };
+        config
+    }
+
+    async fn check(&self) -> Report {
+        delegcheck::check(SITE, &self.config())
+            .await
+            .expect("check runs")
+    }
+}
+
+/// `text` with the lines between `# BEGIN tag` and `# END tag` replaced by `with`: the
+/// admin's edit, in place of the broken lines (or into an empty spot).
+fn replace_region(text: &str, tag: &str, with: &str) -> String {
+    let begin = format!("# BEGIN {tag}\n");
+    let end = format!("# END {tag}\n");
+    let a = text.find(&begin).expect("region start") + begin.len();
+    let b = text[a..].find(&end).expect("region end") + a;
+    format!("{}{with}{}", &text[..a], &text[b..])
+}
+
+/// The fix delegcheck printed for `code`.
+fn fix_for(r: &Report, code: Code) -> &Fix {
+    r.fixes
+        .iter()
+        .find(|f| f.codes.contains(&code))
+        .unwrap_or_else(|| panic!("no fix for {code}: {:#?}", r.fixes))
+}
+
+fn codes(r: &Report) -> Vec<Code> {
+    r.findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .map(|f| f.code)
+        .collect()
+}
+
+/// Waits until something accepts on the port (the server has started).
+async fn listening(port: u16, child: &mut Child, log: &Path) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "the server exited ({status}): {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("nothing listens on {port}");
+}
+
+/// Re-checks until the reloaded server answers with the new configuration (a reload
+/// finishes asynchronously: old workers drain), at most a few seconds; returns the last
+/// report.
+async fn recheck_until_ok(world: &World) -> Report {
+    let mut r = world.check().await;
+    for _ in 0..30 {
+        if r.ok && codes(&r).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        r = world.check().await;
+    }
+    r
+}
+
+/// The whole loop: broken → finding and fix (for the stack that answered) → applied in
+/// `region` → reloaded → passes.
+async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: &str) {
+    let before = world.check().await;
+    assert!(
+        codes(&before).contains(&code),
+        "{code} not reported: {:?}\n{:#?}",
+        codes(&before),
+        before.findings
+    );
+    assert!(!before.ok);
+    let fix = fix_for(&before, code).clone();
+    assert_eq!(fix.stack, S::STACK, "the stack identified from its answers");
+    assert!(
+        before
+            .web_servers
+            .iter()
+            .any(|w| w.stack == Some(S::STACK) && w.evidence.starts_with("Server: ")),
+        "{:?}",
+        before.web_servers
+    );
+    server.apply(region, &fix.snippet);
+    let after = recheck_until_ok(world).await;
+    assert!(
+        after.ok && codes(&after).is_empty(),
+        "after the fix for {code} ({region}): {:?}\n{}\n--- configuration:\n{}",
+        codes(&after),
+        fix.snippet,
+        server.text()
+    );
+    assert!(after.fixes.is_empty(), "{:#?}", after.fixes);
+}
+
+/// A real web server process under test.
+trait WebServer {
+    const STACK: Stack;
+    /// Puts `snippet` in the region and reloads.
+    fn apply(&mut self, region: &str, snippet: &str);
+    /// The configuration now.
+    fn text(&self) -> String;
+}
+
+// ---- nginx --------------------------------------------------------------------------------
+
+struct Nginx {
+    bin: PathBuf,
+    dir: PathBuf,
+    conf: PathBuf,
+    text: String,
+    child: Child,
+}
+
+impl Nginx {
+    async fn start(bin: PathBuf, world: &World, sites: &str) -> Nginx {
+        let d = world.dir.path().display();
+        let text = format!(
+            "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 64; }}\nhttp {{\n    access_log off;\n    client_body_temp_path {d}/body;\n    proxy_temp_path {d}/proxy;\n    fastcgi_temp_path {d}/fastcgi;\n    uwsgi_temp_path {d}/uwsgi;\n    scgi_temp_path {d}/scgi;\n{sites}}}\n"
+        );
+        let conf = world.dir.write("nginx.conf", &text);
+        let child = Command::new(&bin)
+            .args(nginx_args(world.dir.path(), &conf))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx starts");
+        let mut n = Nginx {
+            bin,
+            dir: world.dir.path().to_owned(),
+            conf,
+            text,
+            child,
+        };
+        listening(world.port, &mut n.child, &n.dir.join("error.log")).await;
+        n
+    }
+}
+
+fn nginx_args(dir: &Path, conf: &Path) -> Vec<String> {
+    vec![
+        "-p".into(),
+        dir.display().to_string(),
+        "-e".into(),
+        dir.join("error.log").display().to_string(),
+        "-c".into(),
+        conf.display().to_string(),
+    ]
+}
+
+impl WebServer for Nginx {
+    const STACK: Stack = Stack::Nginx;
+    fn apply(&mut self, region: &str, snippet: &str) {
+        self.text = replace_region(&self.text, region, snippet);
+        std::fs::write(&self.conf, &self.text).expect("written");
+        let args = nginx_args(&self.dir, &self.conf);
+        run(Command::new(&self.bin).arg("-t").args(&args))
+            .unwrap_or_else(|e| panic!("nginx -t refuses the fixed configuration: {e}"));
+        run(Command::new(&self.bin).args(&args).args(["-s", "reload"]))
+            .unwrap_or_else(|e| panic!("nginx -s reload: {e}"));
+    }
+    fn text(&self) -> String {
+        self.text.clone()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// Stops a server and waits for it: SIGTERM, which nginx's master passes on to its workers
+/// (SIGKILL would leave them running, orphaned).
+fn stop(child: &mut Child) {
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: signalling our own child, which has not been waited for (its pid is still ours).
+    #[allow(unsafe_code)]
+    let sent = unsafe { libc::kill(pid, libc::SIGTERM) } == 0;
+    if !sent {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+}
+
+/// A TLS site of nginx on the world's port, for `name`, with `body` inside.
+fn nginx_site(world: &World, name: &str, tls: &str, body: &str) -> String {
+    let live = world.cert_dir();
+    let tls = if tls.is_empty() {
+        format!(
+            "        ssl_certificate {live}/{name}/fullchain.pem;\n        ssl_certificate_key {live}/{name}/privkey.pem;\n"
+        )
+    } else {
+        tls.to_owned()
+    };
+    format!(
+        "    server {{\n        listen 127.0.0.1:{} ssl;\n        server_name {name};\n# BEGIN tls\n{tls}# END tls\n{body}    }}\n",
+        world.port
+    )
+}
+
+/// A website whose every path answers with its HTML page (a single-page app's catch-all).
+const NGINX_WEBSITE: &str = "        location / {\n            default_type text/html;\n            return 200 '<!doctype html><html><body>Welcome</body></html>';\n        }\n";
+
+fn nginx_proxy(world: &World) -> String {
+    format!(
+        "        location /_matrix {{\n            proxy_pass http://{};\n        }}\n",
+        world.upstream
+    )
+}
+
+fn nginx_well_known(m_server: &str) -> String {
+    format!(
+        "        location = /.well-known/matrix/server {{\n            default_type application/json;\n            return 200 '{{\"m.server\": \"{m_server}\"}}';\n        }}\n"
+    )
+}
+
+async fn nginx_world(test: &str) -> Option<(World, PathBuf)> {
+    let bin = require("nginx", "nginx", test)?;
+    Some((World::new(test).await, bin))
+}
+
+/// The website's catch-all answers the well-known with HTML, and the homeserver answers on
+/// 443 of the server name while peers knock on 8448: one snippet fixes both.
+#[tokio::test]
+async fn nginx_well_known_served_as_html_and_federation_on_443() {
+    let Some((world, bin)) = nginx_world("nginx_well_known_served_as_html").await else {
+        return;
+    };
+    let body = format!(
+        "# BEGIN well-known\n# END well-known\n{}{NGINX_WEBSITE}",
+        nginx_proxy(&world)
+    );
+    let sites = nginx_site(&world, SITE, "", &body);
+    let mut nginx = Nginx::start(bin, &world, &sites).await;
+    prove(&world, &mut nginx, Code::WellKnownNotJson, "well-known").await;
+}
+
+/// `m.server` without the port: peers connect to 8448, the proxy serves 443.
+#[tokio::test]
+async fn nginx_m_server_without_port() {
+    let Some((world, bin)) = nginx_world("nginx_m_server_without_port").await else {
+        return;
+    };
+    let site = format!(
+        "# BEGIN well-known\n{}# END well-known\n{NGINX_WEBSITE}",
+        nginx_well_known(MATRIX)
+    );
+    let matrix = format!("# BEGIN matrix\n{}# END matrix\n", nginx_proxy(&world));
+    let sites = nginx_site(&world, SITE, "", &site) + &nginx_site(&world, MATRIX, "", &matrix);
+    let mut nginx = Nginx::start(bin, &world, &sites).await;
+    prove(&world, &mut nginx, Code::FederationOn443, "well-known").await;
+}
+
+/// The delegated site before `/_matrix` was proxied: its website answers everything.
+#[tokio::test]
+async fn nginx_matrix_not_proxied() {
+    let Some((world, bin)) = nginx_world("nginx_matrix_not_proxied").await else {
+        return;
+    };
+    let site = format!(
+        "# BEGIN well-known\n{}# END well-known\n",
+        nginx_well_known(&format!("{MATRIX}:443"))
+    );
+    let matrix = format!("# BEGIN matrix\n# END matrix\n{NGINX_WEBSITE}");
+    let sites = nginx_site(&world, SITE, "", &site) + &nginx_site(&world, MATRIX, "", &matrix);
+    let mut nginx = Nginx::start(bin, &world, &sites).await;
+    prove(&world, &mut nginx, Code::FederationVersionFailed, "matrix").await;
+}
+
+/// `proxy_pass` with a URI (`/`): nginx replaces the location's prefix, so the homeserver
+/// gets `/federation/v1/version` instead of `/_matrix/federation/v1/version`.
+#[tokio::test]
+async fn nginx_proxy_pass_with_uri_mangles_the_path() {
+    let Some((world, bin)) = nginx_world("nginx_proxy_pass_with_uri").await else {
+        return;
+    };
+    let site = format!(
+        "# BEGIN well-known\n{}# END well-known\n",
+        nginx_well_known(&format!("{MATRIX}:443"))
+    );
+    let matrix = format!(
+        "# BEGIN matrix\n        location /_matrix/ {{\n            proxy_pass http://{}/;\n        }}\n# END matrix\n",
+        world.upstream
+    );
+    let sites = nginx_site(&world, SITE, "", &site) + &nginx_site(&world, MATRIX, "", &matrix);
+    let mut nginx = Nginx::start(bin, &world, &sites).await;
+    prove(&world, &mut nginx, Code::FederationNotRouted, "matrix").await;
+}
+
+/// The delegated site serves `cert.pem` (the leaf alone): peers cannot build the chain.
+#[tokio::test]
+async fn nginx_certificate_without_its_chain() {
+    let Some((world, bin)) = nginx_world("nginx_certificate_without_its_chain").await else {
+        return;
+    };
+    let live = world.cert_dir();
+    let site = format!(
+        "# BEGIN well-known\n{}# END well-known\n",
+        nginx_well_known(&format!("{MATRIX}:443"))
+    );
+    let leaf_only = format!(
+        "        ssl_certificate {live}/{MATRIX}/cert.pem;\n        ssl_certificate_key {live}/{MATRIX}/privkey.pem;\n"
+    );
+    let matrix = nginx_proxy(&world);
+    let sites =
+        nginx_site(&world, SITE, "", &site) + &nginx_site(&world, MATRIX, &leaf_only, &matrix);
+    // The region of the second site is the one to fix: name it apart.
+    let sites = {
+        let at = sites.rfind("# BEGIN tls").expect("second site");
+        format!(
+            "{}{}",
+            &sites[..at],
+            sites[at..]
+                .replacen("# BEGIN tls", "# BEGIN matrix-tls", 1)
+                .replacen("# END tls", "# END matrix-tls", 1)
+        )
+    };
+    let mut nginx = Nginx::start(bin, &world, &sites).await;
+    prove(&world, &mut nginx, Code::TlsIncompleteChain, "matrix-tls").await;
+}
+
+// ---- Caddy --------------------------------------------------------------------------------
+
+struct Caddy {
+    bin: PathBuf,
+    dir: PathBuf,
+    conf: PathBuf,
+    admin: u16,
+    text: String,
+    child: Child,
+}
+
+impl Caddy {
+    async fn start(bin: PathBuf, world: &World, sites: &str) -> Caddy {
+        let admin = free_port();
+        let text = format!(
+            "{{\n    admin 127.0.0.1:{admin}\n    auto_https disable_redirects\n    http_port {}\n    storage file_system {}/caddy\n}}\n{sites}",
+            free_port(),
+            world.dir.path().display()
+        );
+        let conf = world.dir.write("Caddyfile", &text);
+        let dir = world.dir.path().to_owned();
+        let log = dir.join("caddy.log");
+        let child = caddy_env(Command::new(&bin), &dir)
+            .args(["run", "--adapter", "caddyfile", "--config"])
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("caddy starts");
+        let mut c = Caddy {
+            bin,
+            dir,
+            conf,
+            admin,
+            text,
+            child,
+        };
+        listening(world.port, &mut c.child, &log).await;
+        c
+    }
+}
+
+/// Caddy keeps its state under HOME/XDG: the scratch directory, not the user's.
+fn caddy_env(mut cmd: Command, dir: &Path) -> Command {
+    cmd.env("HOME", dir)
+        .env("XDG_DATA_HOME", dir)
+        .env("XDG_CONFIG_HOME", dir);
+    cmd
+}
+
+impl WebServer for Caddy {
+    const STACK: Stack = Stack::Caddy;
+    fn apply(&mut self, region: &str, snippet: &str) {
+        self.text = replace_region(&self.text, region, snippet);
+        std::fs::write(&self.conf, &self.text).expect("written");
+        let admin = format!("127.0.0.1:{}", self.admin);
+        run(caddy_env(Command::new(&self.bin), &self.dir)
+            .args([
+                "reload",
+                "--adapter",
+                "caddyfile",
+                "--address",
+                &admin,
+                "--config",
+            ])
+            .arg(&self.conf))
+        .unwrap_or_else(|e| panic!("caddy reload refuses the fixed configuration: {e}"));
+    }
+    fn text(&self) -> String {
+        self.text.clone()
+    }
+}
+
+impl Drop for Caddy {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// A Caddy site on the world's port for `name`: its certificate, `body`, then a website
+/// whose every path answers with its page (a single-page app's catch-all).
+fn caddy_site(world: &World, name: &str, body: &str) -> String {
+    let live = world.cert_dir();
+    let www = world.dir.path().join("www");
+    format!(
+        "https://{name}:{} {{\n    bind 127.0.0.1\n    tls {live}/{name}/fullchain.pem {live}/{name}/privkey.pem\n{body}    handle {{\n        root * {}\n        try_files {{path}} /index.html\n        file_server\n    }}\n}}\n",
+        world.port,
+        www.display()
+    )
+}
+
+fn caddy_proxy(world: &World) -> String {
+    format!(
+        "    handle /_matrix/* {{\n        reverse_proxy {}\n    }}\n",
+        world.upstream
+    )
+}
+
+async fn caddy_world(test: &str) -> Option<(World, PathBuf)> {
+    let bin = require("caddy", "caddy", test)?;
+    Some((World::new(test).await, bin))
+}
+
+#[tokio::test]
+async fn caddy_well_known_served_as_html_and_federation_on_443() {
+    let Some((world, bin)) = caddy_world("caddy_well_known_served_as_html").await else {
+        return;
+    };
+    let body = format!(
+        "# BEGIN well-known\n# END well-known\n{}",
+        caddy_proxy(&world)
+    );
+    let mut caddy = Caddy::start(bin, &world, &caddy_site(&world, SITE, &body)).await;
+    prove(&world, &mut caddy, Code::WellKnownNotJson, "well-known").await;
+}
+
+#[tokio::test]
+async fn caddy_m_server_without_port() {
+    let Some((world, bin)) = caddy_world("caddy_m_server_without_port").await else {
+        return;
+    };
+    let site = format!(
+        "# BEGIN well-known\n    handle /.well-known/matrix/server {{\n        respond `{{\"m.server\": \"{MATRIX}\"}}` 200\n    }}\n# END well-known\n"
+    );
+    let sites = caddy_site(&world, SITE, &site) + &caddy_site(&world, MATRIX, &caddy_proxy(&world));
+    let mut caddy = Caddy::start(bin, &world, &sites).await;
+    prove(&world, &mut caddy, Code::FederationOn443, "well-known").await;
+}
+
+#[tokio::test]
+async fn caddy_matrix_not_proxied() {
+    let Some((world, bin)) = caddy_world("caddy_matrix_not_proxied").await else {
+        return;
+    };
+    let site = format!(
+        "    handle /.well-known/matrix/server {{\n        respond `{{\"m.server\": \"{MATRIX}:443\"}}` 200\n    }}\n"
+    );
+    let matrix = "# BEGIN matrix\n# END matrix\n";
+    let sites = caddy_site(&world, SITE, &site) + &caddy_site(&world, MATRIX, matrix);
+    let mut caddy = Caddy::start(bin, &world, &sites).await;
+    prove(&world, &mut caddy, Code::FederationVersionFailed, "matrix").await;
+}
+
+#[test]
+fn regions_are_replaced_in_place() {
+    let text = "a\n# BEGIN x\nold\n# END x\nb\n";
+    assert_eq!(
+        replace_region(text, "x", "new\n"),
+        "a\n# BEGIN x\nnew\n# END x\nb\n"
+    );
+}
