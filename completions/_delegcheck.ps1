@@ -63,6 +63,44 @@ Register-ArgumentCompleter -Native -CommandName 'delegcheck' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a self-hosted federation tester: the federation tester''s API (/api/report, /api/federation-ok), delegcheck''s JSON report (/api/v1/report), a Prometheus probe (/probe?target=NAME), the server''s metrics (/metrics) and a web page (/). The same checks as the command line; public addresses only unless --allow-private')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'delegcheck;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Listen on this address and port')
+            [CompletionResult]::new('--cache-ttl', '--cache-ttl', [CompletionResultType]::ParameterName, 'How long a result is served from the cache (0s: no cache); `refresh=1` bypasses it, within --refresh-limit')
+            [CompletionResult]::new('--max-checks', '--max-checks', [CompletionResultType]::ParameterName, 'Most checks running at once; a request that needs another gets 429 (no queue)')
+            [CompletionResult]::new('--max-requests', '--max-requests', [CompletionResultType]::ParameterName, 'Most requests answered at once (checks, cache hits, pages); past that, 503')
+            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Check requests per minute per client (an IPv4 address or an IPv6 /64); past that, 429 with Retry-After. 0: no limit')
+            [CompletionResult]::new('--refresh-limit', '--refresh-limit', [CompletionResultType]::ParameterName, 'Cache bypasses (`refresh=1`) per minute per client')
+            [CompletionResult]::new('--real-ip-header', '--real-ip-header', [CompletionResultType]::ParameterName, 'Behind a reverse proxy: the header it puts the client''s address in (e.g. X-Real-IP, X-Forwarded-For: its right-most address counts). Only set it when every request comes through that proxy')
+            [CompletionResult]::new('--resolver', '--resolver', [CompletionResultType]::ParameterName, 'Ask this DNS server instead of the system''s resolver')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the certificates in this PEM file too (repeatable)')
+            [CompletionResult]::new('--connect-to', '--connect-to', [CompletionResultType]::ParameterName, 'Connect to HOST2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl''s meaning; HOST2 is an address or a host name; empty HOST1 or PORT1 match any; a HOST1 DNS has no address for takes HOST2''s; repeatable)')
+            [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Answer HOST''s address lookups with ADDR instead of asking DNS, keeping names, SNI and Host (curl''s meaning): checks a server whose records do not exist yet (repeatable)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)')
+            [CompletionResult]::new('--step-timeout', '--step-timeout', [CompletionResultType]::ParameterName, 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it')
+            [CompletionResult]::new('--allow-private', '--allow-private', [CompletionResultType]::ParameterName, 'Check private, loopback and other non-public addresses too (for an internal deployment); by default every non-public address is refused with an explanation')
+            [CompletionResult]::new('--no-access-log', '--no-access-log', [CompletionResultType]::ParameterName, 'No access-log line per request on stderr')
+            [CompletionResult]::new('--no-system-roots', '--no-system-roots', [CompletionResultType]::ParameterName, 'Trust only the --ca-file certificates, not the system''s roots')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)')
+            [CompletionResult]::new('--public-only', '--public-only', [CompletionResultType]::ParameterName, 'Connect to public addresses only: refuse private, loopback and other special-purpose addresses from DNS, IP literals and redirects (for hosted and shared use). What is refused is "not checked", never failed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'delegcheck;help' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a self-hosted federation tester: the federation tester''s API (/api/report, /api/federation-ok), delegcheck''s JSON report (/api/v1/report), a Prometheus probe (/probe?target=NAME), the server''s metrics (/metrics) and a web page (/). The same checks as the command line; public addresses only unless --allow-private')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'delegcheck;help;serve' {
+            break
+        }
+        'delegcheck;help;help' {
             break
         }
     })

@@ -16,6 +16,18 @@ _delegcheck() {
             ",$1")
                 cmd="delegcheck"
                 ;;
+            delegcheck,help)
+                cmd="delegcheck__subcmd__help"
+                ;;
+            delegcheck,serve)
+                cmd="delegcheck__subcmd__serve"
+                ;;
+            delegcheck__subcmd__help,help)
+                cmd="delegcheck__subcmd__help__subcmd__help"
+                ;;
+            delegcheck__subcmd__help,serve)
+                cmd="delegcheck__subcmd__help__subcmd__serve"
+                ;;
             *)
                 ;;
         esac
@@ -23,7 +35,7 @@ _delegcheck() {
 
     case "${cmd}" in
         delegcheck)
-            opts="-f -v -q -o -4 -6 -t -j -h -V --file --format --color --ascii --verbose --quiet --output --trace --show-certs --resolver --ca-file --no-system-roots --connect-to --resolve --public-only --timeout --step-timeout --warn-cert-days --crit-cert-days --warn-duration --crit-duration --strict --jobs --explain --demo --generate --baseline --fail-on-change --fix-for --upstream --help --version"
+            opts="-f -v -q -o -4 -6 -t -j -h -V --file --format --color --ascii --verbose --quiet --output --trace --show-certs --resolver --ca-file --no-system-roots --connect-to --resolve --public-only --timeout --step-timeout --warn-cert-days --crit-cert-days --warn-duration --crit-duration --strict --jobs --explain --demo --generate --baseline --fail-on-change --fix-for --upstream --help --version serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -126,6 +138,118 @@ _delegcheck() {
                     return 0
                     ;;
                 --upstream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        delegcheck__subcmd__help)
+            opts="serve help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        delegcheck__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        delegcheck__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        delegcheck__subcmd__serve)
+            opts="-4 -6 -t -h --listen --allow-private --cache-ttl --max-checks --max-requests --rate-limit --refresh-limit --real-ip-header --no-access-log --resolver --ca-file --no-system-roots --connect-to --resolve --public-only --timeout --step-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-checks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-requests)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --refresh-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --real-ip-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

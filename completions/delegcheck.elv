@@ -60,6 +60,40 @@ set edit:completion:arg-completer[delegcheck] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand serve 'Run a self-hosted federation tester: the federation tester''s API (/api/report, /api/federation-ok), delegcheck''s JSON report (/api/v1/report), a Prometheus probe (/probe?target=NAME), the server''s metrics (/metrics) and a web page (/). The same checks as the command line; public addresses only unless --allow-private'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'delegcheck;serve'= {
+            cand --listen 'Listen on this address and port'
+            cand --cache-ttl 'How long a result is served from the cache (0s: no cache); `refresh=1` bypasses it, within --refresh-limit'
+            cand --max-checks 'Most checks running at once; a request that needs another gets 429 (no queue)'
+            cand --max-requests 'Most requests answered at once (checks, cache hits, pages); past that, 503'
+            cand --rate-limit 'Check requests per minute per client (an IPv4 address or an IPv6 /64); past that, 429 with Retry-After. 0: no limit'
+            cand --refresh-limit 'Cache bypasses (`refresh=1`) per minute per client'
+            cand --real-ip-header 'Behind a reverse proxy: the header it puts the client''s address in (e.g. X-Real-IP, X-Forwarded-For: its right-most address counts). Only set it when every request comes through that proxy'
+            cand --resolver 'Ask this DNS server instead of the system''s resolver'
+            cand --ca-file 'Trust the certificates in this PEM file too (repeatable)'
+            cand --connect-to 'Connect to HOST2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl''s meaning; HOST2 is an address or a host name; empty HOST1 or PORT1 match any; a HOST1 DNS has no address for takes HOST2''s; repeatable)'
+            cand --resolve 'Answer HOST''s address lookups with ADDR instead of asking DNS, keeping names, SNI and Host (curl''s meaning): checks a server whose records do not exist yet (repeatable)'
+            cand -t 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)'
+            cand --timeout 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)'
+            cand --step-timeout 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it'
+            cand --allow-private 'Check private, loopback and other non-public addresses too (for an internal deployment); by default every non-public address is refused with an explanation'
+            cand --no-access-log 'No access-log line per request on stderr'
+            cand --no-system-roots 'Trust only the --ca-file certificates, not the system''s roots'
+            cand -4 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)'
+            cand -6 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)'
+            cand --public-only 'Connect to public addresses only: refuse private, loopback and other special-purpose addresses from DNS, IP literals and redirects (for hosted and shared use). What is refused is "not checked", never failed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'delegcheck;help'= {
+            cand serve 'Run a self-hosted federation tester: the federation tester''s API (/api/report, /api/federation-ok), delegcheck''s JSON report (/api/v1/report), a Prometheus probe (/probe?target=NAME), the server''s metrics (/metrics) and a web page (/). The same checks as the command line; public addresses only unless --allow-private'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'delegcheck;help;serve'= {
+        }
+        &'delegcheck;help;help'= {
         }
     ]
     $completions[$command]

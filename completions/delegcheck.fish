@@ -1,25 +1,51 @@
-complete -c delegcheck -s f -l file -d 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin); at most 1000000 lines of at most 4096 bytes, or it is a usage error' -r -F
-complete -c delegcheck -l format -d 'Output format' -r -f -a "human\t'A coloured report for a person'
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_delegcheck_global_optspecs
+    string join \n f/file= format= color= ascii v/verbose q/quiet o/output= trace show-certs resolver= ca-file= no-system-roots connect-to= resolve= 4 6 public-only t/timeout= step-timeout= warn-cert-days= crit-cert-days= warn-duration= crit-duration= strict j/jobs= explain= demo= generate= baseline= fail-on-change fix-for= upstream= h/help V/version
+end
+
+function __fish_delegcheck_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_delegcheck_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_delegcheck_using_subcommand
+    set -l cmd (__fish_delegcheck_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -s f -l file -d 'Read server names from a file, one per line (`#` starts a comment; `-` is stdin); at most 1000000 lines of at most 4096 bytes, or it is a usage error' -r -F
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l format -d 'Output format' -r -f -a "human\t'A coloured report for a person'
 json\t'One pretty JSON document: an object for one server name argument, an array for -f or several names'
 jsonl\t'One compact JSON report per line, streamed as each check completes'
 prometheus\t'Prometheus textfile-collector metrics'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
-complete -c delegcheck -l color -d 'When to colour the human report (overrides NO_COLOR, CLICOLOR and CLICOLOR_FORCE); `always` colours a `-o` file too' -r -f -a "auto\t'Colour when stdout is a terminal, honouring NO_COLOR, CLICOLOR and CLICOLOR_FORCE'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l color -d 'When to colour the human report (overrides NO_COLOR, CLICOLOR and CLICOLOR_FORCE); `always` colours a `-o` file too' -r -f -a "auto\t'Colour when stdout is a terminal, honouring NO_COLOR, CLICOLOR and CLICOLOR_FORCE'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c delegcheck -s o -l output -d 'Write the output to PATH (atomically: a temporary file, then a rename)' -r -F
-complete -c delegcheck -l resolver -d 'Ask this DNS server instead of the system\'s resolver' -r
-complete -c delegcheck -l ca-file -d 'Trust the certificates in this PEM file too (repeatable)' -r -F
-complete -c delegcheck -l connect-to -d 'Connect to HOST2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl\'s meaning; HOST2 is an address or a host name; empty HOST1 or PORT1 match any; a HOST1 DNS has no address for takes HOST2\'s; repeatable)' -r
-complete -c delegcheck -l resolve -d 'Answer HOST\'s address lookups with ADDR instead of asking DNS, keeping names, SNI and Host (curl\'s meaning): checks a server whose records do not exist yet (repeatable)' -r
-complete -c delegcheck -s t -l timeout -d 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)' -r
-complete -c delegcheck -l step-timeout -d 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it' -r
-complete -c delegcheck -l warn-cert-days -d 'A certificate with fewer whole days left is `tls-expiring` (Nagios WARNING; the perfdata\'s warning range `N:`)' -r
-complete -c delegcheck -l crit-cert-days -d 'A certificate with fewer whole days left is `tls-expiring-soon` (Nagios CRITICAL; the perfdata\'s critical range `N:`). At most --warn-cert-days' -r
-complete -c delegcheck -l warn-duration -d 'Nagios WARNING when the check took longer (perfdata `\'time\'=…s;W;C;0`)' -r
-complete -c delegcheck -l crit-duration -d 'Nagios CRITICAL when the check took longer. At least --warn-duration' -r
-complete -c delegcheck -s j -l jobs -d 'Check at most N server names at once' -r
-complete -c delegcheck -l explain -d 'Print the long explanation of a finding code (`list` lists them all)' -r -f -a "list\t''
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -s o -l output -d 'Write the output to PATH (atomically: a temporary file, then a rename)' -r -F
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l resolver -d 'Ask this DNS server instead of the system\'s resolver' -r
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l ca-file -d 'Trust the certificates in this PEM file too (repeatable)' -r -F
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l connect-to -d 'Connect to HOST2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl\'s meaning; HOST2 is an address or a host name; empty HOST1 or PORT1 match any; a HOST1 DNS has no address for takes HOST2\'s; repeatable)' -r
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l resolve -d 'Answer HOST\'s address lookups with ADDR instead of asking DNS, keeping names, SNI and Host (curl\'s meaning): checks a server whose records do not exist yet (repeatable)' -r
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -s t -l timeout -d 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)' -r
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l step-timeout -d 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it' -r
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l warn-cert-days -d 'A certificate with fewer whole days left is `tls-expiring` (Nagios WARNING; the perfdata\'s warning range `N:`)' -r
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l crit-cert-days -d 'A certificate with fewer whole days left is `tls-expiring-soon` (Nagios CRITICAL; the perfdata\'s critical range `N:`). At most --warn-cert-days' -r
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l warn-duration -d 'Nagios WARNING when the check took longer (perfdata `\'time\'=…s;W;C;0`)' -r
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l crit-duration -d 'Nagios CRITICAL when the check took longer. At least --warn-duration' -r
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -s j -l jobs -d 'Check at most N server names at once' -r
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l explain -d 'Print the long explanation of a finding code (`list` lists them all)' -r -f -a "list\t''
 name-invalid\t''
 name-has-scheme\t''
 name-has-path\t''
@@ -123,7 +149,7 @@ no-targets\t''
 deadline-exceeded\t''
 well-known-family-missing\t''
 not-checked\t''"
-complete -c delegcheck -l demo -d 'Run the built-in offline lab: every scenario, or one by name (`list` lists them)' -r -f -a "list\t''
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l demo -d 'Run the built-in offline lab: every scenario, or one by name (`list` lists them)' -r -f -a "list\t''
 well-known-port-443\t''
 well-known-no-port\t''
 synapse-serves-well-known\t''
@@ -266,31 +292,55 @@ dns-refused\t''
 srv-truncated-no-tcp\t''
 srv-long-answer\t''
 no-dns-yet-resolve\t''"
-complete -c delegcheck -l generate -d 'Print a generated file: the man page, a shell completion script or the report\'s JSON Schema' -r -f -a "man\t'The man page (roff)'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l generate -d 'Print a generated file: the man page, a shell completion script or the report\'s JSON Schema' -r -f -a "man\t'The man page (roff)'
 complete-bash\t'Bash completion'
 complete-zsh\t'Zsh completion'
 complete-fish\t'Fish completion'
 complete-elvish\t'Elvish completion'
 complete-powershell\t'PowerShell completion'
 schema\t'The JSON Schema of the JSON output (one report, or an array of reports)'"
-complete -c delegcheck -l baseline -d 'Compare with a previous run: a report, a JSON array of them or a JSON Lines file, as --format json/jsonl wrote it (at most 128 MiB). What changed per server name goes in the report (`changes`; a "Changes" section)' -r -F
-complete -c delegcheck -l fix-for -d 'Write the "How to fix" snippets for this software, whatever answered (by default the one the Server header or error pages identify, nginx when nothing does). With --explain CODE: the fix\'s generic form for it' -r -f -a "nginx\t'nginx'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l baseline -d 'Compare with a previous run: a report, a JSON array of them or a JSON Lines file, as --format json/jsonl wrote it (at most 128 MiB). What changed per server name goes in the report (`changes`; a "Changes" section)' -r -F
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l fix-for -d 'Write the "How to fix" snippets for this software, whatever answered (by default the one the Server header or error pages identify, nginx when nothing does). With --explain CODE: the fix\'s generic form for it' -r -f -a "nginx\t'nginx'
 caddy\t'Caddy v2 (Caddyfile)'
 apache\t'Apache httpd 2.4'
 haproxy\t'HAProxy (2.2 or later)'
 traefik\t'Traefik v2/v3, dynamic file configuration'
 synapse\t'Synapse\'s `homeserver.yaml`'"
-complete -c delegcheck -l upstream -d 'Where the homeserver\'s plain-HTTP listener is, for the proxy snippets' -r
-complete -c delegcheck -l ascii -d 'ASCII only in the human report: OK/FAIL/WARN instead of ✓/✗/! (the default when the locale, LC_ALL, LC_CTYPE or LANG, is not UTF-8)'
-complete -c delegcheck -s v -l verbose -d 'Full reports for passing servers too (the whole discovery trace and every check), and in a batch for every server name, not only for failures'
-complete -c delegcheck -s q -l quiet -d 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)'
-complete -c delegcheck -l trace -d 'Write every exchange to stderr once the check is done, in the order it happened and with timings: DNS questions and answers with TTLs, TCP connects, TLS handshakes (version, cipher, ALPN, certificates) and HTTP requests and responses (headers, bodies cut short); for a support thread'
-complete -c delegcheck -l show-certs -d 'With the trace, each certificate chain as PEM too (implies --trace)'
-complete -c delegcheck -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'
-complete -c delegcheck -s 4 -d 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)'
-complete -c delegcheck -s 6 -d 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)'
-complete -c delegcheck -l public-only -d 'Connect to public addresses only: refuse private, loopback and other special-purpose addresses from DNS, IP literals and redirects (for hosted and shared use). What is refused is "not checked", never failed'
-complete -c delegcheck -l strict -d 'Fail (exit 1) on warnings too'
-complete -c delegcheck -l fail-on-change -d 'Exit 1 when anything but info changed since the --baseline (not with --format nagios)'
-complete -c delegcheck -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c delegcheck -s V -l version -d 'Print version'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l upstream -d 'Where the homeserver\'s plain-HTTP listener is, for the proxy snippets' -r
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l ascii -d 'ASCII only in the human report: OK/FAIL/WARN instead of ✓/✗/! (the default when the locale, LC_ALL, LC_CTYPE or LANG, is not UTF-8)'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -s v -l verbose -d 'Full reports for passing servers too (the whole discovery trace and every check), and in a batch for every server name, not only for failures'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -s q -l quiet -d 'One line per server name: `NAME GOOD`, `NAME WARN codes`, `NAME BAD codes`, `NAME UNKNOWN reason` or `NAME INVALID` (the human format, shortened; exit codes are unchanged)'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l trace -d 'Write every exchange to stderr once the check is done, in the order it happened and with timings: DNS questions and answers with TTLs, TCP connects, TLS handshakes (version, cipher, ALPN, certificates) and HTTP requests and responses (headers, bodies cut short); for a support thread'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l show-certs -d 'With the trace, each certificate chain as PEM too (implies --trace)'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -s 4 -d 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -s 6 -d 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l public-only -d 'Connect to public addresses only: refuse private, loopback and other special-purpose addresses from DNS, IP literals and redirects (for hosted and shared use). What is refused is "not checked", never failed'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l strict -d 'Fail (exit 1) on warnings too'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -l fail-on-change -d 'Exit 1 when anything but info changed since the --baseline (not with --format nagios)'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -s V -l version -d 'Print version'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -a "serve" -d 'Run a self-hosted federation tester: the federation tester\'s API (/api/report, /api/federation-ok), delegcheck\'s JSON report (/api/v1/report), a Prometheus probe (/probe?target=NAME), the server\'s metrics (/metrics) and a web page (/). The same checks as the command line; public addresses only unless --allow-private'
+complete -c delegcheck -n "__fish_delegcheck_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l listen -d 'Listen on this address and port' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l cache-ttl -d 'How long a result is served from the cache (0s: no cache); `refresh=1` bypasses it, within --refresh-limit' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l max-checks -d 'Most checks running at once; a request that needs another gets 429 (no queue)' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l max-requests -d 'Most requests answered at once (checks, cache hits, pages); past that, 503' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l rate-limit -d 'Check requests per minute per client (an IPv4 address or an IPv6 /64); past that, 429 with Retry-After. 0: no limit' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l refresh-limit -d 'Cache bypasses (`refresh=1`) per minute per client' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l real-ip-header -d 'Behind a reverse proxy: the header it puts the client\'s address in (e.g. X-Real-IP, X-Forwarded-For: its right-most address counts). Only set it when every request comes through that proxy' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l resolver -d 'Ask this DNS server instead of the system\'s resolver' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l ca-file -d 'Trust the certificates in this PEM file too (repeatable)' -r -F
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l connect-to -d 'Connect to HOST2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl\'s meaning; HOST2 is an address or a host name; empty HOST1 or PORT1 match any; a HOST1 DNS has no address for takes HOST2\'s; repeatable)' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l resolve -d 'Answer HOST\'s address lookups with ADDR instead of asking DNS, keeping names, SNI and Host (curl\'s meaning): checks a server whose records do not exist yet (repeatable)' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -s t -l timeout -d 'Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins)' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l step-timeout -d 'Longest any one network step may take (DNS query, connect, handshake, response); at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one black-holed step leaves time for the steps after it' -r
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l allow-private -d 'Check private, loopback and other non-public addresses too (for an internal deployment); by default every non-public address is refused with an explanation'
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l no-access-log -d 'No access-log line per request on stderr'
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l no-system-roots -d 'Trust only the --ca-file certificates, not the system\'s roots'
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -s 4 -d 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)'
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -s 6 -d 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)'
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -l public-only -d 'Connect to public addresses only: refuse private, loopback and other special-purpose addresses from DNS, IP literals and redirects (for hosted and shared use). What is refused is "not checked", never failed'
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand help; and not __fish_seen_subcommand_from serve help" -f -a "serve" -d 'Run a self-hosted federation tester: the federation tester\'s API (/api/report, /api/federation-ok), delegcheck\'s JSON report (/api/v1/report), a Prometheus probe (/probe?target=NAME), the server\'s metrics (/metrics) and a web page (/). The same checks as the command line; public addresses only unless --allow-private'
+complete -c delegcheck -n "__fish_delegcheck_using_subcommand help; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

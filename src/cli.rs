@@ -13,7 +13,8 @@ Examples:
   delegcheck --format json example.org | jq .ok
   delegcheck -f servers.txt --format jsonl --jobs 64
   delegcheck --connect-to example.org:443:203.0.113.9:443 example.org
-  delegcheck --explain tls-name-mismatch";
+  delegcheck --explain tls-name-mismatch
+  delegcheck serve --listen [::]:8080     # a federation tester, its API and a Prometheus probe";
 
 /// The text after `--help`'s options: the exit statuses (from [`crate::exit`]), then examples.
 fn after_help() -> String {
@@ -94,52 +95,57 @@ pub struct Cli {
     pub show_certs: bool,
 
     /// Ask this DNS server instead of the system's resolver.
-    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_resolver, help_heading = "Network")]
+    #[arg(global = true, long, value_name = "ADDR[:PORT]", value_parser = parse_resolver, help_heading = "Network")]
     pub resolver: Option<SocketAddr>,
 
     /// Trust the certificates in this PEM file too (repeatable).
-    #[arg(long = "ca-file", value_name = "PEM", action = ArgAction::Append, help_heading = "Network")]
+    #[arg(global = true, long = "ca-file", value_name = "PEM", action = ArgAction::Append, help_heading = "Network")]
     pub ca_file: Vec<PathBuf>,
 
     /// Trust only the --ca-file certificates, not the system's roots.
-    #[arg(long, help_heading = "Network")]
+    #[arg(global = true, long, help_heading = "Network")]
     pub no_system_roots: bool,
 
     /// Connect to HOST2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl's
     /// meaning; HOST2 is an address or a host name; empty HOST1 or PORT1 match any; a HOST1
     /// DNS has no address for takes HOST2's; repeatable).
-    #[arg(long = "connect-to", value_name = "HOST1:PORT1:HOST2:PORT2", action = ArgAction::Append, value_parser = checked::<crate::net::ConnectToArg>, help_heading = "Network")]
+    #[arg(global = true, long = "connect-to", value_name = "HOST1:PORT1:HOST2:PORT2", action = ArgAction::Append, value_parser = checked::<crate::net::ConnectToArg>, help_heading = "Network")]
     pub connect_to: Vec<String>,
 
     /// Answer HOST's address lookups with ADDR instead of asking DNS, keeping names, SNI and
     /// Host (curl's meaning): checks a server whose records do not exist yet (repeatable).
-    #[arg(long, value_name = "HOST:PORT:ADDR", action = ArgAction::Append, value_parser = checked::<crate::net::Resolve>, help_heading = "Network")]
+    #[arg(global = true, long, value_name = "HOST:PORT:ADDR", action = ArgAction::Append, value_parser = checked::<crate::net::Resolve>, help_heading = "Network")]
     pub resolve: Vec<String>,
 
     /// Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both
     /// families and shown as answered).
-    #[arg(short = '4', conflicts_with = "ipv6", help_heading = "Network")]
+    #[arg(
+        global = true,
+        short = '4',
+        conflicts_with = "ipv6",
+        help_heading = "Network"
+    )]
     pub ipv4: bool,
 
     /// Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both
     /// families and shown as answered).
-    #[arg(short = '6', help_heading = "Network")]
+    #[arg(global = true, short = '6', help_heading = "Network")]
     pub ipv6: bool,
 
     /// Connect to public addresses only: refuse private, loopback and other special-purpose
     /// addresses from DNS, IP literals and redirects (for hosted and shared use). What is
     /// refused is "not checked", never failed.
-    #[arg(long, help_heading = "Network")]
+    #[arg(global = true, long, help_heading = "Network")]
     pub public_only: bool,
 
     /// Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins).
-    #[arg(short = 't', long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Network")]
+    #[arg(global = true, short = 't', long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Network")]
     pub timeout: Duration,
 
     /// Longest any one network step may take (DNS query, connect, handshake, response);
     /// at most --timeout. Default: 5s, or half of --timeout when that is shorter, so that one
     /// black-holed step leaves time for the steps after it.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Network")]
+    #[arg(global = true, long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Network")]
     pub step_timeout: Option<Duration>,
 
     /// A certificate with fewer whole days left is `tls-expiring` (Nagios WARNING; the
@@ -179,6 +185,10 @@ pub struct Cli {
     /// Print a generated file: the man page, a shell completion script or the report's JSON Schema.
     #[arg(long, value_enum, value_name = "KIND", help_heading = "Information")]
     pub generate: Option<Generate>,
+
+    /// Run as a server instead: `delegcheck serve`.
+    #[command(subcommand)]
+    pub command: Option<Command>,
 
     /// Compare with a previous run: a report, a JSON array of them or a JSON Lines file, as
     /// --format json/jsonl wrote it (at most 128 MiB). What changed per server name goes in
@@ -263,6 +273,61 @@ fn demo_candidates() -> Vec<&'static str> {
     {
         vec!["list"]
     }
+}
+
+/// Subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Run a self-hosted federation tester: the federation tester's API (/api/report,
+    /// /api/federation-ok), delegcheck's JSON report (/api/v1/report), a Prometheus probe
+    /// (/probe?target=NAME), the server's metrics (/metrics) and a web page (/). The same
+    /// checks as the command line; public addresses only unless --allow-private.
+    Serve(ServeArgs),
+}
+
+/// `delegcheck serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Listen on this address and port.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Check private, loopback and other non-public addresses too (for an internal
+    /// deployment); by default every non-public address is refused with an explanation.
+    #[arg(long)]
+    pub allow_private: bool,
+
+    /// How long a result is served from the cache (0s: no cache); `refresh=1` bypasses it,
+    /// within --refresh-limit.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub cache_ttl: Duration,
+
+    /// Most checks running at once; a request that needs another gets 429 (no queue).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub max_checks: u16,
+
+    /// Most requests answered at once (checks, cache hits, pages); past that, 503.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_requests: u32,
+
+    /// Check requests per minute per client (an IPv4 address or an IPv6 /64); past that,
+    /// 429 with Retry-After. 0: no limit.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub rate_limit: u32,
+
+    /// Cache bypasses (`refresh=1`) per minute per client.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub refresh_limit: u32,
+
+    /// Behind a reverse proxy: the header it puts the client's address in (e.g. X-Real-IP,
+    /// X-Forwarded-For: its right-most address counts). Only set it when every request comes
+    /// through that proxy.
+    #[arg(long, value_name = "HEADER")]
+    pub real_ip_header: Option<String>,
+
+    /// No access-log line per request on stderr.
+    #[arg(long)]
+    pub no_access_log: bool,
 }
 
 /// Output formats.
@@ -411,6 +476,9 @@ const MAN_SYNOPSIS: &str = ".SH SYNOPSIS
 [\\fIOPTIONS\\fR] \\fB\\-f\\fR \\fIFILE\\fR|\\fB\\-\\fR
 .br
 .B delegcheck
+[\\fINETWORK OPTIONS\\fR] \\fBserve\\fR [\\fB\\-\\-listen\\fR \\fIADDR:PORT\\fR] [\\fISERVE OPTIONS\\fR]
+.br
+.B delegcheck
 \\fB\\-\\-demo\\fR [\\fISCENARIO\\fR|\\fBlist\\fR] [\\fB\\-\\-format\\fR \\fIFORMAT\\fR]
 .br
 .B delegcheck
@@ -430,6 +498,7 @@ fn man_page(cmd: clap::Command) -> String {
     buf.extend_from_slice(MAN_SYNOPSIS.as_bytes());
     let _ = man.render_description_section(&mut buf);
     let _ = man.render_options_section(&mut buf);
+    let _ = man.render_subcommands_section(&mut buf);
     let _ = man.render_version_section(&mut buf);
     let mut page = String::from_utf8_lossy(&buf).into_owned();
     page.push_str(&man_extra());

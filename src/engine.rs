@@ -160,6 +160,12 @@ fn empty_resolution() -> discovery::Resolution {
 
 /// Checks one server name, as given on the command line.
 pub async fn check(net: &Net, input: &str) -> Report {
+    check_observed(net, input).await.0
+}
+
+/// [`check`], also handing back what was seen at each of the spec's targets (for faces that
+/// show more of the raw exchange than the report keeps: the federation tester's API).
+pub async fn check_observed(net: &Net, input: &str) -> (Report, Vec<crate::obs::TargetObs>) {
     let start = Instant::now();
     let deadline = net.deadline();
     let mut report = Report {
@@ -186,7 +192,7 @@ pub async fn check(net: &Net, input: &str) -> Report {
             report.compatibility = checks::compat::unreachable_all("the server name is not valid");
             report.timings.total_ms = ms_since(start);
             report.finalize();
-            return report;
+            return (report, vec![]);
         }
     };
     report.findings.extend(checks::name::lints(&name));
@@ -241,8 +247,8 @@ pub async fn check(net: &Net, input: &str) -> Report {
     }
     report.timings.total_ms = ms_since(start);
     report.finalize();
-    let probed: Vec<_> = target_obs.into_iter().chain(fallback_obs).collect();
+    let probed: Vec<_> = target_obs.iter().chain(&fallback_obs).cloned().collect();
     report.web_servers = crate::fixes::detect::web_servers(&obs, &probed);
     report.fixes = crate::fixes::for_report(&report, &report.web_servers, &net.config.fixes);
-    report
+    (report, target_obs)
 }

@@ -28,6 +28,7 @@ pub mod obs;
 pub mod render;
 pub mod report;
 pub mod sanitize;
+pub mod serve;
 pub mod server_name;
 pub mod time;
 

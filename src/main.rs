@@ -117,6 +117,9 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         return Ok(Exit::Ok.into());
     }
     let config = build_config(cli)?;
+    if let Some(delegcheck::cli::Command::Serve(args)) = &cli.command {
+        return serve(cli, args, config);
+    }
     let changes = Changes::open(cli)?;
     if let Some(arg) = &cli.demo {
         return demo(cli, arg, &changes);
@@ -153,6 +156,57 @@ fn tracer(cli: &Cli) -> Tracer {
     } else {
         Tracer::default()
     }
+}
+
+/// `delegcheck serve`: the same checks behind HTTP until SIGTERM or Ctrl-C, then a drain
+/// (requests in flight finish, each within its deadline).
+fn serve(
+    cli: &Cli,
+    args: &delegcheck::cli::ServeArgs,
+    mut config: Config,
+) -> Result<ExitCode, Failure> {
+    if args.allow_private && cli.public_only {
+        return Err(Failure::Usage(
+            "--allow-private and --public-only contradict each other".into(),
+        ));
+    }
+    if !cli.names.is_empty() || cli.file.is_some() || cli.demo.is_some() {
+        return Err(Failure::Usage(
+            "serve takes its server names from requests, not from the command line".into(),
+        ));
+    }
+    config.public_only = !args.allow_private;
+    let opts = delegcheck::serve::ServeOptions {
+        cache_ttl: args.cache_ttl,
+        max_checks: args.max_checks.into(),
+        max_requests: args.max_requests as usize,
+        rate_per_minute: args.rate_limit,
+        refresh_per_minute: args.refresh_limit,
+        real_ip_header: args.real_ip_header.clone(),
+        access_log: !args.no_access_log,
+    };
+    let public_only = config.public_only;
+    runtime()?.block_on(async {
+        let app =
+            delegcheck::serve::app(opts, config).map_err(|e| Failure::CannotRun(e.to_string()))?;
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| Failure::CannotRun(format!("cannot listen on {}: {e}", args.listen)))?;
+        err_text(&format!(
+            "delegcheck serve: listening on http://{}/ ({})\n",
+            listener.local_addr().unwrap_or(args.listen),
+            if public_only {
+                "public addresses only"
+            } else {
+                "private addresses allowed"
+            }
+        ));
+        delegcheck::serve::serve_until(listener, app, delegcheck::serve::termination())
+            .await
+            .map_err(|e| Failure::CannotRun(e.to_string()))?;
+        err_text("delegcheck serve: stopped\n");
+        Ok(Exit::Ok.into())
+    })
 }
 
 /// The writer of the chosen format.

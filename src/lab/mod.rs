@@ -245,6 +245,32 @@ impl Lab {
             ..Config::default()
         }
     }
+
+    /// [`Lab::config`] with what the scenario asks for: its timeouts, `--public-only`,
+    /// `--resolve` entries and address family.
+    pub fn scenario_config(&self, s: &Scenario) -> Result<Config, String> {
+        let mut config = self.config();
+        if let Some(t) = s.timeout_ms {
+            config.timeout = Duration::from_millis(t);
+            config.step_timeout = crate::net::default_step_timeout(config.timeout);
+        }
+        config.public_only = s.public_only;
+        for r in &s.resolve {
+            config
+                .resolve
+                .push(r.parse().map_err(|e| format!("{}: {e}", s.name))?);
+        }
+        match s.only.as_deref() {
+            Some("ipv4") => config.families = crate::net::IpFamilies::V4Only,
+            Some("ipv6") => config.families = crate::net::IpFamilies::V6Only,
+            Some(other) => return Err(format!("{}: unknown family {other:?}", s.name)),
+            None => {}
+        }
+        if let Some(t) = s.step_timeout_ms {
+            config.step_timeout = Duration::from_millis(t);
+        }
+        Ok(config)
+    }
 }
 
 /// Runs one scenario end to end: starts its lab, checks its server name through the real
@@ -255,28 +281,9 @@ pub async fn run(
     tune: impl FnOnce(&mut Config),
 ) -> Result<crate::Report, String> {
     let lab = Lab::start(s, opts).await?;
-    let mut config = lab.config();
-    if let Some(t) = s.timeout_ms {
-        config.timeout = Duration::from_millis(t);
-        config.step_timeout = crate::net::default_step_timeout(config.timeout);
-    }
-    config.public_only = s.public_only;
-    for r in &s.resolve {
-        config
-            .resolve
-            .push(r.parse().map_err(|e| format!("{}: {e}", s.name))?);
-    }
+    let mut config = lab.scenario_config(s)?;
     config.cert_expiry = opts.cert_expiry;
     config.fixes.stack = opts.fix_for;
-    match s.only.as_deref() {
-        Some("ipv4") => config.families = crate::net::IpFamilies::V4Only,
-        Some("ipv6") => config.families = crate::net::IpFamilies::V6Only,
-        Some(other) => return Err(format!("{}: unknown family {other:?}", s.name)),
-        None => {}
-    }
-    if let Some(t) = s.step_timeout_ms {
-        config.step_timeout = Duration::from_millis(t);
-    }
     tune(&mut config);
     crate::check(&s.server_name, &config)
         .await

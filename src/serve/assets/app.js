@@ -1,0 +1,169 @@
+// Renders delegcheck's JSON report (/api/v1/report) for a person. Every string from the
+// report goes in through text nodes (textContent), never as markup.
+"use strict";
+
+function el(tag, attrs, children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v !== undefined && v !== null) e.setAttribute(k, v);
+  }
+  for (const c of [].concat(children || [])) {
+    if (c === null || c === undefined) continue;
+    e.append(typeof c === "string" || typeof c === "number" ? String(c) : c);
+  }
+  return e;
+}
+
+function section(title, id, body) {
+  return el("section", { "aria-labelledby": id }, [el("h2", { id }, title), ...[].concat(body)]);
+}
+
+const VERDICT = {
+  ok: ["✓", "Federation works"],
+  warning: ["!", "Federation works, with warnings"],
+  error: ["✗", "Federation is broken"],
+  unknown: ["?", "Not known from here"],
+};
+
+function verdict(r) {
+  const [mark, words] = VERDICT[r.status] || ["?", r.status];
+  return el("div", { id: "verdict", class: "verdict " + r.status, "data-status": r.status }, [
+    el("span", { class: "mark", "aria-hidden": "true" }, mark),
+    el("span", {}, [el("strong", {}, r.server_name), " ", words]),
+  ]);
+}
+
+function reach(r) {
+  const rows = (r.compatibility || []).map((c) => {
+    const state = c.reachable === true ? "yes" : c.reachable === false ? "no" : "unknown";
+    const label = { yes: "reaches you", no: "cannot reach you", unknown: "not checked" }[state];
+    return el("li", { class: "reach " + state }, [
+      el("strong", {}, c.implementation_label || labelOf(c.implementation)),
+      " " + label,
+      c.reason ? el("span", { class: "why" }, " — " + c.reason) : null,
+    ]);
+  });
+  return section("Who can reach you", "h-reach", el("ul", { class: "plain" }, rows));
+}
+
+function labelOf(impl) {
+  return { synapse: "Synapse", dendrite: "Dendrite", conduwuit: "conduwuit family" }[impl] || impl;
+}
+
+function trace(r) {
+  const d = r.discovery || {};
+  const rows = (d.steps || []).map((s) =>
+    el("tr", { class: s.decisive ? "decisive" : null }, [
+      el("td", {}, s.step || ""),
+      el("td", {}, s.query),
+      el("td", {}, s.answer),
+      el("td", {}, s.meaning),
+    ])
+  );
+  const head = el("tr", {}, ["Step", "Lookup", "Answer", "Meaning"].map((h) => el("th", { scope: "col" }, h)));
+  const table = el("div", { class: "scroll" }, el("table", {}, [el("thead", {}, head), el("tbody", {}, rows)]));
+  const note = d.step ? el("p", {}, "Decided by step " + d.step + " of the spec's resolution.") : null;
+  return section("Discovery", "h-trace", [note, table]);
+}
+
+function targets(r) {
+  const items = (r.targets || []).map((t) => {
+    const checks = (t.checks || []).map((c) =>
+      el("li", { class: "check " + c.status }, [el("span", { class: "badge" }, c.status), " " + c.name + ": " + c.detail])
+    );
+    return el("li", { class: "target" }, [
+      el("strong", {}, t.address),
+      t.fallback ? " (fallback)" : "",
+      t.ok ? " ✓ works" : " ✗ does not work",
+      t.not_checked ? el("p", { class: "why" }, t.not_checked) : null,
+      el("ul", { class: "plain" }, checks),
+    ]);
+  });
+  if (!items.length) items.push(el("li", {}, "No address to connect to."));
+  return section("Targets", "h-targets", el("ul", { class: "plain" }, items));
+}
+
+function fixesFor(r, f) {
+  const all = Array.isArray(r.fixes) ? r.fixes : [];
+  return all.filter((x) => x && (x.code === f.code || x.finding === f.code || (Array.isArray(x.codes) && x.codes.includes(f.code))));
+}
+
+function fixBlock(fix) {
+  const parts = [];
+  for (const [k, v] of Object.entries(fix)) {
+    if (k === "code" || k === "finding" || k === "codes") continue;
+    if (typeof v === "string") {
+      parts.push(v.includes("\n") ? el("pre", {}, v) : el("p", {}, [el("strong", {}, k + ": "), v]));
+    }
+  }
+  return el("div", { class: "fix" }, parts);
+}
+
+function findings(r) {
+  const items = (r.findings || []).map((f) =>
+    el("li", { class: "finding " + f.severity, "data-code": f.code }, [
+      el("span", { class: "badge" }, f.severity),
+      " ",
+      el("code", {}, f.code),
+      f.target ? " at " + f.target : "",
+      el("p", {}, f.message),
+      f.hint ? el("p", { class: "hint" }, [el("strong", {}, "Fix: "), f.hint]) : null,
+      ...fixesFor(r, f).map(fixBlock),
+    ])
+  );
+  if (!items.length) items.push(el("li", {}, "Nothing to fix."));
+  return section("Findings", "h-findings", el("ul", { class: "plain" }, items));
+}
+
+function client(r) {
+  const c = r.client;
+  if (!c || typeof c !== "object") return null;
+  const rows = Object.entries(c)
+    .filter(([, v]) => v === null || typeof v !== "object")
+    .map(([k, v]) => el("li", {}, [el("strong", {}, k + ": "), String(v)]));
+  return section("Clients", "h-client", el("ul", { class: "plain" }, rows));
+}
+
+function render(r) {
+  const out = document.getElementById("report");
+  out.replaceChildren(
+    verdict(r),
+    reach(r),
+    findings(r),
+    trace(r),
+    targets(r),
+    client(r) || "",
+    el("p", { class: "meta" }, "Checked " + r.checked_at + " in " + ((r.timings || {}).total_ms || 0) + " ms · delegcheck " + r.tool_version)
+  );
+  out.hidden = false;
+}
+
+function say(text) {
+  document.getElementById("status").textContent = text;
+}
+
+async function check(name) {
+  say("Checking " + name + "…");
+  document.getElementById("report").hidden = true;
+  try {
+    const res = await fetch("/api/v1/report?server_name=" + encodeURIComponent(name), { headers: { Accept: "application/json" } });
+    if (!res.ok) {
+      const why = (await res.text()).trim();
+      say(res.status === 429 ? why + " (too many checks: wait a little)" : "The check could not run: " + why);
+      return;
+    }
+    render(await res.json());
+    say("");
+  } catch (e) {
+    say("The check could not run: " + e.message);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const name = new URLSearchParams(location.search).get("server_name");
+  if (name) {
+    document.getElementById("server_name").value = name;
+    document.title = name + " · delegcheck";
+    check(name.trim());
+  }
+});
