@@ -175,6 +175,11 @@ fn serve(
             "serve takes its server names from requests, not from the command line".into(),
         ));
     }
+    if cli.trace || cli.show_certs {
+        return Err(Failure::Usage(
+            "--trace and --show-certs are for one check on the command line, not for serve".into(),
+        ));
+    }
     config.public_only = !args.allow_private;
     let opts = delegcheck::serve::ServeOptions {
         cache_ttl: args.cache_ttl,
@@ -187,6 +192,8 @@ fn serve(
     };
     let public_only = config.public_only;
     runtime()?.block_on(async {
+        // `--connect-to` rules to host names are resolved once, as for a check.
+        config.connect_to = network(cli, config.clone()).await?.config.connect_to;
         let app =
             delegcheck::serve::app(opts, config).map_err(|e| Failure::CannotRun(e.to_string()))?;
         let listener = tokio::net::TcpListener::bind(args.listen)
