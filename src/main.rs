@@ -374,6 +374,7 @@ fn refuse_flags_the_lab_ignores(cli: &Cli) -> Result<(), Failure> {
         (cli.ipv4, "-4"),
         (cli.ipv6, "-6"),
         (cli.public_only, "--public-only"),
+        (cli.no_client, "--no-client"),
         (!cli.names.is_empty(), "server names"),
         (cli.file.is_some(), "--file"),
     ];
@@ -488,6 +489,7 @@ fn build_config(cli: &Cli) -> Result<Config, Failure> {
             .min(cli.timeout),
         public_only: cli.public_only,
         cert_expiry: cli.expiry().map_err(Failure::Usage)?,
+        client: !cli.no_client,
         ..Config::default()
     })
 }

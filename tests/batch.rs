@@ -27,6 +27,7 @@ fn report(name: &str) -> Report {
         families: Default::default(),
         timings: Default::default(),
         changes: vec![],
+        client: None,
     }
 }
 

@@ -706,6 +706,7 @@ fn judge_version(status: u16, body: Vec<u8>) -> delegcheck::report::TargetReport
         families: Default::default(),
         timings: Default::default(),
         changes: vec![],
+        client: None,
     };
     checks::judge_all(
         &mut report,

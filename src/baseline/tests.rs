@@ -83,6 +83,7 @@ fn report() -> Report {
         families: Default::default(),
         timings: Default::default(),
         changes: vec![],
+        client: None,
     }
 }
 

@@ -48,6 +48,21 @@ pub struct RequestSpec {
     pub body_cap: usize,
     /// Plain HTTP, no TLS (only ever for an `http://` redirect hop, which homeservers follow).
     pub plain_http: bool,
+    /// `GET`, or `OPTIONS` for a CORS preflight.
+    pub method: Method,
+    /// Headers sent besides Host, User-Agent and Accept (a browser's `Origin`, a preflight's
+    /// `Access-Control-Request-*`).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// The request methods delegcheck sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// `GET`.
+    #[default]
+    Get,
+    /// `OPTIONS` (a CORS preflight).
+    Options,
 }
 
 /// Performs one request on a fresh connection. Every phase has the deadline's step timeout.
@@ -333,8 +348,18 @@ async fn request(
 ) -> Result<(HttpResponse, bool), RequestFailure> {
     let start = Instant::now();
     let fut = async {
-        let req = hyper::Request::get(spec.path.as_str())
-            .header(hyper::header::HOST, spec.host_header.as_str())
+        let method = match spec.method {
+            Method::Get => hyper::Method::GET,
+            Method::Options => hyper::Method::OPTIONS,
+        };
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(spec.path.as_str())
+            .header(hyper::header::HOST, spec.host_header.as_str());
+        for (name, value) in &spec.headers {
+            req = req.header(*name, value.as_str());
+        }
+        let req = req
             .header(
                 hyper::header::USER_AGENT,
                 concat!("delegcheck/", env!("CARGO_PKG_VERSION")),
@@ -527,15 +552,27 @@ pub async fn fetch(
     body_cap: usize,
     deadline: &Deadline,
 ) -> Fetch {
+    fetch_with(net, url, ip, body_cap, deadline, &[]).await
+}
+
+/// [`fetch`], sending `headers` with every request of the chain (a browser's `Origin`).
+pub async fn fetch_with(
+    net: &Net,
+    url: &url::Url,
+    ip: IpAddr,
+    body_cap: usize,
+    deadline: &Deadline,
+    headers: &[(&'static str, String)],
+) -> Fetch {
     let mut chain = Chain::new(url, ip);
     let mut current = url.clone();
     let mut current_ip = ip;
     // A hop to the same origin (and address) goes on the connection of the one before.
     let mut session = Session::default();
     loop {
-        let ex = session
-            .exchange(net, &hop_request(&current, current_ip, body_cap), deadline)
-            .await;
+        let mut spec = hop_request(&current, current_ip, body_cap);
+        spec.headers = headers.to_vec();
+        let ex = session.exchange(net, &spec, deadline).await;
         let Ok(resp) = &ex.result else {
             return chain.finish(None, ex, &current);
         };
@@ -546,6 +583,7 @@ pub async fn fetch(
                 from: current.to_string(),
                 status: resp.status,
                 location,
+                headers: resp.headers.clone(),
             });
         }
         let next = match decision {
@@ -609,8 +647,8 @@ impl Chain {
     }
 }
 
-/// The request for one hop of the chain: `url` fetched from `ip`.
-fn hop_request(url: &url::Url, ip: IpAddr, body_cap: usize) -> RequestSpec {
+/// The request for one hop of a chain (or any single GET): `url` fetched from `ip`.
+pub fn hop_request(url: &url::Url, ip: IpAddr, body_cap: usize) -> RequestSpec {
     let host = url.host_str().unwrap_or("").to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
     let host_header = match url.port() {
@@ -635,6 +673,8 @@ fn hop_request(url: &url::Url, ip: IpAddr, body_cap: usize) -> RequestSpec {
         path,
         body_cap,
         plain_http: url.scheme() == "http",
+        method: Method::Get,
+        headers: Vec::new(),
     }
 }
 

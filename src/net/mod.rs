@@ -3,6 +3,7 @@
 //! nothing. Everything is built from one [`Config`], and every dial goes through one
 //! [`Dialer`] with one override table (`--connect-to`), which is also how the lab is reached.
 
+pub mod client;
 pub mod dns;
 pub mod http;
 pub mod targets;
@@ -161,6 +162,8 @@ pub struct Config {
     /// The certificate-expiry thresholds the findings use (`--warn-cert-days`,
     /// `--crit-cert-days`).
     pub cert_expiry: crate::checks::cert::Expiry,
+    /// Check client discovery too (off with `--no-client`).
+    pub client: bool,
 }
 
 impl Default for Config {
@@ -177,6 +180,7 @@ impl Default for Config {
             loopback_only: false,
             public_only: false,
             cert_expiry: crate::checks::cert::Expiry::default(),
+            client: true,
         }
     }
 }

@@ -208,6 +208,7 @@ mod tests {
             families: Default::default(),
             timings: Default::default(),
             changes: vec![],
+            client: None,
         }
     }
 

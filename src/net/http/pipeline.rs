@@ -549,6 +549,8 @@ mod tests {
             path: "/_matrix/federation/v1/version".into(),
             body_cap: cap,
             plain_http: true,
+            method: Default::default(),
+            headers: Vec::new(),
         }
     }
 
