@@ -741,3 +741,66 @@ fn web_row(obs: &ClientObs, hs: &[Outcome; 2], is: &[Outcome; 2]) -> ClientStep 
         duration_ms: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn support_files_follow_the_spec() {
+        let ok = [
+            json!({"contacts": [{"matrix_id": "@a:example.org", "role": "m.role.admin"}]}),
+            json!({"contacts": [{"email_address": "a@example.org", "role": "m.role.security"}]}),
+            json!({"support_page": "https://example.org/help"}),
+            json!({"contacts": [], "support_page": "https://example.org/help"}),
+        ];
+        for v in ok {
+            assert_eq!(support_problem(&v), None, "{v}");
+        }
+        let bad = [
+            (json!([]), "not a JSON object"),
+            (json!({}), "neither"),
+            (json!({"contacts": []}), "empty"),
+            (json!({"contacts": {}}), "not an array"),
+            (
+                json!({"contacts": [{"matrix_id": "@a:example.org"}]}),
+                "no `role`",
+            ),
+            (
+                json!({"contacts": [{"role": "m.role.admin"}]}),
+                "neither `matrix_id`",
+            ),
+            (
+                json!({"contacts": [{"matrix_id": "a", "role": "m.role.admin"}]}),
+                "not a user ID",
+            ),
+            (json!({"support_page": "help"}), "not a URL"),
+        ];
+        for (v, why) in bad {
+            let p = support_problem(&v).unwrap_or_default();
+            assert!(p.contains(why), "{v}: {p}");
+        }
+    }
+
+    #[test]
+    fn auth_metadata_needs_what_matrix_js_sdk_needs() {
+        let mut v = json!({
+            "issuer": "https://auth.example.org/",
+            "authorization_endpoint": "https://auth.example.org/authorize",
+            "token_endpoint": "https://auth.example.org/token",
+            "revocation_endpoint": "https://auth.example.org/revoke",
+            "registration_endpoint": "https://auth.example.org/register",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "response_modes_supported": ["query", "fragment"],
+            "code_challenge_methods_supported": ["S256"],
+        });
+        assert_eq!(auth_metadata_problem(&v), None);
+        v["code_challenge_methods_supported"] = json!(["plain"]);
+        assert!(auth_metadata_problem(&v).is_some_and(|p| p.contains("S256")));
+        v["code_challenge_methods_supported"] = json!(["S256"]);
+        v.as_object_mut().map(|o| o.remove("registration_endpoint"));
+        assert!(auth_metadata_problem(&v).is_some_and(|p| p.contains("registration_endpoint")));
+    }
+}

@@ -51,9 +51,10 @@ pub struct Expect {
     /// error name that should have been put in words).
     #[serde(default)]
     pub never_says: Vec<String>,
-    /// Client discovery's states: `native=SUCCESS web=FAIL_PROMPT is-native=PROMPT
-    /// is-web=PROMPT` (homeserver, then identity server; `unknown`: `null`), as named in
-    /// the JSON report; the sides not written are not compared.
+    /// Client discovery's states: `spec=IGNORE native=PROMPT web=FAIL_PROMPT
+    /// is-native=PROMPT is-web=PROMPT` (the spec's outcome where discovery ends, then
+    /// matrix-js-sdk's states for the homeserver and the identity server; `unknown`:
+    /// `null`), as named in the JSON report; the sides not written are not compared.
     #[serde(default)]
     pub client: Option<ClientStates>,
 }
@@ -71,8 +72,8 @@ impl TryFrom<String> for ClientStates {
         line.split_whitespace()
             .map(|kv| {
                 let (side, state) = pair(kv)?;
-                if !["native", "web", "is-native", "is-web"].contains(&side) {
-                    return Err(format!("`{side}`: native, web, is-native or is-web"));
+                if !["native", "web", "is-native", "is-web", "spec"].contains(&side) {
+                    return Err(format!("`{side}`: spec, native, web, is-native or is-web"));
                 }
                 let state = match state {
                     "unknown" => None,
@@ -93,6 +94,13 @@ impl ClientStates {
         };
         for (side, want) in &self.0 {
             let got = match side.as_str() {
+                // The spec's outcome: on the first step (a browser's aside) that ends
+                // discovery.
+                "spec" => c
+                    .steps
+                    .iter()
+                    .filter(|s| s.kind != crate::report::ClientStepKind::Web)
+                    .find_map(|s| s.outcome),
                 "native" => c.homeserver.native.state,
                 "web" => c.homeserver.web.state,
                 "is-native" => c.identity_server.native.state,
