@@ -104,7 +104,24 @@ pub(crate) fn why_text(w: &Why) -> String {
         Why::Redirect(RedirectStop::Loop) => "its redirects loop".into(),
         Why::Redirect(RedirectStop::TooMany) => "more than 20 redirects".into(),
         Why::Redirect(RedirectStop::NoLocation) => "a redirect without Location".into(),
-        Why::Redirect(s) => format!("its redirects stop: {s:?}"),
+        Why::Redirect(RedirectStop::Unsupported(u)) => {
+            format!(
+                "it redirects to a URL clients cannot fetch ({})",
+                clip(u, 100)
+            )
+        }
+        Why::Redirect(RedirectStop::Internal(u, ip)) => format!(
+            "it redirects from a public address into a private one ({}, {ip}), which no client outside that network can follow",
+            clip(u, 100)
+        ),
+        Why::Redirect(RedirectStop::Dns(h, st)) => format!(
+            "it redirects to {}, whose lookup fails ({})",
+            clip(h, 100),
+            st.describe()
+        ),
+        Why::Redirect(RedirectStop::Deadline) => {
+            "not checked: the deadline (--timeout) ended the redirects".into()
+        }
         Why::Slow(d) => format!(
             "it took {} ms, longer than matrix-js-sdk's 5 s",
             d.as_millis()
