@@ -198,6 +198,11 @@ fn homeserver_findings(o: &Outcome, delegated: bool, obs: &ClientObs, out: &mut 
         Cause::WellKnown(Action::Ignore) => absent(delegated, &text),
         Cause::WellKnown(Action::Fail(w)) => match w {
             Why::Failed(e) if nothing_there(e) => absent(delegated, &text),
+            Why::Failed(RequestFailure::Tls(_) | RequestFailure::TlsOldVersion) => {
+                plain(Code::ClientTlsInvalid, &url, &text)
+            }
+            Why::Failed(RequestFailure::Http(_)) => plain(Code::ClientWellKnownStatus, &url, &text),
+            // Connected, then no handshake or answer in time: to a client, nothing there.
             Why::Failed(_) => absent(delegated, &text),
             Why::Status(_) => plain(Code::ClientWellKnownStatus, &url, &text),
             Why::NotJson => plain(Code::ClientWellKnownNotJson, &url, &text),
