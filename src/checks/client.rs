@@ -529,7 +529,7 @@ fn host_findings(
     out: &mut Vec<Finding>,
 ) -> Vec<ClientHost> {
     let mut hosts: Vec<ClientHost> = Vec::new();
-    for f in obs.fetches.values() {
+    for (request, f) in &obs.fetches {
         let Some(tls) = &f.last.tls else { continue };
         let host = url::Url::parse(&f.url)
             .ok()
@@ -556,7 +556,7 @@ fn host_findings(
                 format!(
                     "{host} presents a certificate clients reject ({}), so {} fails there",
                     crate::discovery::verdict_text(v),
-                    request_name(f, obs)
+                    request_name(*request)
                 ),
             ));
         } else if let Some(c) = &cert
@@ -580,24 +580,14 @@ fn host_findings(
     hosts
 }
 
-fn request_name(f: &Fetch, obs: &ClientObs) -> &'static str {
-    let r = obs
-        .fetches
-        .iter()
-        .find(|(_, g)| std::ptr::eq(*g, f))
-        .map(|(r, _)| *r);
+fn request_name(r: ClientRequest) -> &'static str {
     match r {
-        Some(ClientRequest::WellKnown) => "the client well-known",
-        Some(ClientRequest::Support) => "the support file",
-        Some(ClientRequest::Versions | ClientRequest::Preflight) => "the client API",
-        Some(ClientRequest::AuthMetadata) => "the OAuth 2.0 metadata",
-        Some(ClientRequest::Identity) => "the identity server",
-        None => "the request",
+        ClientRequest::WellKnown => "the client well-known",
+        ClientRequest::Support => "the support file",
+        ClientRequest::Versions | ClientRequest::Preflight => "the client API",
+        ClientRequest::AuthMetadata => "the OAuth 2.0 metadata",
+        ClientRequest::Identity => "the identity server",
     }
-}
-
-fn ms(f: &Fetch) -> Option<u64> {
-    Some(f.duration.as_millis() as u64)
 }
 
 fn status_of(a: &Action) -> StepStatus {
@@ -613,63 +603,23 @@ fn status_of(a: &Action) -> StepStatus {
 /// One row per step, in the order a client takes them; the spec's outcome on the row that
 /// ends discovery (native view; the web row says where a browser differs).
 fn steps(obs: &ClientObs, hs: &[Outcome; 2], is: &[Outcome; 2]) -> Vec<ClientStep> {
-    let mut out = Vec::new();
-    let row = |kind, query: String, answer: String, status, outcome, duration_ms| ClientStep {
-        kind,
-        query,
-        answer,
-        status,
-        outcome,
-        duration_ms,
-    };
     let Some(wk) = obs.fetches.get(&ClientRequest::WellKnown) else {
-        return out;
+        return Vec::new();
     };
     let a = plan::action(wk, View::Native);
     let wk_outcome = match &a {
         Action::Ignore => Some(ClientState::Ignore),
-        Action::Fail(Why::NotChecked(_)) => None,
+        Action::Fail(Why::NotChecked(_)) | Action::Json(_) => None,
         Action::Fail(_) => Some(ClientState::FailPrompt),
-        Action::Json(_) => None,
     };
-    out.push(row(
+    let mut out = vec![fetch_row(
         ClientStepKind::WellKnown,
-        wk.url.clone(),
-        fetch_summary(wk),
+        wk,
         status_of(&a),
         wk_outcome,
-        ms(wk),
-    ));
+    )];
     if let Action::Json(raw) = &a {
-        let value = raw
-            .get("m.homeserver")
-            .and_then(|h| h.get("base_url"))
-            .map_or("(none)".to_owned(), |v| clip(&v.to_string(), 120));
-        let (answer, status, outcome) = match &hs[0].cause {
-            Some(c @ (Cause::NoHomeserver | Cause::NoBaseUrl)) => (
-                cause_text(c),
-                StepStatus::Invalid,
-                Some(ClientState::FailPrompt),
-            ),
-            Some(Cause::BadBaseUrl(_)) => (
-                format!("{value}: not an http(s) URL"),
-                StepStatus::Invalid,
-                Some(ClientState::FailError),
-            ),
-            _ => (
-                format!("{value} → {}", hs[0].base_url.as_deref().unwrap_or("")),
-                StepStatus::Ok,
-                None,
-            ),
-        };
-        out.push(row(
-            ClientStepKind::BaseUrl,
-            "m.homeserver.base_url".into(),
-            answer,
-            status,
-            outcome,
-            None,
-        ));
+        out.push(base_url_row(raw, &hs[0]));
     }
     if let Some(v) = obs.fetches.get(&ClientRequest::Versions) {
         let (status, outcome) = match hs[0].state {
@@ -677,55 +627,96 @@ fn steps(obs: &ClientObs, hs: &[Outcome; 2], is: &[Outcome; 2]) -> Vec<ClientSte
             Some(s) => (StepStatus::Error, Some(s)),
             None => (StepStatus::Ignored, None),
         };
-        out.push(row(
-            ClientStepKind::Versions,
-            v.url.clone(),
-            fetch_summary(v),
-            status,
-            outcome,
-            ms(v),
-        ));
+        out.push(fetch_row(ClientStepKind::Versions, v, status, outcome));
     }
-    if let Some(base) = plan::identity_base(obs) {
-        let f = obs.fetches.get(&ClientRequest::Identity);
-        let query = f.map_or("m.identity_server.base_url".into(), |f| f.url.clone());
-        let answer = match (&base, f) {
-            (Err(_), _) => is[0].cause.as_ref().map(cause_text).unwrap_or_default(),
-            (Ok(_), Some(f)) => fetch_summary(f),
-            (Ok(_), None) => String::new(),
-        };
-        let status = match is[0].state {
-            Some(ClientState::Success) => StepStatus::Ok,
-            Some(ClientState::Prompt) | None => StepStatus::Ignored,
-            Some(_) => StepStatus::Error,
-        };
-        out.push(row(
-            ClientStepKind::IdentityServer,
-            query,
-            answer,
-            status,
-            is[0].state,
-            f.and_then(ms),
-        ));
-    }
+    out.extend(identity_row(obs, &is[0]));
     out.push(web_row(obs, hs, is));
     for (r, kind) in [
         (ClientRequest::Support, ClientStepKind::Support),
         (ClientRequest::AuthMetadata, ClientStepKind::AuthMetadata),
     ] {
         if let Some(f) = obs.fetches.get(&r) {
-            let a = plan::action(f, View::Native);
-            out.push(row(
+            out.push(fetch_row(
                 kind,
-                f.url.clone(),
-                fetch_summary(f),
-                status_of(&a),
+                f,
+                status_of(&plan::action(f, View::Native)),
                 None,
-                ms(f),
             ));
         }
     }
     out
+}
+
+/// The row of one request: its URL, what came back, how long it took.
+fn fetch_row(
+    kind: ClientStepKind,
+    f: &Fetch,
+    status: StepStatus,
+    outcome: Option<ClientState>,
+) -> ClientStep {
+    ClientStep {
+        kind,
+        query: f.url.clone(),
+        answer: fetch_summary(f),
+        status,
+        outcome,
+        duration_ms: Some(f.duration.as_millis() as u64),
+    }
+}
+
+/// `m.homeserver.base_url` as written, and as clients use it (or why they cannot).
+fn base_url_row(raw: &serde_json::Value, hs: &Outcome) -> ClientStep {
+    let value = raw
+        .get("m.homeserver")
+        .and_then(|h| h.get("base_url"))
+        .map_or("(none)".to_owned(), |v| clip(&v.to_string(), 120));
+    let (answer, status, outcome) = match &hs.cause {
+        Some(c @ (Cause::NoHomeserver | Cause::NoBaseUrl)) => (
+            cause_text(c),
+            StepStatus::Invalid,
+            Some(ClientState::FailPrompt),
+        ),
+        Some(Cause::BadBaseUrl(_)) => (
+            format!("{value}: not an http(s) URL"),
+            StepStatus::Invalid,
+            Some(ClientState::FailError),
+        ),
+        _ => (
+            format!("{value} → {}", hs.base_url.as_deref().unwrap_or("")),
+            StepStatus::Ok,
+            None,
+        ),
+    };
+    ClientStep {
+        kind: ClientStepKind::BaseUrl,
+        query: "m.homeserver.base_url".into(),
+        answer,
+        status,
+        outcome,
+        duration_ms: None,
+    }
+}
+
+/// The identity server's row, when the well-known names one.
+fn identity_row(obs: &ClientObs, is: &Outcome) -> Option<ClientStep> {
+    let base = plan::identity_base(obs)?;
+    let f = obs.fetches.get(&ClientRequest::Identity);
+    let status = match is.state {
+        Some(ClientState::Success) => StepStatus::Ok,
+        Some(ClientState::Prompt) | None => StepStatus::Ignored,
+        Some(_) => StepStatus::Error,
+    };
+    Some(match (&base, f) {
+        (Ok(_), Some(f)) => fetch_row(ClientStepKind::IdentityServer, f, status, is.state),
+        _ => ClientStep {
+            kind: ClientStepKind::IdentityServer,
+            query: "m.identity_server.base_url".into(),
+            answer: is.cause.as_ref().map(cause_text).unwrap_or_default(),
+            status,
+            outcome: is.state,
+            duration_ms: None,
+        },
+    })
 }
 
 /// The web client's row: the same discovery in a browser.

@@ -54,7 +54,7 @@ pub enum ClientRequest {
 }
 
 impl ClientRequest {
-    /// The method a browser sends.
+    /// Whether it is the `OPTIONS` preflight (never redirected) rather than a `GET`.
     pub fn is_preflight(self) -> bool {
         self == ClientRequest::Preflight
     }
