@@ -314,7 +314,10 @@ client-text-plain\t''
 client-extra-keys\t''
 client-support-and-oauth\t''
 client-support-invalid\t''
-client-ip-literal\t''"
+client-ip-literal\t''
+client-well-known-500\t''
+client-redirect-to-http\t''
+client-auth-metadata-invalid\t''"
 complete -c delegcheck -l generate -d 'Print a generated file: the man page, a shell completion script or the report\'s JSON Schema' -r -f -a "man\t'The man page (roff)'
 complete-bash\t'Bash completion'
 complete-zsh\t'Zsh completion'

@@ -234,6 +234,9 @@ scenarios!(
     client_support_and_oauth,
     client_support_invalid,
     client_ip_literal,
+    client_well_known_500,
+    client_redirect_to_http,
+    client_auth_metadata_invalid,
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.

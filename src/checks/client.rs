@@ -656,7 +656,8 @@ fn fetch_row(
 ) -> ClientStep {
     ClientStep {
         kind,
-        query: f.url.clone(),
+        // The URL asked, not where its redirects ended (the answer shows them).
+        query: f.hops.first().map_or(&f.url, |h| &h.from).clone(),
         answer: fetch_summary(f),
         status,
         outcome,

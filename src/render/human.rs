@@ -514,7 +514,13 @@ fn clients_section(o: &mut String, c: &ClientReport, p: &Palette) {
             o,
             "  {:<10} {st} {}{outcome}",
             s.kind.label(),
-            wrap(&escape(&s.query), p.width.saturating_sub(12), 15)
+            // Room for the outcome after the query's last line.
+            wrap(
+                &escape(&s.query),
+                p.width
+                    .saturating_sub(if s.outcome.is_some() { 14 } else { 0 }),
+                15
+            )
         );
         if !s.answer.is_empty() {
             let _ = writeln!(
