@@ -37,7 +37,12 @@ async fn touch() {
     println!("## touch\n");
     println!("| scenario | L | TLS handshakes per check | wall (median of 9) | wall / L |");
     println!("| --- | --- | --- | --- | --- |");
-    for name in ["well-known-port-443", "srv-delegation", "direct-8448"] {
+    for name in [
+        "well-known-port-443",
+        "srv-delegation",
+        "direct-8448",
+        "client-healthy",
+    ] {
         let s = scenario(name);
         let l = 20u64;
         let lab = Lab::start(

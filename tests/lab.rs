@@ -466,6 +466,36 @@ async fn a_healthy_delegated_check_opens_at_most_two_tls_connections() {
     }
 }
 
+/// Client discovery beside federation: the client well-known and the support file on the
+/// server name's host, and the base URL's three requests (`/versions`, the preflight,
+/// `auth_metadata`) pipelined on one connection, whatever each answers.
+#[tokio::test]
+async fn client_discovery_opens_one_connection_per_request_round() {
+    let scenarios = delegcheck::lab::scenarios();
+    // (scenario, federation's handshakes + the client side's)
+    for (name, most) in [
+        ("client-healthy", 2 + 3),
+        ("client-preflight-refused", 2 + 3),
+        ("client-identity-valid", 2 + 4),
+    ] {
+        let s = scenarios.iter().find(|s| s.name == name).unwrap();
+        let lab = Lab::start(s, LabOptions::default()).await.unwrap();
+        let net = Net::new(lab.config()).unwrap();
+        let r = delegcheck::engine::check(&net, &s.server_name).await;
+        let c = r.client.as_ref().expect("client discovery ran");
+        let kinds: Vec<_> = c.steps.iter().map(|s| s.kind).collect();
+        assert!(
+            kinds.contains(&delegcheck::report::ClientStepKind::AuthMetadata),
+            "{name}: every request was made: {kinds:?}"
+        );
+        assert!(
+            lab.tls_handshakes() <= most,
+            "{name}: {} TLS connections, {most} expected",
+            lab.tls_handshakes()
+        );
+    }
+}
+
 /// Requests to the same address, port and TLS name share a connection whatever their `Host`
 /// header; a response that closes the connection makes the next request open a new one.
 #[tokio::test]

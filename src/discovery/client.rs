@@ -54,6 +54,14 @@ pub enum ClientRequest {
 }
 
 impl ClientRequest {
+    /// The requests to the homeserver's base URL, which may share one connection.
+    pub fn to_base_url(self) -> bool {
+        matches!(
+            self,
+            ClientRequest::Versions | ClientRequest::Preflight | ClientRequest::AuthMetadata
+        )
+    }
+
     /// Whether it is the `OPTIONS` preflight (never redirected) rather than a `GET`.
     pub fn is_preflight(self) -> bool {
         self == ClientRequest::Preflight

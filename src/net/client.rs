@@ -3,7 +3,7 @@
 //! one finishes, all under the check's one deadline. It decides nothing.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -19,17 +19,100 @@ pub async fn discover(net: &Net, host_for_url: &str, deadline: Deadline) -> Clie
     let mut started: Vec<ClientRequest> = Vec::new();
     let mut inflight = FuturesUnordered::new();
     loop {
-        for p in client::next_probes(host_for_url, &obs) {
-            if !started.contains(&p.request) {
-                started.push(p.request);
-                inflight.push(async move { (p.request, run(net, &p, &deadline).await) });
-            }
+        let new: Vec<ClientProbe> = client::next_probes(host_for_url, &obs)
+            .into_iter()
+            .filter(|p| !started.contains(&p.request))
+            .collect();
+        started.extend(new.iter().map(|p| p.request));
+        // The requests to the homeserver's base URL share one connection, pipelined: one
+        // handshake, and `/versions` answered in the same round trip as alone.
+        let (api, alone): (Vec<_>, Vec<_>) = new.into_iter().partition(|p| p.request.to_base_url());
+        for p in alone {
+            inflight.push(run_all(net, vec![p], deadline));
         }
-        let Some((request, fetch)) = inflight.next().await else {
+        if !api.is_empty() {
+            inflight.push(run_all(net, api, deadline));
+        }
+        let Some(done) = inflight.next().await else {
             return obs;
         };
-        obs.fetches.insert(request, fetch);
+        obs.fetches.extend(done);
     }
+}
+
+/// Runs `probes` (one, or several to the same origin): one alone as [`run`] does, several
+/// pipelined on one connection; a `GET` answered with a redirect is then fetched on its own,
+/// following it.
+async fn run_all(
+    net: &Net,
+    probes: Vec<ClientProbe>,
+    deadline: Deadline,
+) -> Vec<(ClientRequest, Fetch)> {
+    let start = Instant::now();
+    let urls: Vec<url::Url> = probes
+        .iter()
+        .filter_map(|p| url::Url::parse(&p.url).ok())
+        .collect();
+    if probes.len() == 1 || urls.len() != probes.len() {
+        let mut out = Vec::new();
+        for p in &probes {
+            out.push((p.request, run(net, p, &deadline).await));
+        }
+        return out;
+    }
+    let ip = match address(net, &urls[0], &deadline).await {
+        Ok(ip) => ip,
+        Err(e) => {
+            let failed = |p: &ClientProbe| (p.request, failed(&p.url, e.clone(), start));
+            return probes.iter().map(failed).collect();
+        }
+    };
+    let specs: Vec<_> = probes
+        .iter()
+        .zip(&urls)
+        .map(|(p, u)| spec(p, u, ip))
+        .collect();
+    let (exchanges, _) = http::pipeline(net, &specs, &deadline, None).await;
+    let mut out = Vec::new();
+    for (p, last) in probes.iter().zip(exchanges) {
+        let redirected = last
+            .result
+            .as_ref()
+            .is_ok_and(|r| crate::discovery::followup::is_redirect(r.status));
+        if redirected && !p.request.is_preflight() {
+            out.push((p.request, run(net, p, &deadline).await));
+            continue;
+        }
+        // Its own time: the lookup and the connection, then its response.
+        let own = last.result.as_ref().map_or(Duration::ZERO, |r| r.duration);
+        let setup = last.connect.unwrap_or_default()
+            + last.tls.as_ref().map_or(Duration::ZERO, |t| t.duration);
+        out.push((
+            p.request,
+            Fetch {
+                ip,
+                hops: vec![],
+                last,
+                stop: None,
+                insecure: None,
+                url: p.url.clone(),
+                duration: setup + own,
+            },
+        ));
+    }
+    out
+}
+
+/// The request for a probe: a `GET` with the page's `Origin`, or the preflight.
+fn spec(p: &ClientProbe, url: &url::Url, ip: IpAddr) -> http::RequestSpec {
+    let mut spec = http::hop_request(url, ip, client::BODY_CAP);
+    if p.request.is_preflight() {
+        spec.method = Method::Options;
+        spec.headers = client::preflight_headers();
+    } else {
+        spec.headers = vec![("origin", client::ORIGIN.to_owned())];
+    }
+    spec
 }
 
 /// One request: the host's address (an IP literal, `--connect-to`, or DNS), then the fetch
@@ -44,10 +127,7 @@ async fn run(net: &Net, p: &ClientProbe, deadline: &Deadline) -> Fetch {
         Err(e) => return failed(&p.url, e, start),
     };
     if p.request.is_preflight() {
-        let mut spec = http::hop_request(&url, ip, client::BODY_CAP);
-        spec.method = Method::Options;
-        spec.headers = client::preflight_headers();
-        let last = http::exchange(net, &spec, deadline).await;
+        let last = http::exchange(net, &spec(p, &url, ip), deadline).await;
         return Fetch {
             ip,
             hops: vec![],

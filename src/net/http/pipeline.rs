@@ -109,10 +109,21 @@ fn wire(specs: &[RequestSpec]) -> Option<Vec<u8>> {
     for s in specs {
         let _uri: hyper::Uri = s.path.parse().ok()?;
         hyper::header::HeaderValue::from_str(&s.host_header).ok()?;
-        out.extend_from_slice(b"GET ");
+        out.extend_from_slice(match s.method {
+            super::Method::Get => b"GET ",
+            super::Method::Options => b"OPTIONS ",
+        });
         out.extend_from_slice(s.path.as_bytes());
         out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
         out.extend_from_slice(s.host_header.as_bytes());
+        for (name, value) in &s.headers {
+            hyper::header::HeaderName::from_bytes(name.as_bytes()).ok()?;
+            hyper::header::HeaderValue::from_str(value).ok()?;
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+        }
         out.extend_from_slice(
             concat!(
                 "\r\nuser-agent: delegcheck/",
