@@ -317,7 +317,8 @@ client-support-invalid\t''
 client-ip-literal\t''
 client-well-known-500\t''
 client-redirect-to-http\t''
-client-auth-metadata-invalid\t''"
+client-auth-metadata-invalid\t''
+client-versions-redirect\t''"
 complete -c delegcheck -l generate -d 'Print a generated file: the man page, a shell completion script or the report\'s JSON Schema' -r -f -a "man\t'The man page (roff)'
 complete-bash\t'Bash completion'
 complete-zsh\t'Zsh completion'

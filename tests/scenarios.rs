@@ -237,6 +237,7 @@ scenarios!(
     client_well_known_500,
     client_redirect_to_http,
     client_auth_metadata_invalid,
+    client_versions_redirect,
 );
 
 /// Expectations that do not hold are reported, field by field, in the words of the file.

@@ -550,6 +550,23 @@ async fn line(stream: &mut Box<dyn Io>, buf: &mut Vec<u8>) -> std::io::Result<Op
 mod tests {
     use super::*;
 
+    /// A preflight goes on the wire as OPTIONS with its headers; a header value that would
+    /// break the request is refused (then each request goes through hyper, which says why).
+    #[test]
+    fn the_wire_carries_method_and_headers() {
+        let mut s = spec(10);
+        s.method = super::super::Method::Options;
+        s.headers = vec![("origin", "https://a.example".into())];
+        let w = String::from_utf8(wire(&[s.clone()]).unwrap()).unwrap();
+        assert!(
+            w.starts_with("OPTIONS /_matrix/federation/v1/version HTTP/1.1\r\n"),
+            "{w}"
+        );
+        assert!(w.contains("\r\norigin: https://a.example\r\n"), "{w}");
+        s.headers = vec![("origin", "x\r\nevil: 1".into())];
+        assert!(wire(&[s]).is_none());
+    }
+
     fn spec(cap: usize) -> RequestSpec {
         RequestSpec {
             dial_host: None,
