@@ -1,5 +1,5 @@
 //! Benchmarks against the lab (loopback only). Run all with `cargo bench --bench lab`, or one
-//! group with `cargo bench --bench lab -- latency|batch|faults|touch`. Results and method:
+//! group with `cargo bench --bench lab -- latency|batch|faults|touch|clients`. Results and method:
 //! BENCHMARKS.md.
 //!
 //! - latency: healthy servers with L ms injected into every DNS answer, TLS handshake and HTTP
@@ -11,6 +11,8 @@
 //! - touch: how lightly a healthy check touches the servers: TLS handshakes per check (counted
 //!   by the lab's hosts) and the wall time with 20 ms injected (the critical path), per
 //!   scenario.
+//! - clients: client discovery beside federation: a healthy check's wall time with and without
+//!   it (`--no-client`) at L ms, against the critical path.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -35,7 +37,12 @@ async fn touch() {
     println!("## touch\n");
     println!("| scenario | L | TLS handshakes per check | wall (median of 9) | wall / L |");
     println!("| --- | --- | --- | --- | --- |");
-    for name in ["well-known-port-443", "srv-delegation", "direct-8448"] {
+    for name in [
+        "well-known-port-443",
+        "srv-delegation",
+        "direct-8448",
+        "client-healthy",
+    ] {
         let s = scenario(name);
         let l = 20u64;
         let lab = Lab::start(
@@ -65,6 +72,55 @@ async fn touch() {
             lab.tls_handshakes() as f64 / runs as f64,
             wall / l as f64
         );
+    }
+    println!();
+}
+
+/// Client discovery runs beside federation: with it on, a healthy check should still take its
+/// critical path, the longer of the two sides, not their sum.
+async fn clients() {
+    println!("## clients\n");
+    println!(
+        "| scenario | critical path (round trips) | L | wall, --no-client (median of 5) | wall, with clients | with clients / L | ratio to critical path |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    // client-healthy: federation as well-known-port-443 (6); clients: A/AAAA(example.test)
+    // → TLS → client well-known (3), then A/AAAA(matrix.example.test) → TLS → /versions (3):
+    // 6, alongside. well-known-port-443: the client side ends at its 404 (3).
+    for (name, path) in [("client-healthy", 6.0), ("well-known-port-443", 6.0)] {
+        let s = scenario(name);
+        for l in [25u64, 50, 100] {
+            let lab = Lab::start(
+                &s,
+                LabOptions {
+                    rtt: Duration::from_millis(l),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("lab");
+            let mut walls = [Vec::new(), Vec::new()];
+            for (i, client) in [false, true].into_iter().enumerate() {
+                let mut config = lab.config();
+                config.timeout = Duration::from_secs(30);
+                config.step_timeout = Duration::from_secs(10);
+                config.client = client;
+                let net = delegcheck::Net::new(config).expect("net");
+                for _ in 0..5 {
+                    let start = Instant::now();
+                    let r = delegcheck::engine::check(&net, &s.server_name).await;
+                    walls[i].push(start.elapsed().as_secs_f64() * 1000.0);
+                    assert!(r.ok, "{name} must stay healthy under latency");
+                    assert_eq!(r.client.is_some(), client);
+                }
+            }
+            let [off, on] = walls.map(median);
+            let per = on / l as f64;
+            println!(
+                "| {name} | {path} | {l} ms | {off:.0} ms | {on:.0} ms | {per:.2} | {:.3} |",
+                per / path
+            );
+        }
     }
     println!();
 }
@@ -289,6 +345,9 @@ fn main() {
         }
         if want("touch") {
             touch().await;
+        }
+        if want("clients") {
+            clients().await;
         }
     });
 }

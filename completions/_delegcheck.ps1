@@ -57,6 +57,7 @@ Register-ArgumentCompleter -Native -CommandName 'delegcheck' -ScriptBlock {
             [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)')
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)')
             [CompletionResult]::new('--public-only', '--public-only', [CompletionResultType]::ParameterName, 'Connect to public addresses only: refuse private, loopback and other special-purpose addresses from DNS, IP literals and redirects (for hosted and shared use). What is refused is "not checked", never failed')
+            [CompletionResult]::new('--no-client', '--no-client', [CompletionResultType]::ParameterName, 'Check federation only: skip client discovery (/.well-known/matrix/client, the client API behind it, CORS for web clients), which otherwise runs beside it')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail (exit 1) on warnings too')
             [CompletionResult]::new('--fail-on-change', '--fail-on-change', [CompletionResultType]::ParameterName, 'Exit 1 when anything but info changed since the --baseline (not with --format nagios)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

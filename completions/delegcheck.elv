@@ -54,6 +54,7 @@ set edit:completion:arg-completer[delegcheck] = {|@words|
             cand -4 'Connect over IPv4 only, as an IPv4-only server would (DNS is still asked for both families and shown as answered)'
             cand -6 'Connect over IPv6 only, as an IPv6-only server would (DNS is still asked for both families and shown as answered)'
             cand --public-only 'Connect to public addresses only: refuse private, loopback and other special-purpose addresses from DNS, IP literals and redirects (for hosted and shared use). What is refused is "not checked", never failed'
+            cand --no-client 'Check federation only: skip client discovery (/.well-known/matrix/client, the client API behind it, CORS for web clients), which otherwise runs beside it'
             cand --strict 'Fail (exit 1) on warnings too'
             cand --fail-on-change 'Exit 1 when anything but info changed since the --baseline (not with --format nagios)'
             cand -h 'Print help (see more with ''--help'')'

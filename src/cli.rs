@@ -138,6 +138,11 @@ pub struct Cli {
     #[arg(global = true, long, help_heading = "Network")]
     pub public_only: bool,
 
+    /// Check federation only: skip client discovery (/.well-known/matrix/client, the client
+    /// API behind it, CORS for web clients), which otherwise runs beside it.
+    #[arg(long, help_heading = "Network")]
+    pub no_client: bool,
+
     /// Overall deadline per server name (e.g. 10s, 1500ms, 1m; -t as in monitoring plugins).
     #[arg(global = true, short = 't', long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Network")]
     pub timeout: Duration,

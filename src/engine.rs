@@ -184,6 +184,7 @@ pub async fn check_observed(net: &Net, input: &str) -> (Report, Vec<crate::obs::
         changes: vec![],
         web_servers: vec![],
         fixes: vec![],
+        client: None,
     };
     let name = match ServerName::parse(input) {
         Ok(n) => n,
@@ -196,35 +197,19 @@ pub async fn check_observed(net: &Net, input: &str) -> (Report, Vec<crate::obs::
         }
     };
     report.findings.extend(checks::name::lints(&name));
-    let (obs, mut res) = discover(net, &name, deadline).await;
-    // -4/-6 also hold for addresses that come from IP literals (DNS answers are already
-    // filtered by the resolver).
-    // Some implementations cannot use this (valid) well-known and take the server name's
-    // own SRV/8448 path instead: resolve that path too, so their verdict is checked, not
-    // guessed.
-    if res.fallback.is_empty()
-        && discovery::followup::server_name_path_needed(&name, &obs, &res)
-        && let crate::server_name::Host::Dns(host) = &name.host
-    {
-        let seeded = discovery::ignoring_well_known(&obs, host);
-        let (_, alt) = discover_from(net, &name, seeded, deadline).await;
-        res.fallback = alt.targets;
-        res.fallback_reason = Some(discovery::FallbackReason::WellKnownNotForAll);
-    }
-    let families = net.config.families;
-    let before = res.targets.len();
-    res.targets.retain(|t| families.allows(t.ip));
-    res.excluded = before - res.targets.len();
-    res.fallback.retain(|t| families.allows(t.ip));
-    report.timings.discovery_ms = ms_since(start);
-    let targets_start = Instant::now();
-    // The spec's targets and, after a failed SRV lookup, the fallback some implementations
-    // take, all at once.
-    let all: Vec<_> = res.targets.iter().chain(&res.fallback).cloned().collect();
-    let mut target_obs = crate::net::targets::probe_all(net, &all, deadline).await;
-    let fallback_obs = target_obs.split_off(res.targets.len());
-    let port_443 = crate::net::targets::probe_port_443(net, &res, &target_obs, deadline).await;
-    report.timings.targets_ms = ms_since(targets_start);
+    // Client discovery runs beside federation's, under the same deadline: it adds no
+    // round trip to the critical path.
+    let client_host = client_url_host(&name);
+    let client = async {
+        if net.config.client {
+            Some(crate::net::client::discover(net, &client_host, deadline).await)
+        } else {
+            None
+        }
+    };
+    let federation = federation(net, &name, deadline, start, &mut report.timings);
+    let ((obs, res, target_obs, fallback_obs, port_443), client_obs) =
+        futures_util::future::join(federation, client).await;
 
     checks::judge_all(
         &mut report,
@@ -238,6 +223,19 @@ pub async fn check_observed(net: &Net, input: &str) -> (Report, Vec<crate::obs::
             expiry: net.config.cert_expiry,
         },
     );
+    if let Some(c) = &client_obs {
+        // Delegated: a well-known names another server, or an SRV record answered.
+        let delegated = res.delegated.is_some() || res.srv.is_some();
+        let (client, findings) = checks::client::judge(
+            &client_host,
+            delegated,
+            c,
+            crate::time::now(),
+            net.config.cert_expiry,
+        );
+        report.client = Some(client);
+        report.findings.extend(findings);
+    }
     if deadline.passed() || checks::deadline_cut(&obs, &target_obs) {
         report.findings.push(checks::deadline_finding(
             &obs,
@@ -251,4 +249,65 @@ pub async fn check_observed(net: &Net, input: &str) -> (Report, Vec<crate::obs::
     report.web_servers = crate::fixes::detect::web_servers(&obs, &probed);
     report.fixes = crate::fixes::for_report(&report, &report.web_servers, &net.config.fixes);
     (report, target_obs)
+}
+
+/// What the federation side observed: discovery, its resolution, the targets' and the
+/// fallback targets' probes, and port 443.
+type FederationObs = (
+    Observations,
+    discovery::Resolution,
+    Vec<crate::obs::TargetObs>,
+    Vec<crate::obs::TargetObs>,
+    Vec<crate::obs::Exchange>,
+);
+
+/// The server-server side: resolution (and the server name's own path where some
+/// implementations take it), then every target at once, then port 443 when it is worth it.
+async fn federation(
+    net: &Net,
+    name: &ServerName,
+    deadline: Deadline,
+    start: Instant,
+    timings: &mut Timings,
+) -> FederationObs {
+    let (obs, mut res) = discover(net, name, deadline).await;
+    // -4/-6 also hold for addresses that come from IP literals (DNS answers are already
+    // filtered by the resolver).
+    // Some implementations cannot use this (valid) well-known and take the server name's
+    // own SRV/8448 path instead: resolve that path too, so their verdict is checked, not
+    // guessed.
+    if res.fallback.is_empty()
+        && discovery::followup::server_name_path_needed(name, &obs, &res)
+        && let crate::server_name::Host::Dns(host) = &name.host
+    {
+        let seeded = discovery::ignoring_well_known(&obs, host);
+        let (_, alt) = discover_from(net, name, seeded, deadline).await;
+        res.fallback = alt.targets;
+        res.fallback_reason = Some(discovery::FallbackReason::WellKnownNotForAll);
+    }
+    let families = net.config.families;
+    let before = res.targets.len();
+    res.targets.retain(|t| families.allows(t.ip));
+    res.excluded = before - res.targets.len();
+    res.fallback.retain(|t| families.allows(t.ip));
+    timings.discovery_ms = ms_since(start);
+    let targets_start = Instant::now();
+    // The spec's targets and, after a failed SRV lookup, the fallback some implementations
+    // take, all at once.
+    let all: Vec<_> = res.targets.iter().chain(&res.fallback).cloned().collect();
+    let mut target_obs = crate::net::targets::probe_all(net, &all, deadline).await;
+    let fallback_obs = target_obs.split_off(res.targets.len());
+    let port_443 = crate::net::targets::probe_port_443(net, &res, &target_obs, deadline).await;
+    timings.targets_ms = ms_since(targets_start);
+    (obs, res, target_obs, fallback_obs, port_443)
+}
+
+/// The host of the server name as it goes in a URL (`example.org`, `192.0.2.1`,
+/// `[2001:db8::1]`): the client well-known lives on port 443 of it, whatever the port.
+fn client_url_host(name: &ServerName) -> String {
+    match &name.host {
+        crate::server_name::Host::Dns(h) => h.clone(),
+        crate::server_name::Host::V4(ip) => ip.to_string(),
+        crate::server_name::Host::V6(ip) => format!("[{ip}]"),
+    }
 }

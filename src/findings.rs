@@ -82,6 +82,12 @@ impl Code {
         )
     }
 
+    /// A client-discovery finding (`client-…`): about clients, not federation, so it never
+    /// decides the report's `ok`.
+    pub fn is_client(self) -> bool {
+        self.as_str().starts_with("client-")
+    }
+
     /// The catalogue as a Markdown table (code, severity, title), for the README.
     pub fn markdown_table() -> String {
         let mut s = String::from("| code | severity | meaning |\n| --- | --- | --- |\n");
@@ -594,8 +600,103 @@ catalogue! {
         "A step could not be checked from here",
         "Check from a host that can reach the address (for IPv6, one with an IPv6 route), or with a longer --timeout.",
         "A step (the well-known fetch, or checks of a target) was not made for a reason of the checking host: the deadline passed first, this host has no route to the address (a machine without IPv6 checking an AAAA target) or could not open a socket, `--public-only` refused the address, or a response was larger than delegcheck reads (homeservers read more). Nothing is concluded about the server from it. When the verdict depends on it (the well-known, or every target that could pass) the report's status is `unknown`.";
+    ClientWellKnownMissing = "client-well-known-missing", Warning,
+        "Federation is delegated, but clients find no /.well-known/matrix/client",
+        "Publish `https://<server_name>/.well-known/matrix/client` with `{\"m.homeserver\": {\"base_url\": \"https://matrix.example.org\"}}` and `Access-Control-Allow-Origin: *`.",
+        "Delegation has two halves. The server well-known and SRV records tell other *servers* where to connect; clients never read them. A client given `@alice:example.org` fetches `https://example.org/.well-known/matrix/client` (client-server spec, \"Well-known URIs\"); without it (404, or nothing answering HTTPS on the server name) discovery ends with IGNORE (matrix-js-sdk: PROMPT) and Element, Element X, FluffyChat and every other client ask the user to type the homeserver URL. A web client also shows an error when the 404 carries no `Access-Control-Allow-Origin` (it cannot even see the status). Synapse's delegation guide says it: SRV delegation \"will not cover use cases involving client-server comms\".";
+    ClientWellKnownAbsent = "client-well-known-absent", Info,
+        "No /.well-known/matrix/client: clients ask for the homeserver URL",
+        "If clients should find the homeserver from user IDs, publish `/.well-known/matrix/client` with `{\"m.homeserver\": {\"base_url\": \"https://...\"}}` and `Access-Control-Allow-Origin: *`.",
+        "Without the client well-known (404, or nothing answering HTTPS on the server name) discovery ends with IGNORE (matrix-js-sdk: PROMPT): clients ask the user for the homeserver URL. That is fine when users are told the URL; it is the usual cause of \"Element cannot find my server\".";
+    ClientWellKnownStatus = "client-well-known-status", Error,
+        "The client well-known answered with a status other than 200 or 404",
+        "Serve the file with status 200 (or 404 if you publish none).",
+        "The spec: a 404 means IGNORE, any other non-200 status FAIL_PROMPT (matrix-js-sdk: any status but 200 and 404, 201 and 204 included). Clients tell the user discovery failed and ask for the URL.";
+    ClientWellKnownNotJson = "client-well-known-not-json", Error,
+        "The client well-known is not JSON",
+        "Serve `{\"m.homeserver\": {\"base_url\": \"https://...\"}}` as a static file; look for a catch-all route that answers with HTML.",
+        "A body that does not parse as JSON (empty, an HTML page, JSON followed by other data) is FAIL_PROMPT in the spec and in matrix-js-sdk: clients tell the user discovery failed and ask for the URL.";
+    ClientWellKnownInvalid = "client-well-known-invalid", Error,
+        "The client well-known has no usable `m.homeserver.base_url`",
+        "Write `{\"m.homeserver\": {\"base_url\": \"https://matrix.example.org\"}}`.",
+        "The body must be a JSON object with `m.homeserver`, an object with a non-empty `base_url` (spec steps 3.3 and 3.4: FAIL_PROMPT). A common mistake is serving the server file (`{\"m.server\": ...}`) at the client path, or `m.homeserver` as a string.";
+    ClientWellKnownRedirect = "client-well-known-redirect", Error,
+        "The client well-known's redirects do not end",
+        "Serve the file directly, or fix the redirect rules so the chain ends at a 200.",
+        "Clients follow redirects the way `fetch` does (at most 20, never in a loop; spec MSC4402 on main: \"redirection loops should be avoided\"). A loop, more than 20 hops or a 3xx without a Location is a failed fetch: FAIL_PROMPT.";
+    ClientWellKnownBom = "client-well-known-bom", Warning,
+        "The client well-known starts with a byte-order mark",
+        "Save the file as UTF-8 without BOM.",
+        "matrix-js-sdk (a browser's `Response.json()`) skips a UTF-8 byte-order mark, so Element Web copes; JSON parsers that do not (serde_json, Go's encoding/json, Python's `json.loads`) reject the body, so clients built on them fail discovery with FAIL_PROMPT.";
+    ClientContentType = "client-content-type", Info,
+        "The client well-known is not served as application/json",
+        "Serve it with `Content-Type: application/json` (nginx: `default_type application/json;`).",
+        "The spec's endpoint definition returns `application/json`. matrix-js-sdk does not read the Content-Type, so Element works; stricter clients and tools may not.";
+    ClientBaseUrlInvalid = "client-base-url-invalid", Error,
+        "`m.homeserver.base_url` is not an http(s) URL",
+        "Write the full URL with its scheme: `\"base_url\": \"https://matrix.example.org\"`.",
+        "The spec's step 3.5: a base_url that is not a valid URL is FAIL_ERROR; clients stop and do not let the user log in. matrix-js-sdk parses it as a browser does and requires an http or https scheme and a host: `matrix.example.org` (no scheme) or `matrix.example.org:8448` are not URLs.";
+    ClientVersionsFailed = "client-versions-failed", Error,
+        "The base_url does not answer /_matrix/client/versions",
+        "Route `/_matrix/client` on the base_url's host to the homeserver (and check the base_url's host, path prefix and DNS).",
+        "Clients validate the base_url with `GET {base_url}/_matrix/client/versions`, which must answer a JSON object with a `versions` array (spec step 3.5). Anything else (no DNS, refused, a 404, an HTML page, a proxy error) is FAIL_ERROR: clients refuse to log in.";
+    ClientVersionsUnsupported = "client-versions-unsupported", Error,
+        "The homeserver lists no spec version matrix-js-sdk supports",
+        "Upgrade the homeserver: it must list at least one of v1.1 to v1.13 in /_matrix/client/versions.",
+        "matrix-js-sdk (Element Web) goes beyond the spec: `/versions` must list one of the versions it supports (`SUPPORTED_MATRIX_VERSIONS`, v1.1 to v1.13 in v43.0.0), else FAIL_ERROR with ERROR_UNSUPPORTED_HOMESERVER_SPEC_VERSION. A server that lists only r0.x versions is too old for Element.";
+    ClientTlsInvalid = "client-tls-invalid", Error,
+        "A host of client discovery presents a certificate clients reject",
+        "Serve a certificate for this host name, from a public CA, with its full chain.",
+        "Clients fetch the client well-known, the base_url and the identity server with normal X.509 validation: the certificate must be valid for the host name in the URL, chain to a trusted root and be in date. Otherwise the fetch fails: FAIL_PROMPT at the well-known, FAIL_ERROR at the base_url.";
+    ClientTlsExpiring = "client-tls-expiring", Warning,
+        "A certificate of client discovery expires within --warn-cert-days",
+        "Renew the certificate now, and check that renewal is automated.",
+        "Once it expires, clients cannot discover or reach the homeserver on that host.";
+    ClientSlow = "client-slow", Error,
+        "A client-discovery request took longer than matrix-js-sdk waits (5 s)",
+        "Find what delays the response (proxy, DNS, an overloaded server).",
+        "matrix-js-sdk aborts every discovery request after 5 seconds, body included (`timeoutSignal(5000)`): a slower well-known is FAIL_PROMPT, slower `/versions` FAIL_ERROR.";
+    ClientCorsMissing = "client-cors-missing", Error,
+        "A response web clients must read has no usable Access-Control-Allow-Origin",
+        "Add `Access-Control-Allow-Origin: *` to the response (nginx: `add_header Access-Control-Allow-Origin * always;`).",
+        "Element Web and every other browser client run discovery with `fetch` from their own origin: the browser hands a response to the page only when it carries `Access-Control-Allow-Origin: *` (or exactly the page's origin), error statuses included. The spec says the well-known SHOULD and the client API must offer CORS headers (\"Web Browser Clients\"). Without it web clients fail (FAIL_PROMPT at the well-known, FAIL_ERROR at `/versions`) while native clients work.";
+    ClientCorsRedirect = "client-cors-redirect", Error,
+        "A redirect hop of client discovery has no Access-Control-Allow-Origin",
+        "Add `Access-Control-Allow-Origin: *` to the redirect response too (nginx: `always` on `add_header`), or serve the file without a redirect.",
+        "A browser checks CORS on every redirect response before it follows it (fetch standard, \"HTTP fetch\"): a 30x without `Access-Control-Allow-Origin` ends the fetch and the target is never requested. After a redirect to another origin the page's origin becomes `null`, so only `*` passes there. The spec (MSC4402) asks for CORS headers on every 30x. Element Web and every browser client fail; native clients follow.";
+    ClientCorsPreflight = "client-cors-preflight", Error,
+        "The client API refuses a browser's preflight",
+        "Answer `OPTIONS` on /_matrix/client with 2xx and `Access-Control-Allow-Origin: *`, `Access-Control-Allow-Methods: GET, POST, PUT, DELETE, OPTIONS`, `Access-Control-Allow-Headers: X-Requested-With, Content-Type, Authorization`.",
+        "Every authenticated request a web client makes carries `Authorization` (and a JSON body), so the browser first sends an `OPTIONS` preflight; the spec requires homeservers to answer it with the CORS headers (\"Web Browser Clients\"). `Access-Control-Allow-Headers: *` does not cover `Authorization`. A proxy that answers OPTIONS itself, or strips the headers, leaves Element Web unable to do anything after discovery.";
+    ClientMixedContent = "client-mixed-content", Error,
+        "Client discovery leads to plain http://: browsers block it",
+        "Use https:// in `base_url` and in every redirect.",
+        "A page served over https may not fetch http:// URLs (mixed content): the browser blocks the request before it is sent. A `base_url` of `http://...` or a redirect to http:// fails every web client (FAIL_ERROR or FAIL_PROMPT), while native clients follow it insecurely.";
+    ClientIdentityServerInvalid = "client-identity-server-invalid", Warning,
+        "`m.identity_server` is present but not usable",
+        "Fix `m.identity_server.base_url` (an https URL whose `/_matrix/identity/v2` answers 200 JSON), or remove `m.identity_server`.",
+        "When the well-known names an identity server, clients validate `GET {base_url}/_matrix/identity/v2` (spec step 3.6). matrix-js-sdk then reports FAIL_PROMPT for the identity server (the homeserver still works) and drops every other key of the file from its result.";
+    ClientSupportAbsent = "client-support-absent", Info,
+        "No /.well-known/matrix/support",
+        "Publish `/.well-known/matrix/support` with an admin contact (`m.role.admin`) or a `support_page`.",
+        "Since spec v1.10 a server may publish who to contact (`contacts` with `matrix_id` or `email_address` and a `role`) and a `support_page`. Clients and other servers' admins use it to reach you.";
+    ClientSupportInvalid = "client-support-invalid", Warning,
+        "/.well-known/matrix/support does not follow the spec",
+        "Serve `{\"contacts\": [{\"matrix_id\": \"@admin:example.org\", \"role\": \"m.role.admin\"}]}` and/or `\"support_page\": \"https://...\"`.",
+        "The support file (spec v1.10) is a JSON object with at least one of `contacts` (a non-empty array; each contact has a `role` and a `matrix_id` starting with `@` or an `email_address`) and `support_page` (a URL). Roles are `m.role.admin`, `m.role.security` or namespaced ones.";
+    ClientAuthMetadata = "client-auth-metadata", Info,
+        "The homeserver advertises the OAuth 2.0 API",
+        "Nothing to do.",
+        "`GET /_matrix/client/v1/auth_metadata` (spec v1.15) answers with the authorization server's metadata: clients that support it log in through the `issuer` named there instead of the legacy /login API.";
+    ClientAuthMetadataInvalid = "client-auth-metadata-invalid", Warning,
+        "The OAuth 2.0 metadata is not usable",
+        "Check the authorization server (MAS) configuration and the proxy route for /_matrix/client/v1/auth_metadata.",
+        "`/_matrix/client/v1/auth_metadata` answered, but not with 200 and a JSON object naming `issuer`, `authorization_endpoint`, `token_endpoint`, `registration_endpoint` and `revocation_endpoint`, with `S256` among `code_challenge_methods_supported` (spec v1.15; matrix-js-sdk `isValidAuthMetadata`). Clients that use the OAuth 2.0 API cannot log in.";
+    ClientNotChecked = "client-not-checked", Info,
+        "Part of client discovery could not be checked from here",
+        "Check again with a longer --timeout, or from a host with a route to the address.",
+        "A client-discovery request was cut short by the check's own limits (the deadline, no route from here, a body larger than delegcheck reads). Nothing is concluded against the server from it.";
 }
-
 #[cfg(test)]
 mod tests {
     #[test]

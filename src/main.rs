@@ -449,6 +449,7 @@ fn refuse_flags_the_lab_ignores(cli: &Cli) -> Result<(), Failure> {
         (cli.ipv4, "-4"),
         (cli.ipv6, "-6"),
         (cli.public_only, "--public-only"),
+        (cli.no_client, "--no-client"),
         (!cli.names.is_empty(), "server names"),
         (cli.file.is_some(), "--file"),
         (
@@ -597,6 +598,7 @@ fn build_config(cli: &Cli) -> Result<Config, Failure> {
             upstream: cli.upstream.clone(),
             ..Default::default()
         },
+        client: !cli.no_client,
         ..Config::default()
     })
 }

@@ -905,6 +905,9 @@ pub struct Hop {
     pub status: u16,
     /// Resolved Location.
     pub location: Option<String>,
+    /// The redirect response's headers (names lower-case, as kept in [`HttpResponse`]):
+    /// a browser reads `Access-Control-Allow-Origin` on every hop.
+    pub headers: Vec<(String, String)>,
 }
 
 /// A GET that follows redirects, starting at a given address.

@@ -81,6 +81,151 @@ pub struct Report {
     /// there is nothing to change. Since schema 1.2.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixes: Vec<crate::fixes::Fix>,
+    /// Client discovery (`/.well-known/matrix/client`, the client API behind it, CORS):
+    /// what a native and a web client reach. Absent with `--no-client` and for a string
+    /// that is not a server name. Since 1.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientReport>,
+}
+
+/// A client's discovery state: matrix-js-sdk's `AutoDiscoveryAction` names, which are the
+/// spec's outcome names ("Well-known URIs") plus `SUCCESS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ClientState {
+    /// Discovery found a working URL.
+    Success,
+    /// Ask the user for the URL (js-sdk's state after a 404).
+    Prompt,
+    /// Stop this mechanism, try others (the spec's outcome for a 404).
+    Ignore,
+    /// Tell the user discovery failed (invalid or empty data), then ask.
+    FailPrompt,
+    /// Tell the user no usable URL was returned; do not continue.
+    FailError,
+}
+
+impl ClientState {
+    /// The name, as in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientState::Success => "SUCCESS",
+            ClientState::Prompt => "PROMPT",
+            ClientState::Ignore => "IGNORE",
+            ClientState::FailPrompt => "FAIL_PROMPT",
+            ClientState::FailError => "FAIL_ERROR",
+        }
+    }
+}
+
+/// Client discovery, as a native and a web client meet it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ClientReport {
+    /// No error-level client finding: clients can log in with a user ID on this server name
+    /// (or are asked for the homeserver URL where nothing is published for them).
+    pub ok: bool,
+    /// The client well-known's URL.
+    pub well_known_url: String,
+    /// The homeserver (`m.homeserver`).
+    pub homeserver: ClientSide,
+    /// The identity server (`m.identity_server`).
+    pub identity_server: ClientSide,
+    /// Every step, in order, with the spec's outcome where it ends discovery.
+    pub steps: Vec<ClientStep>,
+    /// The TLS session and certificate of every host the client side touched.
+    pub hosts: Vec<ClientHost>,
+    /// The OAuth 2.0 issuer from `/_matrix/client/v1/auth_metadata`, when the homeserver
+    /// advertises the spec's OAuth 2.0 API.
+    pub auth_issuer: Option<String>,
+}
+
+/// One side of client discovery: where it points and what each kind of client reaches.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ClientSide {
+    /// The base URL as a client uses it (normalised as matrix-js-sdk does), if any.
+    pub base_url: Option<String>,
+    /// A native client (no CORS, no mixed-content rules).
+    pub native: ClientOutcome,
+    /// A web client (Element Web and every other browser client, on an https page of
+    /// another origin).
+    pub web: ClientOutcome,
+}
+
+/// What one kind of client reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ClientOutcome {
+    /// The state (`null`: not known, the check could not see far enough for a reason of
+    /// its own, such as the deadline).
+    pub state: Option<ClientState>,
+    /// matrix-js-sdk's error constant with it (`ERROR_INVALID_HOMESERVER`…), if any.
+    pub error: Option<String>,
+    /// Why, in words, when it is not `SUCCESS`.
+    pub reason: Option<String>,
+}
+
+/// One step of client discovery.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ClientStep {
+    /// Which step.
+    pub kind: ClientStepKind,
+    /// What was asked (a URL, a key).
+    pub query: String,
+    /// What came back, in short.
+    pub answer: String,
+    /// How it went.
+    pub status: StepStatus,
+    /// The spec's outcome when this step ends discovery (`IGNORE`, `FAIL_PROMPT`,
+    /// `FAIL_ERROR`, `SUCCESS`).
+    pub outcome: Option<ClientState>,
+    /// Time taken, in milliseconds.
+    pub duration_ms: Option<u64>,
+}
+
+/// Kind of a client-discovery step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientStepKind {
+    /// `GET /.well-known/matrix/client`.
+    WellKnown,
+    /// `m.homeserver.base_url`.
+    BaseUrl,
+    /// `GET {base_url}/_matrix/client/versions`.
+    Versions,
+    /// `m.identity_server` and `GET {base_url}/_matrix/identity/v2`.
+    IdentityServer,
+    /// What a browser adds: CORS on every response and redirect hop, mixed content, the
+    /// preflight.
+    Web,
+    /// `GET /.well-known/matrix/support`.
+    Support,
+    /// `GET {base_url}/_matrix/client/v1/auth_metadata`.
+    AuthMetadata,
+}
+
+impl ClientStepKind {
+    /// A short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ClientStepKind::WellKnown => "well-known",
+            ClientStepKind::BaseUrl => "base_url",
+            ClientStepKind::Versions => "versions",
+            ClientStepKind::IdentityServer => "identity",
+            ClientStepKind::Web => "web",
+            ClientStepKind::Support => "support",
+            ClientStepKind::AuthMetadata => "OAuth 2.0",
+        }
+    }
+}
+
+/// A host the client side connected to.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ClientHost {
+    /// `host` or `host:port`, as in the URL.
+    pub host: String,
+    /// The TLS session, if one was set up.
+    pub tls: Option<TlsInfo>,
+    /// The certificate, if one was presented.
+    pub certificate: Option<CertInfo>,
 }
 
 /// Whether at least one target of each IP family passes every check.
@@ -700,6 +845,7 @@ impl Report {
             changes: vec![],
             web_servers: vec![],
             fixes: vec![],
+            client: None,
         }
     }
 }
@@ -716,7 +862,10 @@ impl Report {
     /// would say (outside the targets) keeps the verdict `error`.
     pub fn probe_side_unknown(&self) -> bool {
         let certain_error = self.findings.iter().any(|f| {
-            f.severity == Severity::Error && f.target.is_none() && f.code != Code::NoWorkingTarget
+            f.severity == Severity::Error
+                && f.target.is_none()
+                && f.code != Code::NoWorkingTarget
+                && !f.code.is_client()
         });
         if certain_error {
             return false;
@@ -790,7 +939,16 @@ impl Report {
         let error_elsewhere = self
             .findings
             .iter()
-            .any(|f| f.severity == Severity::Error && f.target.is_none());
+            .any(|f| f.severity == Severity::Error && f.target.is_none() && !f.code.is_client());
+        // Clients that cannot log in are an error of the report, not of federation: `ok`
+        // stays federation's, the status says it.
+        let client_error = self
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Error && f.code.is_client());
+        if let Some(c) = &mut self.client {
+            c.ok = !client_error;
+        }
         let any_problem = self
             .findings
             .iter()
@@ -810,7 +968,7 @@ impl Report {
         };
         self.status = if self.probe_side_unknown() {
             Status::Unknown
-        } else if !self.ok {
+        } else if !self.ok || client_error {
             Status::Error
         } else if any_problem {
             Status::Warning

@@ -29,6 +29,7 @@ fn report(name: &str) -> Report {
         changes: vec![],
         web_servers: vec![],
         fixes: vec![],
+        client: None,
     }
 }
 

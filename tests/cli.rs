@@ -110,8 +110,19 @@ fn quiet_prints_one_line_per_name_with_the_usual_exit_code() {
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert_eq!(o.stdout, "https://x.test/ INVALID\n@a:b.test INVALID\n");
     for (scenario, line, code) in [
-        ("well-known-port-443", "example.test GOOD\n", 0),
+        ("client-healthy", "example.test GOOD\n", 0),
+        (
+            "well-known-port-443",
+            "example.test WARN client-well-known-missing\n",
+            0,
+        ),
         ("expired-certificate", "example.test BAD tls-expired", 1),
+        // Federation works; web clients do not: an error of the report, exit 1.
+        (
+            "client-cors-missing-well-known",
+            "example.test BAD client-cors-missing\n",
+            1,
+        ),
         ("legacy-srv-only", "example.test WARN ", 0),
     ] {
         let loud = run(bin().args(["--demo", scenario]));
@@ -1042,8 +1053,8 @@ fn a_resolver_that_never_answers_makes_the_verdict_unknown() {
         .collect();
     assert_eq!(
         codes,
-        ["dns-no-answer"],
-        "only the local cause: {}",
+        ["dns-no-answer", "client-not-checked"],
+        "only the local cause (and clients not checked for it): {}",
         o.stdout
     );
     for c in r["compatibility"].as_array().unwrap() {

@@ -84,6 +84,9 @@ impl World {
     /// 8448 on a closed port (refused, as on a host that serves only 443).
     fn config(&self) -> Config {
         let mut config = self.lab.config();
+        // These loops prove the federation fixes: the client side (whose well-known these
+        // sites do not serve) is judged apart.
+        config.client = false;
         let closed = free_port();
         for ip in [SITE_IP, MATRIX_IP] {
             for (port, to) in [(443, self.port), (8448, closed)] {

@@ -708,6 +708,7 @@ fn judge_version(status: u16, body: Vec<u8>) -> delegcheck::report::TargetReport
         changes: vec![],
         web_servers: vec![],
         fixes: vec![],
+        client: None,
     };
     checks::judge_all(
         &mut report,
@@ -935,4 +936,87 @@ fn literal_forms() {
         ServerName::parse("192.0.2.1").unwrap().host.ip(),
         Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)))
     );
+}
+
+/// A fetch that ended in a response (status, headers, body), for client discovery.
+fn client_fetch(url: &str, status: u16, cors: bool, body: Vec<u8>) -> delegcheck::obs::Fetch {
+    let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let headers = if cors {
+        vec![("access-control-allow-origin".to_owned(), "*".to_owned())]
+    } else {
+        vec![]
+    };
+    delegcheck::obs::Fetch {
+        ip,
+        hops: vec![],
+        last: Exchange {
+            ip,
+            port: 443,
+            connect: Some(Duration::ZERO),
+            tls: None,
+            result: Ok(HttpResponse {
+                status,
+                headers,
+                body,
+                truncated: false,
+                duration: Duration::ZERO,
+            }),
+        },
+        stop: None,
+        insecure: None,
+        url: url.to_owned(),
+        duration: Duration::from_millis(5),
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Any client well-known (bytes, JSON documents, `m.homeserver.base_url` of any text),
+    /// with or without CORS: a state, never a panic; a web client never gets further than a
+    /// native one, never without `Access-Control-Allow-Origin`, and SUCCESS always comes with
+    /// an http(s) base URL whose `/versions` the planner asked for.
+    #[test]
+    fn client_discovery_takes_any_well_known(
+        body in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..300),
+            (members(), style()).prop_map(|(m, mut s)| s.document(&m)),
+            text().prop_map(|t| json!({"m.homeserver": {"base_url": t}}).to_string().into_bytes()),
+            text().prop_map(|t| {
+                let mut b = b"\xEF\xBB\xBF".to_vec();
+                b.extend(json!({"m.homeserver": {"base_url": format!("https://{t}")}}).to_string().bytes());
+                b
+            }),
+        ],
+        status in prop_oneof![Just(200u16), Just(200), Just(404), any::<u16>()],
+        cors in any::<bool>(),
+    ) {
+        use delegcheck::discovery::client::{self as c, ClientObs, ClientRequest, View};
+        use delegcheck::report::ClientState::*;
+        let mut obs = ClientObs::default();
+        let wk = c::well_known_url("example.test");
+        obs.fetches.insert(ClientRequest::WellKnown, client_fetch(&wk, status, cors, body));
+        let probes = c::next_probes("example.test", &obs);
+        if let Some(v) = probes.iter().find(|p| p.request == ClientRequest::Versions) {
+            let versions = br#"{"versions": ["v1.12"]}"#.to_vec();
+            obs.fetches.insert(ClientRequest::Versions, client_fetch(&v.url, 200, true, versions));
+        }
+        let native = c::homeserver(&obs, View::Native);
+        let web = c::homeserver(&obs, View::Web);
+        if web.state == Some(Success) {
+            prop_assert_eq!(native.state, Some(Success));
+        }
+        if !cors {
+            prop_assert_ne!(web.state, Some(Success));
+        }
+        if native.state == Some(Success) {
+            let base = native.base_url.clone().unwrap_or_default();
+            prop_assert!(base.starts_with("http://") || base.starts_with("https://"), "{}", base);
+            let versions = format!("{base}/_matrix/client/versions");
+            prop_assert!(probes.iter().any(|p| p.url == versions), "{:?}", probes);
+        }
+        if status == 404 {
+            prop_assert_eq!(native.state, Some(Prompt));
+        }
+    }
 }

@@ -218,6 +218,8 @@ async fn get(net: &Net, addr: &str, tls_name: &str, path: &str) -> delegcheck::o
         path: path.to_owned(),
         body_cap: 65536,
         plain_http: false,
+        method: Default::default(),
+        headers: Vec::new(),
     };
     http::exchange(net, &spec, &Deadline::new(Duration::from_secs(3), T)).await
 }
@@ -409,6 +411,8 @@ async fn hosts_serve_the_federation_endpoints() {
         path: "/_matrix/federation/v1/version".into(),
         body_cap: 4096,
         plain_http: false,
+        method: Default::default(),
+        headers: Vec::new(),
     };
     let other = http::exchange(&net, &spec, &Deadline::new(Duration::from_secs(3), T)).await;
     let r = other.result.unwrap();
@@ -442,12 +446,51 @@ async fn a_healthy_delegated_check_opens_at_most_two_tls_connections() {
     ] {
         let s = scenarios.iter().find(|s| s.name == name).unwrap();
         let lab = Lab::start(s, LabOptions::default()).await.unwrap();
-        let net = Net::new(lab.config()).unwrap();
+        // Federation's connections (client discovery has its own, beside them).
+        let net = Net::new(delegcheck::net::Config {
+            client: false,
+            ..lab.config()
+        })
+        .unwrap();
         let r = delegcheck::engine::check(&net, &s.server_name).await;
         assert!(r.ok, "{name}");
         assert!(
+            r.client.is_none(),
+            "{name}: --no-client checks federation only"
+        );
+        assert!(
             lab.tls_handshakes() <= 2,
             "{name}: {} TLS connections",
+            lab.tls_handshakes()
+        );
+    }
+}
+
+/// Client discovery beside federation: the client well-known and the support file on the
+/// server name's host, and the base URL's three requests (`/versions`, the preflight,
+/// `auth_metadata`) pipelined on one connection, whatever each answers.
+#[tokio::test]
+async fn client_discovery_opens_one_connection_per_request_round() {
+    let scenarios = delegcheck::lab::scenarios();
+    // (scenario, federation's handshakes + the client side's)
+    for (name, most) in [
+        ("client-healthy", 2 + 3),
+        ("client-preflight-refused", 2 + 3),
+        ("client-identity-valid", 2 + 4),
+    ] {
+        let s = scenarios.iter().find(|s| s.name == name).unwrap();
+        let lab = Lab::start(s, LabOptions::default()).await.unwrap();
+        let net = Net::new(lab.config()).unwrap();
+        let r = delegcheck::engine::check(&net, &s.server_name).await;
+        let c = r.client.as_ref().expect("client discovery ran");
+        let kinds: Vec<_> = c.steps.iter().map(|s| s.kind).collect();
+        assert!(
+            kinds.contains(&delegcheck::report::ClientStepKind::AuthMetadata),
+            "{name}: every request was made: {kinds:?}"
+        );
+        assert!(
+            lab.tls_handshakes() <= most,
+            "{name}: {} TLS connections, {most} expected",
             lab.tls_handshakes()
         );
     }
@@ -467,6 +510,7 @@ async fn a_session_keeps_its_connection_while_the_server_does() {
         pad: 0,
         headers: vec![("connection".into(), "close".into())],
         prefix: false,
+        method: None,
     }];
     let lab = Lab::start_parts(&[], &[h], LabOptions::default())
         .await
@@ -482,6 +526,8 @@ async fn a_session_keeps_its_connection_while_the_server_does() {
         path: path.into(),
         body_cap: 65536,
         plain_http: false,
+        method: Default::default(),
+        headers: Vec::new(),
     };
     let mut session = http::Session::default();
     let version = "/_matrix/federation/v1/version";
@@ -539,6 +585,8 @@ async fn a_pipeline_costs_one_connection_and_one_round_trip() {
         path: path.into(),
         body_cap: 65536,
         plain_http: false,
+        method: Default::default(),
+        headers: Vec::new(),
     };
     let version = "/_matrix/federation/v1/version";
     let keys = "/_matrix/key/v2/server";

@@ -31,6 +31,19 @@ fn scrub(r: &mut Report) {
             k.valid_until_ts = Some(0);
         }
     }
+    if let Some(c) = &mut r.client {
+        for s in &mut c.steps {
+            s.duration_ms = None;
+        }
+        for h in &mut c.hosts {
+            if let Some(c) = &mut h.certificate {
+                c.not_before = "<not_before>".into();
+                c.not_after = "<not_after>".into();
+                c.not_after_unix = 0;
+                c.sha256 = "<sha256>".into();
+            }
+        }
+    }
 }
 
 async fn report(name: &str) -> Report {
@@ -66,7 +79,7 @@ async fn human_reports() {
 #[tokio::test]
 async fn human_faces_at_80_and_120_columns() {
     for (kind, name) in [
-        ("pass", "well-known-port-443"),
+        ("pass", "client-healthy"),
         ("warn", "ipv6-not-listening"),
         ("fail", "proxy-not-routing"),
     ] {
@@ -95,9 +108,30 @@ async fn human_faces_at_80_and_120_columns() {
     }
 }
 
+/// Client discovery: healthy, blocked for web clients only, and a base_url browsers block.
+const CLIENT_NAMES: [&str; 3] = [
+    "client-healthy",
+    "client-cors-missing-well-known",
+    "client-base-url-http",
+];
+
+#[tokio::test]
+async fn human_client_reports() {
+    for name in CLIENT_NAMES {
+        let r = report(name).await;
+        for (full, tag) in [(false, "short"), (true, "full")] {
+            let p = Palette {
+                full,
+                ..Palette::plain()
+            };
+            insta::assert_snapshot!(format!("human-{name}-{tag}"), render::human::report(&r, &p));
+        }
+    }
+}
+
 #[tokio::test]
 async fn json_reports() {
-    for name in ["well-known-port-443", "proxy-not-routing"] {
+    for name in ["well-known-port-443", "proxy-not-routing", "client-healthy"] {
         let r = report(name).await;
         insta::assert_snapshot!(format!("json-{name}"), render::json_object(&r));
     }

@@ -85,6 +85,7 @@ fn report() -> Report {
         changes: vec![],
         web_servers: vec![],
         fixes: vec![],
+        client: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! and per-target check results. Touches no network.
 
 pub(crate) mod cert;
+pub(crate) mod client;
 pub(crate) mod compat;
 pub(crate) mod dns;
 pub mod keys;

@@ -7,6 +7,7 @@
 //! ([`crate::engine`]) runs the probes, feeds the observations back and calls it again. The same
 //! observations always give the same resolution, so the algorithm is tested with no network.
 
+pub mod client;
 pub mod followup;
 pub mod well_known;
 

@@ -111,6 +111,7 @@ impl World {
                     from: well_known_url(host),
                     status: 302,
                     location: None,
+                    headers: vec![],
                 }]
             } else {
                 vec![]

@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::Report;
 use crate::findings::{Code, Severity};
-use crate::report::{CheckName, CheckStatus, FamilyVerdicts, Implementation, Target};
+use crate::report::{CheckName, CheckStatus, ClientState, FamilyVerdicts, Implementation, Target};
 
 /// What a scenario expects delegcheck to report.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -51,6 +51,71 @@ pub struct Expect {
     /// error name that should have been put in words).
     #[serde(default)]
     pub never_says: Vec<String>,
+    /// Client discovery's states: `spec=IGNORE native=PROMPT web=FAIL_PROMPT
+    /// is-native=PROMPT is-web=PROMPT` (the spec's outcome where discovery ends, then
+    /// matrix-js-sdk's states for the homeserver and the identity server; `unknown`:
+    /// `null`), as named in the JSON report; the sides not written are not compared.
+    #[serde(default)]
+    pub client: Option<ClientStates>,
+}
+
+/// Expected client-discovery states: `native=STATE web=STATE is-native=STATE
+/// is-web=STATE`, any of them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct ClientStates(pub Vec<(String, Option<ClientState>)>);
+
+impl TryFrom<String> for ClientStates {
+    type Error = String;
+
+    fn try_from(line: String) -> Result<Self, String> {
+        line.split_whitespace()
+            .map(|kv| {
+                let (side, state) = pair(kv)?;
+                if !["native", "web", "is-native", "is-web", "spec"].contains(&side) {
+                    return Err(format!("`{side}`: spec, native, web, is-native or is-web"));
+                }
+                let state = match state {
+                    "unknown" => None,
+                    s => Some(by_name(s)?),
+                };
+                Ok((side.to_owned(), state))
+            })
+            .collect::<Result<_, String>>()
+            .map(ClientStates)
+    }
+}
+
+impl ClientStates {
+    fn mismatches(&self, r: &Report, out: &mut Vec<String>) {
+        let Some(c) = &r.client else {
+            out.push("client: no client report".into());
+            return;
+        };
+        for (side, want) in &self.0 {
+            let got = match side.as_str() {
+                // The spec's outcome: on the first step (a browser's aside) that ends
+                // discovery.
+                "spec" => c
+                    .steps
+                    .iter()
+                    .filter(|s| s.kind != crate::report::ClientStepKind::Web)
+                    .find_map(|s| s.outcome),
+                "native" => c.homeserver.native.state,
+                "web" => c.homeserver.web.state,
+                "is-native" => c.identity_server.native.state,
+                _ => c.identity_server.web.state,
+            };
+            if got != *want {
+                let n = |s: Option<ClientState>| s.map_or("unknown", |s| s.as_str());
+                out.push(format!(
+                    "client {side}: expected {}, got {}",
+                    n(*want),
+                    n(got)
+                ));
+            }
+        }
+    }
 }
 
 /// The expected statuses of some checks at one target: `ADDR check=status …`.
@@ -214,6 +279,9 @@ impl Expect {
         self.never_says_mismatches(r, &mut out);
         if let Some(compat) = &self.compat {
             compat.mismatches(r, &mut out);
+        }
+        if let Some(client) = &self.client {
+            client.mismatches(r, &mut out);
         }
         out
     }

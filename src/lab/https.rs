@@ -71,6 +71,9 @@ pub struct Route {
     /// Match every path that starts with `path` (a proxy's catch-all for `/_matrix/`).
     #[serde(default)]
     pub prefix: bool,
+    /// Match only this method (`OPTIONS` for a preflight); any when absent.
+    #[serde(default)]
+    pub method: Option<String>,
 }
 
 fn ok200() -> u16 {
@@ -92,6 +95,15 @@ pub struct HostSpec {
     /// Body of a 200 `/.well-known/matrix/server` (application/json).
     #[serde(default)]
     pub well_known: Option<String>,
+    /// Body of a 200 `/.well-known/matrix/client` (application/json).
+    #[serde(default)]
+    pub client_well_known: Option<String>,
+    /// The spec's CORS headers (`Access-Control-Allow-Origin: *`, the recommended
+    /// `-Methods` and `-Headers`) on every response, redirects and errors included, and a
+    /// 204 to every `OPTIONS` no route answers: a homeserver or web server set up for web
+    /// clients.
+    #[serde(default)]
+    pub cors: bool,
     /// Content-Type of that well-known.
     #[serde(default)]
     pub well_known_content_type: Option<String>,
@@ -199,9 +211,22 @@ impl HostState {
     }
 
     fn respond(&self, req: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+        let mut r = self.respond_plain(req);
+        if self.spec.cors {
+            for (k, v) in CORS_HEADERS {
+                r.headers_mut()
+                    .insert(k, hyper::header::HeaderValue::from_static(v));
+            }
+        }
+        r
+    }
+
+    fn respond_plain(&self, req: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
         let path = req.uri().path();
+        let method = req.method().as_str();
         for r in &self.spec.routes {
-            if r.path == path || (r.prefix && path.starts_with(r.path.as_str())) {
+            let method_ok = r.method.as_deref().is_none_or(|m| m == method);
+            if method_ok && (r.path == path || (r.prefix && path.starts_with(r.path.as_str()))) {
                 let mut body = if r.bom {
                     vec![0xEF, 0xBB, 0xBF]
                 } else {
@@ -219,6 +244,14 @@ impl HostState {
                     .body(Full::new(Bytes::from(body)))
                     .unwrap_or_else(|_| resp(500, "text/plain", "bad route"));
             }
+        }
+        if method == "OPTIONS" && self.spec.cors {
+            return resp(204, "text/plain", "");
+        }
+        if path == "/.well-known/matrix/client"
+            && let Some(wk) = &self.spec.client_well_known
+        {
+            return resp(200, "application/json", wk.clone());
         }
         if path == "/.well-known/matrix/server"
             && let Some(wk) = &self.spec.well_known
@@ -282,6 +315,19 @@ impl HostState {
         )
     }
 }
+
+/// The client-server spec's CORS headers ("Web Browser Clients").
+const CORS_HEADERS: [(&str, &str); 3] = [
+    ("access-control-allow-origin", "*"),
+    (
+        "access-control-allow-methods",
+        "GET, POST, PUT, DELETE, OPTIONS",
+    ),
+    (
+        "access-control-allow-headers",
+        "X-Requested-With, Content-Type, Authorization",
+    ),
+];
 
 /// `name:port` → `name`, `[v6]:port` → `[v6]`.
 fn host_without_port(host: &str) -> &str {

@@ -49,6 +49,21 @@ pub struct RequestSpec {
     pub body_cap: usize,
     /// Plain HTTP, no TLS (only ever for an `http://` redirect hop, which homeservers follow).
     pub plain_http: bool,
+    /// `GET`, or `OPTIONS` for a CORS preflight.
+    pub method: Method,
+    /// Headers sent besides Host, User-Agent and Accept (a browser's `Origin`, a preflight's
+    /// `Access-Control-Request-*`).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// The request methods delegcheck sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// `GET`.
+    #[default]
+    Get,
+    /// `OPTIONS` (a CORS preflight).
+    Options,
 }
 
 /// Performs one request on a fresh connection. Every phase has the deadline's step timeout.
@@ -219,15 +234,27 @@ impl Session {
 }
 
 /// The headers a request sends, in order (Host first, as hyper writes them).
+/// The headers a request sends, in order: Host, the request's own (`Origin`, a preflight's),
+/// User-Agent, Accept. hyper's requests, the pipeline's wire and the trace all read this.
 pub(crate) fn sent_headers(spec: &RequestSpec) -> Vec<(&'static str, String)> {
-    vec![
-        ("host", spec.host_header.clone()),
-        (
-            "user-agent",
-            concat!("delegcheck/", env!("CARGO_PKG_VERSION")).to_owned(),
-        ),
-        ("accept", "application/json".to_owned()),
-    ]
+    let mut headers = vec![("host", spec.host_header.clone())];
+    headers.extend(spec.headers.iter().cloned());
+    headers.push((
+        "user-agent",
+        concat!("delegcheck/", env!("CARGO_PKG_VERSION")).to_owned(),
+    ));
+    headers.push(("accept", "application/json".to_owned()));
+    headers
+}
+
+impl Method {
+    /// As on the request line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Options => "OPTIONS",
+        }
+    }
 }
 
 /// How a trace names where a request went.
@@ -250,7 +277,7 @@ pub(crate) fn trace_exchange(
     let plain = if spec.plain_http { " (plain HTTP)" } else { "" };
     trace.record_at(sent, || Event::Request {
         place: place.clone(),
-        line: format!("GET {} HTTP/1.1{plain}", spec.path),
+        line: format!("{} {} HTTP/1.1{plain}", spec.method.as_str(), spec.path),
         headers: sent_headers(spec)
             .into_iter()
             .map(|(n, v)| (n.to_owned(), v))
@@ -433,13 +460,17 @@ async fn request(
 ) -> Result<(HttpResponse, bool), RequestFailure> {
     let start = Instant::now();
     let fut = async {
-        let req = hyper::Request::get(spec.path.as_str())
-            .header(hyper::header::HOST, spec.host_header.as_str())
-            .header(
-                hyper::header::USER_AGENT,
-                concat!("delegcheck/", env!("CARGO_PKG_VERSION")),
-            )
-            .header(hyper::header::ACCEPT, "application/json")
+        let method = match spec.method {
+            Method::Get => hyper::Method::GET,
+            Method::Options => hyper::Method::OPTIONS,
+        };
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(spec.path.as_str());
+        for (name, value) in sent_headers(spec) {
+            req = req.header(name, value);
+        }
+        let req = req
             .body(Empty::<Bytes>::new())
             .map_err(|e| RequestFailure::Http(HttpFailure::Other(e.to_string())))?;
         let resp = sender
@@ -627,15 +658,27 @@ pub async fn fetch(
     body_cap: usize,
     deadline: &Deadline,
 ) -> Fetch {
+    fetch_with(net, url, ip, body_cap, deadline, &[]).await
+}
+
+/// [`fetch`], sending `headers` with every request of the chain (a browser's `Origin`).
+pub async fn fetch_with(
+    net: &Net,
+    url: &url::Url,
+    ip: IpAddr,
+    body_cap: usize,
+    deadline: &Deadline,
+    headers: &[(&'static str, String)],
+) -> Fetch {
     let mut chain = Chain::new(url, ip);
     let mut current = url.clone();
     let mut current_ip = ip;
     // A hop to the same origin (and address) goes on the connection of the one before.
     let mut session = Session::default();
     loop {
-        let ex = session
-            .exchange(net, &hop_request(&current, current_ip, body_cap), deadline)
-            .await;
+        let mut spec = hop_request(&current, current_ip, body_cap);
+        spec.headers = headers.to_vec();
+        let ex = session.exchange(net, &spec, deadline).await;
         let Ok(resp) = &ex.result else {
             return chain.finish(None, ex, &current);
         };
@@ -646,6 +689,7 @@ pub async fn fetch(
                 from: current.to_string(),
                 status: resp.status,
                 location,
+                headers: resp.headers.clone(),
             });
         }
         let next = match decision {
@@ -709,8 +753,8 @@ impl Chain {
     }
 }
 
-/// The request for one hop of the chain: `url` fetched from `ip`.
-fn hop_request(url: &url::Url, ip: IpAddr, body_cap: usize) -> RequestSpec {
+/// The request for one hop of a chain (or any single GET): `url` fetched from `ip`.
+pub fn hop_request(url: &url::Url, ip: IpAddr, body_cap: usize) -> RequestSpec {
     let host = url.host_str().unwrap_or("").to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
     let host_header = match url.port() {
@@ -735,6 +779,8 @@ fn hop_request(url: &url::Url, ip: IpAddr, body_cap: usize) -> RequestSpec {
         path,
         body_cap,
         plain_http: url.scheme() == "http",
+        method: Method::Get,
+        headers: Vec::new(),
     }
 }
 

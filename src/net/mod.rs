@@ -3,6 +3,7 @@
 //! nothing. Everything is built from one [`Config`], and every dial goes through one
 //! [`Dialer`] with one override table (`--connect-to`), which is also how the lab is reached.
 
+pub mod client;
 pub mod dns;
 pub mod http;
 pub mod targets;
@@ -214,6 +215,8 @@ pub struct Config {
     pub trace: trace::Tracer,
     /// What the fix snippets are written for (`--fix-for`, `--upstream`).
     pub fixes: crate::fixes::FixOptions,
+    /// Check client discovery too (off with `--no-client`).
+    pub client: bool,
 }
 
 impl Default for Config {
@@ -232,6 +235,7 @@ impl Default for Config {
             cert_expiry: crate::checks::cert::Expiry::default(),
             trace: trace::Tracer::default(),
             fixes: crate::fixes::FixOptions::default(),
+            client: true,
         }
     }
 }

@@ -43,6 +43,8 @@ async fn probe(net: &Net, t: &Target, deadline: Deadline) -> TargetObs {
         path: path.to_owned(),
         body_cap: cap,
         plain_http: false,
+        method: Default::default(),
+        headers: Vec::new(),
     };
     let hp = followup::conduwuit_host(t);
     let mut specs = vec![
@@ -100,6 +102,8 @@ pub async fn probe_port_443(
             path: VERSION_PATH.to_owned(),
             body_cap: ENDPOINT_BODY_CAP,
             plain_http: false,
+            method: Default::default(),
+            headers: Vec::new(),
         };
         async move { http::exchange(net, &spec, &deadline).await }
     });

@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 
 use super::Palette;
 use crate::findings::{Code, Severity};
-use crate::report::{CheckStatus, Report, Status, Step, StepKind, StepStatus, Target};
+use crate::report::{
+    CheckStatus, ClientReport, ClientState, Report, Status, Step, StepKind, StepStatus, Target,
+};
 use crate::sanitize::escape;
 
 /// Width text is wrapped to when it is not for a terminal ([`Palette::width`]).
@@ -118,6 +120,9 @@ pub fn report(r: &Report, p: &Palette) -> String {
     if !r.targets.is_empty() {
         targets_section(&mut o, r, p);
     }
+    if let Some(c) = &r.client {
+        clients_section(&mut o, c, p);
+    }
     if !r.findings.is_empty() {
         findings_section(&mut o, r, p);
     }
@@ -125,6 +130,7 @@ pub fn report(r: &Report, p: &Palette) -> String {
     super::changes::section(&mut o, r, p);
     if !r.compatibility.is_empty() {
         compatibility_section(&mut o, r, p);
+        clients_line(&mut o, r, p);
         families_line(&mut o, r, p);
     }
     footer(&mut o, r, p);
@@ -222,6 +228,7 @@ fn short_report(r: &Report, p: &Palette) -> String {
     super::changes::section(&mut o, r, p);
     if !r.compatibility.is_empty() {
         compatibility_section(&mut o, r, p);
+        clients_line(&mut o, r, p);
         families_line(&mut o, r, p);
     }
     let _ = writeln!(
@@ -497,6 +504,91 @@ fn compatibility_section(o: &mut String, r: &Report, p: &Palette) {
     }
 }
 
+/// Client discovery, one line per step as the Discovery section has them: the kind, a
+/// mark, what was asked, what came back, and the spec's outcome where discovery ends.
+fn clients_section(o: &mut String, c: &ClientReport, p: &Palette) {
+    let _ = writeln!(o, "{}", p.bold.style("Clients"));
+    for s in &c.steps {
+        let st = match s.status {
+            StepStatus::Ok => p.ok.style(p.glyph("✓", "OK  ")).to_string(),
+            StepStatus::NotFound => p.dim.style(p.glyph("–", "--  ")).to_string(),
+            StepStatus::Invalid | StepStatus::Error => {
+                p.err.style(p.glyph("✗", "FAIL")).to_string()
+            }
+            StepStatus::Ignored => p.dim.style(p.glyph("·", "-   ")).to_string(),
+        };
+        let outcome = s
+            .outcome
+            .map(|x| format!(" {} {}", p.glyph("⇒", "=>"), p.bold.style(x.as_str())))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "  {:<10} {st} {}{outcome}",
+            s.kind.label(),
+            // Room for the outcome after the query's last line.
+            wrap(
+                &escape(&s.query),
+                p.width
+                    .saturating_sub(if s.outcome.is_some() { 14 } else { 0 }),
+                15
+            )
+        );
+        if !s.answer.is_empty() {
+            let _ = writeln!(
+                o,
+                "{:13}{} {}",
+                "",
+                p.glyph("→", ">"),
+                wrap(&escape(&s.answer), p.width, 15)
+            );
+        }
+    }
+}
+
+/// The client side of "who can reach you": native clients, and Element and the other web
+/// clients, each with a mark (`–`: asked for the homeserver URL).
+fn clients_line(o: &mut String, r: &Report, p: &Palette) {
+    let Some(c) = &r.client else {
+        return;
+    };
+    let preflight = r.has(crate::findings::Code::ClientCorsPreflight);
+    // The mark, and its width on screen.
+    let m = |state: Option<ClientState>, extra_fail: bool| -> (String, usize) {
+        let (text, style) = match state {
+            Some(ClientState::Success) if !extra_fail => (p.glyph("✓", "OK").to_owned(), p.ok),
+            // Asked for the homeserver URL.
+            Some(ClientState::Prompt | ClientState::Ignore) => {
+                (p.glyph("–", "--").to_owned(), p.warn)
+            }
+            Some(_) => (p.glyph("✗", "FAIL").to_owned(), p.err),
+            None => ("?".to_owned(), p.warn),
+        };
+        let width = text.chars().count();
+        (style.style(text).to_string(), width)
+    };
+    let items = [
+        ("native clients", m(c.homeserver.native.state, false)),
+        (
+            "Element and other web clients",
+            m(c.homeserver.web.state, preflight),
+        ),
+    ];
+    // Three spaces apart, the second under the first when they do not fit.
+    let _ = write!(o, "{}", p.bold.style(format!("{:<17}", "Clients")));
+    let mut col = 17;
+    for (label, (mark, width)) in items {
+        let len = label.chars().count() + 1 + width;
+        if col > 20 && col + 3 + len > p.width {
+            o.push('\n');
+            o.push_str(&" ".repeat(17));
+            col = 17;
+        }
+        let _ = write!(o, "   {label} {mark}");
+        col += 3 + len;
+    }
+    o.push('\n');
+}
+
 /// "Over IPv4 ✓ IPv6 ✗": whether each address family works, when any was tried.
 fn families_line(o: &mut String, r: &Report, p: &Palette) {
     if r.families.ipv4.is_none() && r.families.ipv6.is_none() {
@@ -656,7 +748,8 @@ impl SummaryRow {
             verdict,
             step: r.discovery.step.map_or("-", |s| s.as_str()),
             headline: headline_code(r),
-            ok: r.ok,
+            // Passes: no error (a client error fails the row too, as it fails the exit code).
+            ok: matches!(r.status, Status::Ok | Status::Warning),
         }
     }
 }

@@ -384,6 +384,21 @@ fn one_line(r: &Report, name: &str, invalid: bool) -> String {
     if invalid {
         return format!("{name} is not a server name: {}", super::human::headline(r));
     }
+    let line = federation_line(r, name);
+    let client_errors = r
+        .findings
+        .iter()
+        .filter(|f| f.code.is_client() && f.severity == Severity::Error)
+        .count();
+    match client_errors {
+        0 => line,
+        1 => format!("{line}; 1 client error"),
+        n => format!("{line}; {n} client errors"),
+    }
+}
+
+/// The status line's verdict on federation.
+fn federation_line(r: &Report, name: &str) -> String {
     let step = r
         .discovery
         .step

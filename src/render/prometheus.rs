@@ -31,6 +31,10 @@ pub const METRICS: &[(&str, &str)] = &[
         "1 if the server name passes (no error finding, and a target that passes every check), else 0; absent when delegcheck_probe_success is 0.",
     ),
     (
+        "delegcheck_client_ok",
+        "1 if clients can discover the homeserver (no error-level client finding: the client well-known, its base_url, CORS for web clients), else 0; absent with --no-client.",
+    ),
+    (
         "delegcheck_status",
         "Overall status: 0 ok, 1 warnings, 2 broken, 3 unknown (not known from here).",
     ),
@@ -155,6 +159,11 @@ fn series(o: &mut String, name: &str, r: &Report, now: i64) {
         "delegcheck_federation_ok" if r.status != crate::report::Status::Unknown => {
             let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {}", u8::from(r.ok));
         }
+        "delegcheck_client_ok" => {
+            if let Some(c) = &r.client {
+                let _ = writeln!(o, "{name}{{server_name=\"{sn}\"}} {}", u8::from(c.ok));
+            }
+        }
         "delegcheck_status" => {
             let v = match r.status {
                 crate::report::Status::Ok => 0,
@@ -277,6 +286,7 @@ mod tests {
             changes: vec![],
             web_servers: vec![],
             fixes: vec![],
+            client: None,
         };
         let text = render(&[r("a.test"), r("b.test")], 0);
         let lines = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();

@@ -210,6 +210,7 @@ mod tests {
             changes: vec![],
             web_servers: vec![],
             fixes: vec![],
+            client: None,
         }
     }
 

@@ -216,7 +216,7 @@ async fn the_page_checks_a_name_and_renders_the_verdict_and_findings_in_chromium
         eprintln!("SKIPPED: chromium is not installed; the web page was not tested in a browser");
         return;
     };
-    let (_healthy_lab, healthy) = serve_scenario(&scenario("well-known-port-443"), quiet()).await;
+    let (_healthy_lab, healthy) = serve_scenario(&scenario("client-healthy"), quiet()).await;
     let (_broken_lab, broken) = serve_scenario(&scenario("expired-certificate"), quiet()).await;
     let (healthy_addr, broken_addr) = (healthy.addr, broken.addr);
     let result = tokio::task::spawn_blocking(move || {

@@ -109,10 +109,13 @@ fn wire(specs: &[RequestSpec]) -> Option<Vec<u8>> {
     for s in specs {
         let _uri: hyper::Uri = s.path.parse().ok()?;
         hyper::header::HeaderValue::from_str(&s.host_header).ok()?;
-        out.extend_from_slice(b"GET ");
+        out.extend_from_slice(s.method.as_str().as_bytes());
+        out.push(b' ');
         out.extend_from_slice(s.path.as_bytes());
         out.extend_from_slice(b" HTTP/1.1\r\n");
         for (name, value) in super::sent_headers(s) {
+            hyper::header::HeaderName::from_bytes(name.as_bytes()).ok()?;
+            hyper::header::HeaderValue::from_str(&value).ok()?;
             out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
         }
         out.extend_from_slice(b"\r\n");
@@ -539,6 +542,23 @@ async fn line(stream: &mut Box<dyn Io>, buf: &mut Vec<u8>) -> std::io::Result<Op
 mod tests {
     use super::*;
 
+    /// A preflight goes on the wire as OPTIONS with its headers; a header value that would
+    /// break the request is refused (then each request goes through hyper, which says why).
+    #[test]
+    fn the_wire_carries_method_and_headers() {
+        let mut s = spec(10);
+        s.method = super::super::Method::Options;
+        s.headers = vec![("origin", "https://a.example".into())];
+        let w = String::from_utf8(wire(&[s.clone()]).unwrap()).unwrap();
+        assert!(
+            w.starts_with("OPTIONS /_matrix/federation/v1/version HTTP/1.1\r\n"),
+            "{w}"
+        );
+        assert!(w.contains("\r\norigin: https://a.example\r\n"), "{w}");
+        s.headers = vec![("origin", "x\r\nevil: 1".into())];
+        assert!(wire(&[s]).is_none());
+    }
+
     fn spec(cap: usize) -> RequestSpec {
         RequestSpec {
             dial_host: None,
@@ -549,6 +569,8 @@ mod tests {
             path: "/_matrix/federation/v1/version".into(),
             body_cap: cap,
             plain_http: true,
+            method: Default::default(),
+            headers: Vec::new(),
         }
     }
 
