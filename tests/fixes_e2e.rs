@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use delegcheck::findings::{Code, Severity};
-use delegcheck::fixes::{Fix, FixOptions, Stack};
+use delegcheck::fixes::{Fix, FixOptions, Placement, Stack};
 use delegcheck::lab::https::{Behaviour, HostSpec};
 use delegcheck::lab::{Lab, LabOptions};
 use delegcheck::net::ConnectTo;
@@ -37,6 +37,8 @@ struct World {
     dir: Scratch,
     port: u16,
     upstream: SocketAddr,
+    /// `--fix-for`, for a server that does not name itself.
+    fix_for: Option<Stack>,
 }
 
 impl World {
@@ -73,6 +75,7 @@ impl World {
             dir,
             port: free_port(),
             upstream,
+            fix_for: None,
         }
     }
 
@@ -95,9 +98,15 @@ impl World {
             }
         }
         config.fixes = FixOptions {
-            stack: None,
+            stack: self.fix_for,
             upstream: self.upstream.to_string(),
             cert_dir: self.cert_dir(),
+            well_known_dir: self
+                .dir
+                .path()
+                .join("matrix-well-known")
+                .display()
+                .to_string(),
         };
         config
     }
@@ -170,8 +179,9 @@ async fn recheck_until_ok(world: &World) -> Report {
     r
 }
 
-/// The whole loop: broken → finding and fix (for the stack that answered) → applied in
-/// `region` → reloaded → passes.
+/// The whole loop: broken → finding and fix (for the stack that answered, or the one
+/// chosen) → applied: files of their own written, the snippet in `region` → reloaded →
+/// passes.
 async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: &str) {
     let before = world.check().await;
     assert!(
@@ -181,23 +191,42 @@ async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: 
         before.findings
     );
     assert!(!before.ok);
-    let fix = fix_for(&before, code).clone();
-    assert_eq!(fix.stack, S::STACK, "the stack identified from its answers");
-    assert!(
-        before
-            .web_servers
-            .iter()
-            .any(|w| w.stack == Some(S::STACK) && w.evidence.starts_with("Server: ")),
-        "{:?}",
-        before.web_servers
-    );
-    server.apply(region, &fix.snippet);
+    let fixes: Vec<Fix> = before
+        .fixes
+        .iter()
+        .filter(|f| f.codes.contains(&code))
+        .cloned()
+        .collect();
+    assert!(!fixes.is_empty(), "no fix for {code}: {:#?}", before.fixes);
+    if world.fix_for.is_none() {
+        assert!(
+            before
+                .web_servers
+                .iter()
+                .any(|w| w.stack == Some(S::STACK) && w.evidence.starts_with("Server: ")),
+            "identified from its answers: {:?}",
+            before.web_servers
+        );
+    }
+    let mut snippet = None;
+    for fix in &fixes {
+        assert_eq!(fix.stack, S::STACK, "{fix:#?}");
+        if fix.placement == Placement::FileContent {
+            let path = fix.file.trim_end_matches(" (a new file)");
+            std::fs::create_dir_all(Path::new(path).parent().unwrap()).unwrap();
+            std::fs::write(path, &fix.snippet).unwrap();
+        } else {
+            assert!(snippet.is_none(), "one snippet per site: {fixes:#?}");
+            snippet = Some(fix.snippet.clone());
+        }
+    }
+    let snippet = snippet.expect("a snippet for the site");
+    server.apply(region, &snippet);
     let after = recheck_until_ok(world).await;
     assert!(
         after.ok && codes(&after).is_empty(),
-        "after the fix for {code} ({region}): {:?}\n{}\n--- configuration:\n{}",
+        "after the fix for {code} ({region}): {:?}\n{snippet}\n--- configuration:\n{}",
         codes(&after),
-        fix.snippet,
         server.text()
     );
     assert!(after.fixes.is_empty(), "{:#?}", after.fixes);
@@ -580,6 +609,186 @@ fn regions_are_replaced_in_place() {
         replace_region(text, "x", "new\n"),
         "a\n# BEGIN x\nnew\n# END x\nb\n"
     );
+}
+
+// ---- Apache httpd ---------------------------------------------------------------------------
+
+struct Apache {
+    bin: PathBuf,
+    conf: PathBuf,
+    text: String,
+    child: Child,
+}
+
+const APACHE_MODULES: &[(&str, &str)] = &[
+    ("mpm_event_module", "mod_mpm_event.so"),
+    ("authz_core_module", "mod_authz_core.so"),
+    ("alias_module", "mod_alias.so"),
+    ("dir_module", "mod_dir.so"),
+    ("mime_module", "mod_mime.so"),
+    ("headers_module", "mod_headers.so"),
+    ("proxy_module", "mod_proxy.so"),
+    ("proxy_http_module", "mod_proxy_http.so"),
+    ("socache_shmcb_module", "mod_socache_shmcb.so"),
+    ("ssl_module", "mod_ssl.so"),
+];
+
+impl Apache {
+    async fn start(bin: PathBuf, world: &World, sites: &str) -> Apache {
+        let d = world.dir.path().display();
+        let mut text = format!(
+            "ServerName localhost\nServerRoot {d}\nDefaultRuntimeDir {d}\nPidFile {d}/apache.pid\nErrorLog {d}/error.log\n"
+        );
+        for (name, file) in APACHE_MODULES {
+            text.push_str(&format!(
+                "LoadModule {name} /usr/lib/apache2/modules/{file}\n"
+            ));
+        }
+        // No system file: the types the site needs are set where it needs them.
+        text.push_str("TypesConfig /dev/null\n");
+        text.push_str(&format!("Listen 127.0.0.1:{}\n{sites}", world.port));
+        let conf = world.dir.write("apache2.conf", &text);
+        let child = Command::new(&bin)
+            .arg("-f")
+            .arg(&conf)
+            .arg("-DFOREGROUND")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("apache2 starts");
+        let mut a = Apache {
+            bin,
+            conf,
+            text,
+            child,
+        };
+        listening(
+            world.port,
+            &mut a.child,
+            &world.dir.path().join("error.log"),
+        )
+        .await;
+        a
+    }
+}
+
+impl WebServer for Apache {
+    const STACK: Stack = Stack::Apache;
+    fn apply(&mut self, region: &str, snippet: &str) {
+        self.text = replace_region(&self.text, region, snippet);
+        std::fs::write(&self.conf, &self.text).expect("written");
+        run(Command::new(&self.bin).arg("-t").arg("-f").arg(&self.conf))
+            .unwrap_or_else(|e| panic!("apache2 -t refuses the fixed configuration: {e}"));
+        run(Command::new(&self.bin)
+            .arg("-f")
+            .arg(&self.conf)
+            .args(["-k", "graceful"]))
+        .unwrap_or_else(|e| panic!("apache2 -k graceful: {e}"));
+    }
+    fn text(&self) -> String {
+        self.text.clone()
+    }
+}
+
+impl Drop for Apache {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// The website's catch-all answers the well-known with its page (`FallbackResource`, a
+/// single-page app), and the homeserver answers on 443 while peers knock on 8448.
+#[tokio::test]
+async fn apache_well_known_served_as_html_and_federation_on_443() {
+    let test = "apache_well_known_served_as_html";
+    let Some(bin) = require("apache2", "apache2", test) else {
+        return;
+    };
+    let world = World::new(test).await;
+    let (live, www, up) = (
+        world.cert_dir(),
+        world.dir.path().join("www"),
+        world.upstream,
+    );
+    let www = www.display();
+    let site = format!(
+        "<VirtualHost *:{port}>\n    ServerName {SITE}\n    SSLEngine on\n    SSLCertificateFile {live}/{SITE}/fullchain.pem\n    SSLCertificateKeyFile {live}/{SITE}/privkey.pem\n    DocumentRoot {www}\n    <Directory {www}>\n        Require all granted\n    </Directory>\n    FallbackResource /index.html\n    ProxyPass /_matrix http://{up}/_matrix nocanon\n# BEGIN well-known\n# END well-known\n</VirtualHost>\n",
+        port = world.port
+    );
+    let mut apache = Apache::start(bin, &world, &site).await;
+    prove(&world, &mut apache, Code::WellKnownNotJson, "well-known").await;
+}
+
+// ---- HAProxy ---------------------------------------------------------------------------------
+
+struct Haproxy {
+    conf: PathBuf,
+    text: String,
+    child: Child,
+}
+
+impl Haproxy {
+    async fn start(bin: PathBuf, world: &World, frontend: &str) -> Haproxy {
+        let live = world.cert_dir();
+        let text = format!(
+            "defaults\n    mode http\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\nfrontend https\n    bind 127.0.0.1:{port} ssl crt {live}/{SITE}/haproxy.pem crt {live}/{MATRIX}/haproxy.pem\n{frontend}    default_backend website\nbackend website\n    http-request return status 200 content-type text/html string \"<!doctype html><html><body>Welcome</body></html>\"\nbackend matrix\n    server homeserver {up}\n",
+            port = world.port,
+            up = world.upstream
+        );
+        let conf = world.dir.write("haproxy.cfg", &text);
+        let log = world.dir.path().join("haproxy.log");
+        // Master-worker mode: SIGUSR2 to the master reloads the configuration.
+        let child = Command::new(&bin)
+            .args(["-W", "-db", "-f"])
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("haproxy starts");
+        let mut h = Haproxy { conf, text, child };
+        listening(world.port, &mut h.child, &log).await;
+        h
+    }
+}
+
+impl WebServer for Haproxy {
+    const STACK: Stack = Stack::Haproxy;
+    fn apply(&mut self, region: &str, snippet: &str) {
+        self.text = replace_region(&self.text, region, snippet);
+        std::fs::write(&self.conf, &self.text).expect("written");
+        let bin = fixes_support::program("haproxy").expect("haproxy");
+        run(Command::new(bin).args(["-c", "-q", "-f"]).arg(&self.conf))
+            .unwrap_or_else(|e| panic!("haproxy -c refuses the fixed configuration: {e}"));
+        // SAFETY: signalling our own child (the master), not yet waited for.
+        #[allow(unsafe_code)]
+        let sent = unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGUSR2) } == 0;
+        assert!(sent, "SIGUSR2 to the haproxy master");
+    }
+    fn text(&self) -> String {
+        self.text.clone()
+    }
+}
+
+impl Drop for Haproxy {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// HAProxy names itself nowhere (no Server header, and the website answers), so the fix is
+/// chosen with `--fix-for haproxy`: the well-known answered by HAProxy itself, before the
+/// website's backend.
+#[tokio::test]
+async fn haproxy_well_known_served_as_html_and_federation_on_443() {
+    let test = "haproxy_well_known_served_as_html";
+    let Some(bin) = require("haproxy", "haproxy", test) else {
+        return;
+    };
+    let mut world = World::new(test).await;
+    world.fix_for = Some(Stack::Haproxy);
+    let frontend = "# BEGIN well-known\n# END well-known\n    acl matrix-path path_beg /_matrix\n    use_backend matrix if matrix-path\n";
+    let mut haproxy = Haproxy::start(bin, &world, frontend).await;
+    prove(&world, &mut haproxy, Code::WellKnownNotJson, "well-known").await;
 }
 
 // ---- the DNS zone -------------------------------------------------------------------------

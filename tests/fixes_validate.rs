@@ -60,6 +60,7 @@ fn setup(tag: &str) -> (Scratch, FixOptions) {
         stack: None,
         upstream: "127.0.0.1:8008".into(),
         cert_dir: dir.path().join("live").display().to_string(),
+        well_known_dir: dir.path().join("www").display().to_string(),
     };
     (dir, opts)
 }

@@ -150,6 +150,9 @@ pub struct FixOptions {
     /// The directory of the certificates, one subdirectory per name with `fullchain.pem`
     /// and `privkey.pem` (certbot's layout).
     pub cert_dir: String,
+    /// Where a web server without a way to answer with a fixed body (Apache httpd) serves
+    /// the well-known files from, one subdirectory per server name.
+    pub well_known_dir: String,
 }
 
 impl Default for FixOptions {
@@ -160,6 +163,7 @@ impl Default for FixOptions {
             // http://localhost:8008`), written as an address so no resolver is involved.
             upstream: "127.0.0.1:8008".into(),
             cert_dir: "/etc/letsencrypt/live".into(),
+            well_known_dir: "/var/www/matrix-well-known".into(),
         }
     }
 }
@@ -289,6 +293,7 @@ pub fn generic(code: Code, stack: Stack) -> Vec<Fix> {
         stack: Some(stack),
         upstream: "<homeserver-address>:<port>".into(),
         cert_dir: "<certificate-directory>".into(),
+        well_known_dir: "<well-known-directory>".into(),
     };
     plan::generic_remedies(code)
         .into_iter()

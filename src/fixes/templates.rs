@@ -47,6 +47,7 @@ fn values(remedy: &Remedy, opts: &FixOptions) -> Vec<(&'static str, String)> {
         .unwrap_or("8008")
         .to_owned();
     let mut v = vec![
+        ("WK_DIR", opts.well_known_dir.clone()),
         ("UPSTREAM", opts.upstream.clone()),
         ("UPSTREAM_PORT", upstream_port),
     ];
@@ -344,12 +345,11 @@ const APACHE_SITE: &str =
     "the <VirtualHost *:443> of {{SITE}} (e.g. /etc/apache2/sites-enabled/{{SITE}}.conf)";
 const APACHE_TARGET: &str =
     "the <VirtualHost *:{{PORT}}> of {{HOST}} (e.g. /etc/apache2/sites-enabled/{{HOST}}.conf)";
-const APACHE_WK_DIR: &str = "/var/www/matrix-well-known/{{SITE}}";
 
 const APACHE_WELL_KNOWN: &str = r#"# The delegation, served from a directory of its own (the file `server` in it), outside
 # the website's rewrite rules. Needs mod_alias and mod_headers.
-Alias /.well-known/matrix /var/www/matrix-well-known/{{SITE}}
-<Directory /var/www/matrix-well-known/{{SITE}}>
+Alias /.well-known/matrix {{WK_DIR}}/{{SITE}}
+<Directory {{WK_DIR}}/{{SITE}}>
     # The files have no extension: say they are JSON.
     ForceType application/json
     # Web clients and federation testers read them from other origins.
@@ -414,7 +414,7 @@ fn apache(remedy: &Remedy) -> Vec<Part> {
         Remedy::ServerWellKnown { .. } => vec![
             part(
                 FileContent,
-                "/var/www/matrix-well-known/{{SITE}}/server (a new file)",
+                "{{WK_DIR}}/{{SITE}}/server (a new file)",
                 APACHE_WELL_KNOWN_FILE,
                 "The delegation document itself: one JSON object, without a BOM.",
             ),
@@ -433,7 +433,7 @@ fn apache(remedy: &Remedy) -> Vec<Part> {
         Remedy::ClientWellKnown { .. } => vec![
             part(
                 FileContent,
-                "/var/www/matrix-well-known/{{SITE}}/client (a new file)",
+                "{{WK_DIR}}/{{SITE}}/client (a new file)",
                 APACHE_CLIENT_FILE,
                 "The client discovery document itself: one JSON object, without a BOM.",
             ),
@@ -441,11 +441,6 @@ fn apache(remedy: &Remedy) -> Vec<Part> {
         ],
         _ => vec![],
     }
-}
-
-/// The directory the Apache well-known fix serves from (tests create it).
-pub fn apache_well_known_dir(site: &str) -> String {
-    APACHE_WK_DIR.replace("{{SITE}}", site)
 }
 
 // ---- HAProxy ------------------------------------------------------------------------------
