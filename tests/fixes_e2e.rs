@@ -128,14 +128,6 @@ fn replace_region(text: &str, tag: &str, with: &str) -> String {
     format!("{}{with}{}", &text[..a], &text[b..])
 }
 
-/// The fix delegcheck printed for `code`.
-fn fix_for(r: &Report, code: Code) -> &Fix {
-    r.fixes
-        .iter()
-        .find(|f| f.codes.contains(&code))
-        .unwrap_or_else(|| panic!("no fix for {code}: {:#?}", r.fixes))
-}
-
 fn codes(r: &Report) -> Vec<Code> {
     r.findings
         .iter()
