@@ -117,7 +117,13 @@ pub fn plan(r: &Report) -> Vec<Planned> {
             continue;
         }
         let at = At::Target(t.address());
-        let remedy = if PROXY.contains(&f.code) {
+        // The proxy answered with its own 502/503/504: it routes /_matrix, and what fails
+        // is the homeserver behind it (its process, its listener), not the proxy's config.
+        let upstream_down = r
+            .findings
+            .iter()
+            .any(|x| x.code == Code::FederationUpstreamDown && x.target == f.target);
+        let remedy = if PROXY.contains(&f.code) && !upstream_down {
             Remedy::ProxyMatrix { host, port: t.port }
         } else if CERTIFICATE.contains(&f.code) {
             Remedy::Certificate {
