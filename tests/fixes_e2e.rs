@@ -426,16 +426,36 @@ async fn nginx_certificate_without_its_chain() {
         return;
     };
     let live = world.cert_dir();
+    let leaf_only = format!(
+        "        ssl_certificate {live}/{MATRIX}/cert.pem;\n        ssl_certificate_key {live}/{MATRIX}/privkey.pem;\n"
+    );
+    let mut nginx = Nginx::start(bin, &world, &nginx_matrix_tls(&world, &leaf_only)).await;
+    prove(&world, &mut nginx, Code::TlsIncompleteChain, "matrix-tls").await;
+}
+
+/// The delegated site serves the server name's certificate, not one for the delegated host.
+#[tokio::test]
+async fn nginx_certificate_for_another_name() {
+    let Some((world, bin)) = nginx_world("nginx_certificate_for_another_name").await else {
+        return;
+    };
+    let live = world.cert_dir();
+    let other = format!(
+        "        ssl_certificate {live}/{SITE}/fullchain.pem;\n        ssl_certificate_key {live}/{SITE}/privkey.pem;\n"
+    );
+    let mut nginx = Nginx::start(bin, &world, &nginx_matrix_tls(&world, &other)).await;
+    prove(&world, &mut nginx, Code::TlsNameMismatch, "matrix-tls").await;
+}
+
+/// The server name delegating to the delegated host, whose TLS lines are `tls` (in the
+/// region `matrix-tls`).
+fn nginx_matrix_tls(world: &World, tls: &str) -> String {
     let site = format!(
         "# BEGIN well-known\n{}# END well-known\n",
         nginx_well_known(&format!("{MATRIX}:443"))
     );
-    let leaf_only = format!(
-        "        ssl_certificate {live}/{MATRIX}/cert.pem;\n        ssl_certificate_key {live}/{MATRIX}/privkey.pem;\n"
-    );
-    let matrix = nginx_proxy(&world);
-    let sites =
-        nginx_site(&world, SITE, "", &site) + &nginx_site(&world, MATRIX, &leaf_only, &matrix);
+    let matrix = nginx_proxy(world);
+    let sites = nginx_site(world, SITE, "", &site) + &nginx_site(world, MATRIX, tls, &matrix);
     // The region of the second site is the one to fix: name it apart.
     let sites = {
         let at = sites.rfind("# BEGIN tls").expect("second site");
@@ -447,8 +467,7 @@ async fn nginx_certificate_without_its_chain() {
                 .replacen("# END tls", "# END matrix-tls", 1)
         )
     };
-    let mut nginx = Nginx::start(bin, &world, &sites).await;
-    prove(&world, &mut nginx, Code::TlsIncompleteChain, "matrix-tls").await;
+    sites
 }
 
 // ---- Caddy --------------------------------------------------------------------------------
