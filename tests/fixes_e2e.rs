@@ -457,17 +457,14 @@ fn nginx_matrix_tls(world: &World, tls: &str) -> String {
     let matrix = nginx_proxy(world);
     let sites = nginx_site(world, SITE, "", &site) + &nginx_site(world, MATRIX, tls, &matrix);
     // The region of the second site is the one to fix: name it apart.
-    let sites = {
-        let at = sites.rfind("# BEGIN tls").expect("second site");
-        format!(
-            "{}{}",
-            &sites[..at],
-            sites[at..]
-                .replacen("# BEGIN tls", "# BEGIN matrix-tls", 1)
-                .replacen("# END tls", "# END matrix-tls", 1)
-        )
-    };
-    sites
+    let at = sites.rfind("# BEGIN tls").expect("second site");
+    format!(
+        "{}{}",
+        &sites[..at],
+        sites[at..]
+            .replacen("# BEGIN tls", "# BEGIN matrix-tls", 1)
+            .replacen("# END tls", "# END matrix-tls", 1)
+    )
 }
 
 // ---- Caddy --------------------------------------------------------------------------------
