@@ -799,6 +799,37 @@ async fn haproxy_well_known_served_as_html_and_federation_on_443() {
     prove(&world, &mut haproxy, Code::WellKnownNotJson, "well-known").await;
 }
 
+/// HAProxy sends no Server header; its built-in error page names it: a frontend whose
+/// backend is down answers every request with it, and delegcheck reads the page.
+#[tokio::test]
+async fn haproxy_identified_by_its_error_page() {
+    let test = "haproxy_identified_by_its_error_page";
+    let Some(bin) = require("haproxy", "haproxy", test) else {
+        return;
+    };
+    let world = World::new(test).await;
+    let frontend = format!(
+        "    use_backend down\nbackend down\n    retries 0\n    server gone 127.0.0.1:{}\nfrontend unused\n    bind 127.0.0.1:{}\n",
+        free_port(),
+        free_port()
+    );
+    let _haproxy = Haproxy::start(bin, &world, &frontend).await;
+    let r = world.check().await;
+    let site = r
+        .web_servers
+        .iter()
+        .find(|w| w.host == SITE)
+        .unwrap_or_else(|| panic!("{:#?}\n{:#?}", r.web_servers, r.findings));
+    assert_eq!(site.stack, Some(Stack::Haproxy), "{site:?}");
+    assert_eq!(site.evidence, "HAProxy's built-in error page");
+    // Its fixes are HAProxy's, unasked.
+    assert!(
+        r.fixes.iter().all(|f| f.stack == Stack::Haproxy),
+        "{:#?}",
+        r.fixes
+    );
+}
+
 // ---- the DNS zone -------------------------------------------------------------------------
 
 /// The admin's edit of the zone: the snippet's records replace the records of the same name

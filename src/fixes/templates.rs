@@ -629,8 +629,13 @@ const SYNAPSE_WELL_KNOWN: &str = r#"# Synapse answers https://{{SITE}}/.well-kno
 serve_server_wellknown: true
 "#;
 
-const SYNAPSE_CLIENT: &str = r#"# The client API's public URL: Synapse serves /.well-known/matrix/client from it.
+// Synapse answers the well-known files itself (element-hq/synapse
+// `synapse/rest/well_known.py`): the server file as `server_name:443`, the client file
+// only with `serve_client_wellknown`, its base URL from `public_baseurl`.
+const SYNAPSE_CLIENT: &str = r#"# Synapse answers https://{{SITE}}/.well-known/matrix/client itself, with this base
+# URL; only right when https://{{SITE}}/ reaches Synapse.
 public_baseurl: "{{BASE_URL}}/"
+serve_client_wellknown: true
 "#;
 
 const SYNAPSE_LISTENER: &str = r#"listeners:
