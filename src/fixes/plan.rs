@@ -49,6 +49,11 @@ const WELL_KNOWN: &[Code] = &[
     Code::FederationOn443,
 ];
 
+/// Findings resolved by serving `/.well-known/matrix/client` with the CORS headers (the
+/// client-discovery findings; empty until they exist: adding a code here wires it to the
+/// client templates of every stack).
+const CLIENT: &[Code] = &[];
+
 /// Findings at a target resolved by routing `/_matrix` to the homeserver, path unchanged.
 const PROXY: &[Code] = &[
     Code::FederationNotRouted,
@@ -95,6 +100,7 @@ pub fn plan(r: &Report) -> Vec<Planned> {
                 At::WellKnown(site.clone()),
             );
         }
+        client_well_known(r, site, CLIENT, &mut out);
         if has(Code::WellKnownTlsInvalid) && safe_value(site) {
             push(
                 &mut out,
@@ -164,6 +170,41 @@ pub fn plan(r: &Report) -> Vec<Planned> {
         srv_records(r, SrvReason::Legacy, &mut out);
     }
     out
+}
+
+/// The client well-known (with CORS) for the findings of `codes` the report has.
+fn client_well_known(r: &Report, site: &str, codes: &[Code], out: &mut Vec<Planned>) {
+    let found: Vec<Code> = codes
+        .iter()
+        .copied()
+        .filter(|c| r.findings.iter().any(|f| f.code == *c))
+        .collect();
+    if found.is_empty() || !safe_value(site) {
+        return;
+    }
+    push(
+        out,
+        Remedy::ClientWellKnown {
+            site: site.to_owned(),
+            base_url: client_base_url(r, site),
+        },
+        found,
+        At::WellKnown(site.to_owned()),
+    );
+}
+
+/// The client API's URL as far as the run tells: `https://` and the delegated host (or the
+/// host that answers federation), on 443 where clients look by default.
+pub fn client_base_url(r: &Report, site: &str) -> String {
+    let host = r
+        .discovery
+        .delegated_server
+        .as_deref()
+        .map(super::host_only)
+        .or_else(|| working_target(r).map(|t| t.hostname.clone()))
+        .filter(|h| safe_value(h))
+        .unwrap_or_else(|| site.to_owned());
+    format!("https://{host}")
 }
 
 /// Adds a remedy, or the codes to the same remedy already planned.
@@ -361,6 +402,12 @@ pub fn generic_remedies(code: Code) -> Vec<Remedy> {
             m_server: "<federation-host>:<port>".into(),
         }];
     }
+    if CLIENT.contains(&code) {
+        return vec![Remedy::ClientWellKnown {
+            site: site(),
+            base_url: "https://<client-host>".into(),
+        }];
+    }
     let port = 8448;
     match code {
         c if PROXY.contains(&c) => vec![Remedy::ProxyMatrix { host: host(), port }],
@@ -545,6 +592,31 @@ mod tests {
             assert_eq!(p[0].remedy, want, "{code}");
             assert_eq!(p[0].at, At::Target("203.0.113.7:8448".into()));
         }
+    }
+
+    /// The hook the client-discovery findings plug into: a code in the list gets the client
+    /// well-known, with the delegated host as the base URL.
+    #[test]
+    fn client_codes_get_the_client_well_known() {
+        let mut r = report(&[Code::WellKnownContentType]);
+        r.discovery.delegated_server = Some("matrix.example.org:443".into());
+        let mut out = Vec::new();
+        client_well_known(&r, "example.org", &[Code::WellKnownContentType], &mut out);
+        assert_eq!(
+            out[0].remedy,
+            Remedy::ClientWellKnown {
+                site: "example.org".into(),
+                base_url: "https://matrix.example.org".into(),
+            }
+        );
+        assert_eq!(out[0].codes, vec![Code::WellKnownContentType]);
+        let mut none = Vec::new();
+        client_well_known(&r, "example.org", &[Code::TlsExpired], &mut none);
+        assert!(none.is_empty());
+        assert_eq!(
+            client_base_url(&report(&[]), "example.org"),
+            "https://example.org"
+        );
     }
 
     #[test]
