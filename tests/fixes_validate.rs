@@ -43,6 +43,10 @@ fn remedies() -> Vec<Remedy> {
             port: 443,
             names: vec![HOST.into()],
         },
+        Remedy::TlsProtocols {
+            host: HOST.into(),
+            port: 443,
+        },
     ]
 }
 

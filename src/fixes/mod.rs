@@ -211,6 +211,13 @@ pub enum Remedy {
         /// The names it must cover.
         names: Vec<String>,
     },
+    /// The site of HOST on PORT offers TLS 1.2 and 1.3 (and nothing older).
+    TlsProtocols {
+        /// The site's name (the certificate's directory).
+        host: String,
+        /// The port.
+        port: u16,
+    },
     /// SRV records to publish in place of the current ones.
     SrvRecords {
         /// `_matrix-fed._tcp.NAME`.

@@ -137,6 +137,11 @@ pub fn plan(r: &Report) -> Vec<Planned> {
                 port: t.port,
                 names: vec![t.tls_server_name.clone()],
             }
+        } else if f.code == Code::TlsOldVersion {
+            Remedy::TlsProtocols {
+                host: t.tls_server_name.clone(),
+                port: t.port,
+            }
         } else if LISTENER.contains(&f.code)
             // Refused on 8448 while 443 answers: the delegation's port is the fix.
             && !(f.code == Code::TcpRefused && has(Code::FederationOn443))
@@ -418,6 +423,7 @@ pub fn generic_remedies(code: Code) -> Vec<Remedy> {
                 names: vec![host()],
             }]
         }
+        Code::TlsOldVersion => vec![Remedy::TlsProtocols { host: host(), port }],
         c if LISTENER.contains(&c) || c == Code::TargetIpv6Broken => {
             vec![Remedy::FederationListener { host: host(), port }]
         }

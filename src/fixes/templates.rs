@@ -65,6 +65,11 @@ fn values(remedy: &Remedy, opts: &FixOptions) -> Vec<(&'static str, String)> {
             v.push(("PORT", port.to_string()));
             v.extend(cert(host));
         }
+        Remedy::TlsProtocols { host, port } => {
+            v.push(("HOST", host.clone()));
+            v.push(("PORT", port.to_string()));
+            v.extend(cert(host));
+        }
         Remedy::Certificate { host, port, names } => {
             v.push(("HOST", host.clone()));
             v.push(("PORT", port.to_string()));
@@ -153,6 +158,7 @@ const WHY_WELL_KNOWN: &str = "Peers read https://{{SITE}}/.well-known/matrix/ser
 const WHY_CLIENT: &str = "Clients read https://{{SITE}}/.well-known/matrix/client to find the homeserver; web clients can only read it with the CORS header.";
 const WHY_PROXY: &str = "Every /_matrix request to {{HOST}}:{{PORT}} must reach the homeserver with its path exactly as sent (signed requests fail otherwise).";
 const WHY_LISTENER: &str = "Peers open TLS to {{HOST}} on port {{PORT}}, over IPv4 and IPv6: this listener answers there with the full chain and routes /_matrix to the homeserver.";
+const WHY_TLS: &str = "Peers speak TLS 1.2 or 1.3 only (rustls-based servers refuse anything older): {{HOST}}:{{PORT}} must offer them.";
 const WHY_CERT: &str = "Peers verify the certificate of {{HOST}}:{{PORT}} against {{NAMES}} and do not fetch missing intermediates: serve one for those names, with its full chain.";
 
 // ---- nginx --------------------------------------------------------------------------------
@@ -237,6 +243,11 @@ ssl_certificate {{CERT}};
 ssl_certificate_key {{KEY}};
 "#;
 
+const NGINX_TLS: &str = r#"# In place of the site's ssl_protocols line: TLS 1.2 and 1.3, what every homeserver
+# speaks; older versions are refused by rustls-based peers (conduwuit, tuwunel).
+ssl_protocols TLSv1.2 TLSv1.3;
+"#;
+
 fn nginx(remedy: &Remedy) -> Vec<Part> {
     use Placement::*;
     match remedy {
@@ -257,6 +268,7 @@ fn nginx(remedy: &Remedy) -> Vec<Part> {
             WHY_LISTENER,
         )],
         Remedy::Certificate { .. } => vec![part(InsideSite, NGINX_TARGET, NGINX_CERT, WHY_CERT)],
+        Remedy::TlsProtocols { .. } => vec![part(InsideSite, NGINX_TARGET, NGINX_TLS, WHY_TLS)],
         _ => vec![],
     }
 }
@@ -315,6 +327,13 @@ const CADDY_CERT: &str = r#"# In place of the site's `tls` line. The certificate
 tls {{CERT}} {{KEY}}
 "#;
 
+const CADDY_TLS: &str = r#"# In place of the site's `tls` line: Caddy offers TLS 1.2 and 1.3 by default; a
+# `protocols` line that allows older versions is what to remove.
+tls {{CERT}} {{KEY}} {
+    protocols tls1.2 tls1.3
+}
+"#;
+
 fn caddy(remedy: &Remedy) -> Vec<Part> {
     use Placement::*;
     match remedy {
@@ -335,6 +354,7 @@ fn caddy(remedy: &Remedy) -> Vec<Part> {
             WHY_LISTENER,
         )],
         Remedy::Certificate { .. } => vec![part(InsideSite, CADDY_TARGET, CADDY_CERT, WHY_CERT)],
+        Remedy::TlsProtocols { .. } => vec![part(InsideSite, CADDY_TARGET, CADDY_TLS, WHY_TLS)],
         _ => vec![],
     }
 }
@@ -408,6 +428,10 @@ SSLCertificateFile {{CERT}}
 SSLCertificateKeyFile {{KEY}}
 "#;
 
+const APACHE_TLS: &str = r#"# In place of the site's SSLProtocol line: TLS 1.2 and 1.3 only (mod_ssl).
+SSLProtocol -all +TLSv1.2 +TLSv1.3
+"#;
+
 fn apache(remedy: &Remedy) -> Vec<Part> {
     use Placement::*;
     match remedy {
@@ -430,6 +454,7 @@ fn apache(remedy: &Remedy) -> Vec<Part> {
             WHY_LISTENER,
         )],
         Remedy::Certificate { .. } => vec![part(InsideSite, APACHE_TARGET, APACHE_CERT, WHY_CERT)],
+        Remedy::TlsProtocols { .. } => vec![part(InsideSite, APACHE_TARGET, APACHE_TLS, WHY_TLS)],
         Remedy::ClientWellKnown { .. } => vec![
             part(
                 FileContent,
@@ -490,6 +515,10 @@ const HAPROXY_CERT: &str = r#"# In place of the frontend's `bind … ssl crt` li
 bind :{{PORT}} ssl crt {{PEM}} alpn h2,http/1.1
 "#;
 
+const HAPROXY_TLS: &str = r#"# In place of the frontend's `bind … ssl` line: nothing older than TLS 1.2.
+bind :{{PORT}} ssl crt {{PEM}} ssl-min-ver TLSv1.2 alpn h2,http/1.1
+"#;
+
 fn haproxy(remedy: &Remedy) -> Vec<Part> {
     use Placement::*;
     let backend = || {
@@ -531,6 +560,12 @@ fn haproxy(remedy: &Remedy) -> Vec<Part> {
             HAPROXY_FRONTEND_TARGET,
             HAPROXY_CERT,
             WHY_CERT,
+        )],
+        Remedy::TlsProtocols { .. } => vec![part(
+            Frontend,
+            HAPROXY_FRONTEND_TARGET,
+            HAPROXY_TLS,
+            WHY_TLS,
         )],
         _ => vec![],
     }
@@ -586,6 +621,13 @@ const TRAEFIK_CERT: &str = r#"tls:
       keyFile: {{KEY}}
 "#;
 
+const TRAEFIK_TLS: &str = r#"tls:
+  options:
+    # The options every router uses unless it names others: TLS 1.2 and 1.3 only.
+    default:
+      minVersion: VersionTLS12
+"#;
+
 fn traefik(remedy: &Remedy) -> Vec<Part> {
     use Placement::*;
     match remedy {
@@ -594,6 +636,7 @@ fn traefik(remedy: &Remedy) -> Vec<Part> {
             vec![part(Yaml, TRAEFIK_FILE, TRAEFIK_CLIENT, WHY_CLIENT)]
         }
         Remedy::Certificate { .. } => vec![part(Yaml, TRAEFIK_FILE, TRAEFIK_CERT, WHY_CERT)],
+        Remedy::TlsProtocols { .. } => vec![part(Yaml, TRAEFIK_FILE, TRAEFIK_TLS, WHY_TLS)],
         // Traefik serves no fixed body; the well-known comes from Synapse (see its fix) or a
         // static file server behind Traefik.
         Remedy::ServerWellKnown { site, m_server } if *m_server == format!("{site}:443") => {
