@@ -83,77 +83,15 @@ pub fn plan(r: &Report) -> Vec<Planned> {
     };
     let mut out: Vec<Planned> = Vec::new();
     let has = |c: Code| r.findings.iter().any(|f| f.code == c);
-    if let (Host::Dns(site), None) = (&name.host, name.port) {
-        let codes: Vec<Code> = WELL_KNOWN.iter().copied().filter(|c| has(*c)).collect();
-        if !codes.is_empty() && safe_value(site) {
-            // Nothing says where the homeserver answers: a placeholder the admin replaces
-            // (the snippet stays valid configuration; the text says to replace it).
-            let m_server =
-                working_m_server(r, site).unwrap_or_else(|| super::PLACEHOLDER_M_SERVER.to_owned());
-            push(
-                &mut out,
-                Remedy::ServerWellKnown {
-                    site: site.clone(),
-                    m_server,
-                },
-                codes,
-                At::WellKnown(site.clone()),
-            );
-        }
-        client_well_known(r, site, CLIENT, &mut out);
-        if has(Code::WellKnownTlsInvalid) && safe_value(site) {
-            push(
-                &mut out,
-                Remedy::Certificate {
-                    host: site.clone(),
-                    port: 443,
-                    names: vec![site.clone()],
-                },
-                vec![Code::WellKnownTlsInvalid],
-                At::WellKnown(site.clone()),
-            );
-        }
+    if let (Host::Dns(site), None) = (&name.host, name.port)
+        && safe_value(site)
+    {
+        site_remedies(r, site, &mut out);
     }
     for f in &r.findings {
-        let Some(t) = f.target.as_deref().and_then(|a| target(r, a)) else {
-            continue;
-        };
-        let host = super::host_only(&t.host_header);
-        if !safe_value(&host) || !safe_value(&t.tls_server_name) {
-            continue;
+        if let Some((remedy, at)) = target_remedy(r, f) {
+            push(&mut out, remedy, vec![f.code], at);
         }
-        let at = At::Target(t.address());
-        // The proxy answered with its own 502/503/504: it routes /_matrix, and what fails
-        // is the homeserver behind it (its process, its listener), not the proxy's config.
-        let upstream_down = r
-            .findings
-            .iter()
-            .any(|x| x.code == Code::FederationUpstreamDown && x.target == f.target);
-        let remedy = if PROXY.contains(&f.code) && !upstream_down {
-            Remedy::ProxyMatrix { host, port: t.port }
-        } else if CERTIFICATE.contains(&f.code) {
-            Remedy::Certificate {
-                host: t.tls_server_name.clone(),
-                port: t.port,
-                names: vec![t.tls_server_name.clone()],
-            }
-        } else if f.code == Code::TlsOldVersion {
-            Remedy::TlsProtocols {
-                host: t.tls_server_name.clone(),
-                port: t.port,
-            }
-        } else if LISTENER.contains(&f.code)
-            // Refused on 8448 while 443 answers: the delegation's port is the fix.
-            && !(f.code == Code::TcpRefused && has(Code::FederationOn443))
-        {
-            Remedy::FederationListener {
-                host: t.tls_server_name.clone(),
-                port: t.port,
-            }
-        } else {
-            continue;
-        };
-        push(&mut out, remedy, vec![f.code], at);
     }
     // Peers refused on 8448 stop knocking there once the delegation names port 443.
     if has(Code::FederationOn443) && has(Code::TcpRefused) {
@@ -175,6 +113,61 @@ pub fn plan(r: &Report) -> Vec<Planned> {
         srv_records(r, SrvReason::Legacy, &mut out);
     }
     out
+}
+
+/// The remedies on the server name's own website (the well-known host, port 443).
+fn site_remedies(r: &Report, site: &str, out: &mut Vec<Planned>) {
+    let has = |c: Code| r.findings.iter().any(|f| f.code == c);
+    let at = || At::WellKnown(site.to_owned());
+    let codes: Vec<Code> = WELL_KNOWN.iter().copied().filter(|c| has(*c)).collect();
+    if !codes.is_empty() {
+        // Nothing says where the homeserver answers: a placeholder the admin replaces
+        // (the snippet stays valid configuration; the text says to replace it).
+        let m_server =
+            working_m_server(r, site).unwrap_or_else(|| super::PLACEHOLDER_M_SERVER.to_owned());
+        let site = site.to_owned();
+        push(out, Remedy::ServerWellKnown { site, m_server }, codes, at());
+    }
+    client_well_known(r, site, CLIENT, out);
+    if has(Code::WellKnownTlsInvalid) {
+        let remedy = Remedy::Certificate {
+            host: site.to_owned(),
+            port: 443,
+            names: vec![site.to_owned()],
+        };
+        push(out, remedy, vec![Code::WellKnownTlsInvalid], at());
+    }
+}
+
+/// The remedy of a finding at a target, and the target, when it has a configuration cause.
+fn target_remedy(r: &Report, f: &crate::report::Finding) -> Option<(Remedy, At)> {
+    let t = f.target.as_deref().and_then(|a| target(r, a))?;
+    let host = super::host_only(&t.host_header);
+    if !safe_value(&host) || !safe_value(&t.tls_server_name) {
+        return None;
+    }
+    let has = |c: Code| r.findings.iter().any(|x| x.code == c);
+    // The proxy answered with its own 502/503/504: it routes /_matrix, and what fails is
+    // the homeserver behind it (its process, its listener), not the proxy's configuration.
+    let upstream_down = r
+        .findings
+        .iter()
+        .any(|x| x.code == Code::FederationUpstreamDown && x.target == f.target);
+    let (name, port) = (t.tls_server_name.clone(), t.port);
+    let remedy = match f.code {
+        c if PROXY.contains(&c) && !upstream_down => Remedy::ProxyMatrix { host, port },
+        c if CERTIFICATE.contains(&c) => Remedy::Certificate {
+            host: name.clone(),
+            port,
+            names: vec![name],
+        },
+        Code::TlsOldVersion => Remedy::TlsProtocols { host: name, port },
+        // Refused on 8448 while 443 answers: the delegation's port is the fix.
+        Code::TcpRefused if has(Code::FederationOn443) => return None,
+        c if LISTENER.contains(&c) => Remedy::FederationListener { host: name, port },
+        _ => return None,
+    };
+    Some((remedy, At::Target(t.address())))
 }
 
 /// The client well-known (with CORS) for the findings of `codes` the report has.
