@@ -550,9 +550,15 @@ impl Drop for Caddy {
 /// whose every path answers with its page (a single-page app's catch-all).
 fn caddy_site(world: &World, name: &str, body: &str) -> String {
     let live = world.cert_dir();
+    let tls = format!("    tls {live}/{name}/fullchain.pem {live}/{name}/privkey.pem\n");
+    caddy_site_tls(world, name, &tls, body)
+}
+
+/// [`caddy_site`] with its `tls` lines given (in the region `tls`).
+fn caddy_site_tls(world: &World, name: &str, tls: &str, body: &str) -> String {
     let www = world.dir.path().join("www");
     format!(
-        "https://{name}:{} {{\n    bind 127.0.0.1\n    tls {live}/{name}/fullchain.pem {live}/{name}/privkey.pem\n{body}    handle {{\n        root * {}\n        try_files {{path}} /index.html\n        file_server\n    }}\n}}\n",
+        "https://{name}:{} {{\n    bind 127.0.0.1\n# BEGIN tls\n{tls}# END tls\n{body}    handle {{\n        root * {}\n        try_files {{path}} /index.html\n        file_server\n    }}\n}}\n",
         world.port,
         www.display()
     )
@@ -608,6 +614,25 @@ async fn caddy_matrix_not_proxied() {
     let sites = caddy_site(&world, SITE, &site) + &caddy_site(&world, MATRIX, matrix);
     let mut caddy = Caddy::start(bin, &world, &sites).await;
     prove(&world, &mut caddy, Code::FederationVersionFailed, "matrix").await;
+}
+
+/// The delegated site's `tls` line names `cert.pem` (the leaf alone).
+#[tokio::test]
+async fn caddy_certificate_without_its_chain() {
+    let Some((world, bin)) = caddy_world("caddy_certificate_without_its_chain").await else {
+        return;
+    };
+    let site = format!(
+        "    handle /.well-known/matrix/server {{\n        respond `{{\"m.server\": \"{MATRIX}:443\"}}` 200\n    }}\n"
+    );
+    let live = world.cert_dir();
+    let leaf_only = format!("    tls {live}/{MATRIX}/cert.pem {live}/{MATRIX}/privkey.pem\n");
+    let sites = caddy_site(&world, SITE, &site)
+        + &caddy_site_tls(&world, MATRIX, &leaf_only, &caddy_proxy(&world))
+            .replace("# BEGIN tls", "# BEGIN matrix-tls")
+            .replace("# END tls", "# END matrix-tls");
+    let mut caddy = Caddy::start(bin, &world, &sites).await;
+    prove(&world, &mut caddy, Code::TlsIncompleteChain, "matrix-tls").await;
 }
 
 #[test]
@@ -725,6 +750,35 @@ async fn apache_well_known_served_as_html_and_federation_on_443() {
     );
     let mut apache = Apache::start(bin, &world, &site).await;
     prove(&world, &mut apache, Code::WellKnownNotJson, "well-known").await;
+}
+
+/// The delegated vhost before `/_matrix` was proxied: its website answers everything.
+#[tokio::test]
+async fn apache_matrix_not_proxied() {
+    let test = "apache_matrix_not_proxied";
+    let Some(bin) = require("apache2", "apache2", test) else {
+        return;
+    };
+    let world = World::new(test).await;
+    let (live, www) = (world.cert_dir(), world.dir.path().join("www"));
+    let www = www.display();
+    let vhost = |name: &str, inside: &str| {
+        format!(
+            "<VirtualHost *:{port}>\n    ServerName {name}\n    SSLEngine on\n    SSLCertificateFile {live}/{name}/fullchain.pem\n    SSLCertificateKeyFile {live}/{name}/privkey.pem\n    DocumentRoot {www}\n    <Directory {www}>\n        Require all granted\n    </Directory>\n    FallbackResource /index.html\n{inside}</VirtualHost>\n",
+            port = world.port
+        )
+    };
+    let well_known = format!(
+        "    <Location /.well-known/matrix/server>\n        Header always set Content-Type application/json\n    </Location>\n    Alias /.well-known/matrix/server {}/server.json\n",
+        world.dir.path().display()
+    );
+    world.dir.write(
+        "server.json",
+        &format!("{{\"m.server\": \"{MATRIX}:443\"}}\n"),
+    );
+    let sites = vhost(SITE, &well_known) + &vhost(MATRIX, "# BEGIN matrix\n# END matrix\n");
+    let mut apache = Apache::start(bin, &world, &sites).await;
+    prove(&world, &mut apache, Code::FederationVersionFailed, "matrix").await;
 }
 
 // ---- HAProxy ---------------------------------------------------------------------------------
