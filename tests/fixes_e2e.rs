@@ -201,19 +201,25 @@ async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: 
         );
     }
     let mut snippet = None;
+    let mut top = String::new();
     for fix in &fixes {
         assert_eq!(fix.stack, S::STACK, "{fix:#?}");
-        if fix.placement == Placement::FileContent {
-            let path = fix.file.trim_end_matches(" (a new file)");
-            std::fs::create_dir_all(Path::new(path).parent().unwrap()).unwrap();
-            std::fs::write(path, &fix.snippet).unwrap();
-        } else {
-            assert!(snippet.is_none(), "one snippet per site: {fixes:#?}");
-            snippet = Some(fix.snippet.clone());
+        match fix.placement {
+            Placement::FileContent => {
+                let path = fix.file.trim_end_matches(" (a new file)");
+                std::fs::create_dir_all(Path::new(path).parent().unwrap()).unwrap();
+                std::fs::write(path, &fix.snippet).unwrap();
+            }
+            // A section of its own (HAProxy's backend): at the end of the configuration.
+            Placement::TopLevel => top.push_str(&fix.snippet),
+            _ => {
+                assert!(snippet.is_none(), "one snippet per site: {fixes:#?}");
+                snippet = Some(fix.snippet.clone());
+            }
         }
     }
     let snippet = snippet.expect("a snippet for the site");
-    server.apply(region, &snippet);
+    server.apply(region, &snippet, &top);
     let after = recheck_until_ok(world).await;
     assert!(
         after.ok && codes(&after).is_empty(),
@@ -227,8 +233,9 @@ async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: 
 /// A real web server process under test.
 trait WebServer {
     const STACK: Stack;
-    /// Puts `snippet` in the region and reloads.
-    fn apply(&mut self, region: &str, snippet: &str);
+    /// Puts `snippet` in the region and `top` (sections of their own) at the end, and
+    /// reloads.
+    fn apply(&mut self, region: &str, snippet: &str, top: &str);
     /// The configuration now.
     fn text(&self) -> String;
 }
@@ -281,7 +288,8 @@ fn nginx_args(dir: &Path, conf: &Path) -> Vec<String> {
 
 impl WebServer for Nginx {
     const STACK: Stack = Stack::Nginx;
-    fn apply(&mut self, region: &str, snippet: &str) {
+    fn apply(&mut self, region: &str, snippet: &str, top: &str) {
+        assert!(top.is_empty(), "no top-level section expected: {top}");
         self.text = replace_region(&self.text, region, snippet);
         std::fs::write(&self.conf, &self.text).expect("written");
         let args = nginx_args(&self.dir, &self.conf);
@@ -519,7 +527,8 @@ fn caddy_env(mut cmd: Command, dir: &Path) -> Command {
 
 impl WebServer for Caddy {
     const STACK: Stack = Stack::Caddy;
-    fn apply(&mut self, region: &str, snippet: &str) {
+    fn apply(&mut self, region: &str, snippet: &str, top: &str) {
+        assert!(top.is_empty(), "no top-level section expected: {top}");
         self.text = replace_region(&self.text, region, snippet);
         std::fs::write(&self.conf, &self.text).expect("written");
         let admin = format!("127.0.0.1:{}", self.admin);
@@ -707,7 +716,8 @@ impl Apache {
 
 impl WebServer for Apache {
     const STACK: Stack = Stack::Apache;
-    fn apply(&mut self, region: &str, snippet: &str) {
+    fn apply(&mut self, region: &str, snippet: &str, top: &str) {
+        assert!(top.is_empty(), "no top-level section expected: {top}");
         self.text = replace_region(&self.text, region, snippet);
         std::fs::write(&self.conf, &self.text).expect("written");
         run(Command::new(&self.bin).arg("-t").arg("-f").arg(&self.conf))
@@ -793,9 +803,13 @@ impl Haproxy {
     async fn start(bin: PathBuf, world: &World, frontend: &str) -> Haproxy {
         let live = world.cert_dir();
         let text = format!(
-            "defaults\n    mode http\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\nfrontend https\n    bind 127.0.0.1:{port} ssl crt {live}/{SITE}/haproxy.pem crt {live}/{MATRIX}/haproxy.pem\n{frontend}    default_backend website\nbackend website\n    http-request return status 200 content-type text/html string \"<!doctype html><html><body>Welcome</body></html>\"\nbackend matrix\n    server homeserver {up}\n",
+            "defaults\n    mode http\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\nfrontend https\n    bind 127.0.0.1:{port} ssl crt {live}/{SITE}/haproxy.pem crt {live}/{MATRIX}/haproxy.pem\n{frontend}    default_backend website\nbackend website\n    http-request return status 200 content-type text/html string \"<!doctype html><html><body>Welcome</body></html>\"\n{matrix}",
             port = world.port,
-            up = world.upstream
+            matrix = if frontend.contains("use_backend matrix") {
+                format!("backend matrix\n    server homeserver {}\n", world.upstream)
+            } else {
+                String::new()
+            }
         );
         let conf = world.dir.write("haproxy.cfg", &text);
         let log = world.dir.path().join("haproxy.log");
@@ -815,8 +829,8 @@ impl Haproxy {
 
 impl WebServer for Haproxy {
     const STACK: Stack = Stack::Haproxy;
-    fn apply(&mut self, region: &str, snippet: &str) {
-        self.text = replace_region(&self.text, region, snippet);
+    fn apply(&mut self, region: &str, snippet: &str, top: &str) {
+        self.text = replace_region(&self.text, region, snippet) + top;
         std::fs::write(&self.conf, &self.text).expect("written");
         let bin = fixes_support::program("haproxy").expect("haproxy");
         run(Command::new(bin).args(["-c", "-q", "-f"]).arg(&self.conf))
@@ -851,6 +865,28 @@ async fn haproxy_well_known_served_as_html_and_federation_on_443() {
     let frontend = "# BEGIN well-known\n# END well-known\n    acl matrix-path path_beg /_matrix\n    use_backend matrix if matrix-path\n";
     let mut haproxy = Haproxy::start(bin, &world, frontend).await;
     prove(&world, &mut haproxy, Code::WellKnownNotJson, "well-known").await;
+}
+
+/// A HAProxy frontend that sends everything to the website: `/_matrix` gets its page.
+#[tokio::test]
+async fn haproxy_matrix_not_proxied() {
+    let test = "haproxy_matrix_not_proxied";
+    let Some(bin) = require("haproxy", "haproxy", test) else {
+        return;
+    };
+    let mut world = World::new(test).await;
+    world.fix_for = Some(Stack::Haproxy);
+    let frontend = format!(
+        "    http-request return status 200 content-type application/json string '{{\"m.server\": \"{MATRIX}:443\"}}' if {{ path /.well-known/matrix/server }}\n# BEGIN matrix\n# END matrix\n"
+    );
+    let mut haproxy = Haproxy::start(bin, &world, &frontend).await;
+    prove(
+        &world,
+        &mut haproxy,
+        Code::FederationVersionFailed,
+        "matrix",
+    )
+    .await;
 }
 
 /// HAProxy sends no Server header; its built-in error page names it: a frontend whose
