@@ -174,7 +174,7 @@ async fn recheck_until_ok(world: &World) -> Report {
 /// The whole loop: broken → finding and fix (for the stack that answered, or the one
 /// chosen) → applied: files of their own written, the snippet in `region` → reloaded →
 /// passes.
-async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: &str) {
+async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: &str) -> Report {
     let before = world.check().await;
     assert!(
         codes(&before).contains(&code),
@@ -228,6 +228,7 @@ async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: 
         server.text()
     );
     assert!(after.fixes.is_empty(), "{:#?}", after.fixes);
+    before
 }
 
 /// A real web server process under test.
@@ -372,7 +373,14 @@ async fn nginx_well_known_served_as_html_and_federation_on_443() {
     );
     let sites = nginx_site(&world, SITE, "", &body);
     let mut nginx = Nginx::start(bin, &world, &sites).await;
-    prove(&world, &mut nginx, Code::WellKnownNotJson, "well-known").await;
+    let before = prove(&world, &mut nginx, Code::WellKnownNotJson, "well-known").await;
+    // The same snippet answered federation-on-443 (and the refused 8448): the re-check
+    // passed with neither.
+    assert!(
+        codes(&before).contains(&Code::FederationOn443),
+        "{:?}",
+        codes(&before)
+    );
 }
 
 /// `m.server` without the port: peers connect to 8448, the proxy serves 443.
@@ -595,7 +603,14 @@ async fn caddy_well_known_served_as_html_and_federation_on_443() {
         caddy_proxy(&world)
     );
     let mut caddy = Caddy::start(bin, &world, &caddy_site(&world, SITE, &body)).await;
-    prove(&world, &mut caddy, Code::WellKnownNotJson, "well-known").await;
+    let before = prove(&world, &mut caddy, Code::WellKnownNotJson, "well-known").await;
+    // The same snippet answered federation-on-443 (and the refused 8448): the re-check
+    // passed with neither.
+    assert!(
+        codes(&before).contains(&Code::FederationOn443),
+        "{:?}",
+        codes(&before)
+    );
 }
 
 #[tokio::test]
@@ -759,7 +774,14 @@ async fn apache_well_known_served_as_html_and_federation_on_443() {
         port = world.port
     );
     let mut apache = Apache::start(bin, &world, &site).await;
-    prove(&world, &mut apache, Code::WellKnownNotJson, "well-known").await;
+    let before = prove(&world, &mut apache, Code::WellKnownNotJson, "well-known").await;
+    // The same snippet answered federation-on-443 (and the refused 8448): the re-check
+    // passed with neither.
+    assert!(
+        codes(&before).contains(&Code::FederationOn443),
+        "{:?}",
+        codes(&before)
+    );
 }
 
 /// The delegated vhost before `/_matrix` was proxied: its website answers everything.
@@ -864,7 +886,14 @@ async fn haproxy_well_known_served_as_html_and_federation_on_443() {
     world.fix_for = Some(Stack::Haproxy);
     let frontend = "# BEGIN well-known\n# END well-known\n    acl matrix-path path_beg /_matrix\n    use_backend matrix if matrix-path\n";
     let mut haproxy = Haproxy::start(bin, &world, frontend).await;
-    prove(&world, &mut haproxy, Code::WellKnownNotJson, "well-known").await;
+    let before = prove(&world, &mut haproxy, Code::WellKnownNotJson, "well-known").await;
+    // The same snippet answered federation-on-443 (and the refused 8448): the re-check
+    // passed with neither.
+    assert!(
+        codes(&before).contains(&Code::FederationOn443),
+        "{:?}",
+        codes(&before)
+    );
 }
 
 /// A HAProxy frontend that sends everything to the website: `/_matrix` gets its page.
