@@ -101,11 +101,13 @@ pub fn generic(code: Code, stack: Stack, p: &Palette) -> String {
     let fixes = crate::fixes::generic(code, stack);
     let mut o = String::new();
     if fixes.is_empty() {
-        let _ = writeln!(
-            o,
-            "\nNo {} snippet for {code}: its cause is not in the web server's configuration.",
-            stack.label()
-        );
+        let why = if crate::fixes::plan::generic_remedies(code).is_empty() {
+            "its cause is not in a configuration file delegcheck writes"
+        } else {
+            // Traefik answers no fixed body; Synapse serves only `server_name:443`.
+            "this stack cannot serve it as such (try another with --fix-for)"
+        };
+        let _ = writeln!(o, "\nNo {} snippet for {code}: {why}.", stack.label());
         return o;
     }
     let _ = writeln!(o, "\nHow to fix, for {}:", stack.label());
