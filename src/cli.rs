@@ -13,7 +13,8 @@ Examples:
   delegcheck --format json example.org | jq .ok
   delegcheck -f servers.txt --format jsonl --jobs 64
   delegcheck --connect-to example.org:443:203.0.113.9:443 example.org
-  delegcheck --explain tls-name-mismatch";
+  delegcheck --explain tls-name-mismatch
+  delegcheck --explain federation-on-443 --fix-for caddy   # the fix, as a Caddyfile snippet";
 
 /// The text after `--help`'s options: the exit statuses (from [`crate::exit`]), then examples.
 fn after_help() -> String {
@@ -396,7 +397,7 @@ const MAN_SYNOPSIS: &str = ".SH SYNOPSIS
 \\fB\\-\\-demo\\fR [\\fISCENARIO\\fR|\\fBlist\\fR] [\\fB\\-\\-format\\fR \\fIFORMAT\\fR]
 .br
 .B delegcheck
-\\fB\\-\\-explain\\fR \\fICODE\\fR|\\fBlist\\fR
+\\fB\\-\\-explain\\fR \\fICODE\\fR|\\fBlist\\fR [\\fB\\-\\-fix\\-for\\fR \\fISTACK\\fR]
 .br
 .B delegcheck
 \\fB\\-\\-generate\\fR \\fIKIND\\fR
