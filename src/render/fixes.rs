@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::Palette;
 use super::human::wrap;
-use crate::findings::Code;
+use crate::findings::{Code, Severity};
 use crate::fixes::{Fix, Stack, WebServer};
 use crate::report::Report;
 use crate::sanitize::escape;
@@ -17,14 +17,28 @@ pub fn gutter(p: &Palette) -> &'static str {
     p.glyph("    │ ", "    | ")
 }
 
-/// "How to fix", when the report has fixes.
-pub fn section(o: &mut String, r: &Report, p: &Palette) {
-    if r.fixes.is_empty() {
+/// "How to fix", when the report has fixes: all of them, or (in the short report of a
+/// server that federates, which lists its warnings only) those of a warning or error.
+pub fn section(o: &mut String, r: &Report, p: &Palette, all: bool) {
+    let severity = |c: &Code| {
+        r.findings
+            .iter()
+            .filter(|f| f.code == *c)
+            .map(|f| f.severity)
+            .max()
+    };
+    let fixes: Vec<Fix> = r
+        .fixes
+        .iter()
+        .filter(|f| all || f.codes.iter().any(|c| severity(c) > Some(Severity::Info)))
+        .cloned()
+        .collect();
+    if fixes.is_empty() {
         return;
     }
     let _ = writeln!(o, "{}", p.bold.style("How to fix"));
-    identified(o, &r.web_servers, &r.fixes, p);
-    write_fixes(o, &r.fixes, p);
+    identified(o, &r.web_servers, &fixes, p);
+    write_fixes(o, &fixes, p);
 }
 
 /// Which software answered where, with the evidence; and a word when the snippets are for

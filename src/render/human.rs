@@ -121,7 +121,7 @@ pub fn report(r: &Report, p: &Palette) -> String {
     if !r.findings.is_empty() {
         findings_section(&mut o, r, p);
     }
-    super::fixes::section(&mut o, r, p);
+    super::fixes::section(&mut o, r, p, true);
     super::changes::section(&mut o, r, p);
     if !r.compatibility.is_empty() {
         compatibility_section(&mut o, r, p);
@@ -209,7 +209,7 @@ fn short_report(r: &Report, p: &Palette) -> String {
         let rest = text.strip_prefix("warning ").unwrap_or(&text);
         let _ = writeln!(o, "  {} {rest}", p.warn.style("warning"));
     }
-    super::fixes::section(&mut o, r, p);
+    super::fixes::section(&mut o, r, p, false);
     super::changes::section(&mut o, r, p);
     if !r.compatibility.is_empty() {
         compatibility_section(&mut o, r, p);
