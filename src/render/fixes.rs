@@ -128,3 +128,65 @@ pub fn generic(code: Code, stack: Stack, p: &Palette) -> String {
     write_fixes(&mut o, &fixes, p);
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixes::Placement;
+    use crate::report::{Finding, Status};
+
+    fn fix(code: Code, snippet: &str) -> Fix {
+        Fix {
+            stack: Stack::Nginx,
+            codes: vec![code],
+            file: "the `server` block of example.org".into(),
+            placement: Placement::InsideSite,
+            snippet: snippet.into(),
+            reload: Some("nginx -t && systemctl reload nginx".into()),
+            why: "because".into(),
+        }
+    }
+
+    #[test]
+    fn grouped_by_file_escaped_and_filtered_by_severity() {
+        let mut r = Report::sample(
+            "example.org",
+            true,
+            Status::Warning,
+            vec![
+                Finding::plain(Code::WellKnownContentType, "info"),
+                Finding::plain(Code::SrvTargetCname, "warning"),
+            ],
+        );
+        r.fixes = vec![
+            fix(
+                Code::WellKnownContentType,
+                "default_type application/json;\n",
+            ),
+            fix(Code::SrvTargetCname, "line \u{1b}[2J one;\n"),
+        ];
+        let p = Palette::plain();
+        let mut all = String::new();
+        section(&mut all, &r, &p, true);
+        // One heading for the file, both snippets under it, the reload once.
+        assert_eq!(
+            all.matches("the `server` block of example.org").count(),
+            1,
+            "{all}"
+        );
+        assert_eq!(all.matches("then: nginx -t").count(), 1, "{all}");
+        assert!(
+            all.contains("    │ default_type application/json;"),
+            "{all}"
+        );
+        assert!(!all.contains('\u{1b}'), "terminal-safe: {all:?}");
+        let mut short = String::new();
+        section(&mut short, &r, &p, false);
+        assert!(!short.contains("default_type"), "{short}");
+        assert!(short.contains("fixes srv-target-cname"), "{short}");
+        r.fixes.truncate(1);
+        let mut none = String::new();
+        section(&mut none, &r, &p, false);
+        assert!(none.is_empty(), "{none}");
+    }
+}
