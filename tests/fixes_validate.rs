@@ -328,6 +328,19 @@ fn named_checkzone_accepts_the_zone_snippets() {
             );
         }
     }
+    let replace = Remedy::ReplaceCname {
+        alias: format!("alias.{SITE}"),
+        canonical: "host.provider.test".into(),
+        addrs: vec!["127.0.0.3".parse().unwrap(), "::1".parse().unwrap()],
+    };
+    let fixes = templates::render(&replace, Stack::Nginx, &opts);
+    let path = dir.write("zone", &zone(&fixes[0].snippet));
+    if let Err(e) = run(Command::new(&bin).arg(SITE).arg(&path)) {
+        panic!(
+            "named-checkzone refuses {replace:?}:\n{e}\n{}",
+            fixes[0].snippet
+        );
+    }
     let remove = Remedy::RemoveAddress {
         host: HOST.into(),
         addrs: vec!["::1".parse().unwrap()],

@@ -227,6 +227,16 @@ pub enum Remedy {
         /// Why the old records are replaced.
         reason: SrvReason,
     },
+    /// An SRV target's CNAME replaced by the addresses it leads to (the alternative to
+    /// pointing the SRV record at the canonical name).
+    ReplaceCname {
+        /// The SRV target, which is an alias today.
+        alias: String,
+        /// The end of its CNAME chain.
+        canonical: String,
+        /// The addresses the chain ends at.
+        addrs: Vec<std::net::IpAddr>,
+    },
     /// Address records to delete (a stale AAAA or A).
     RemoveAddress {
         /// The host.

@@ -336,6 +336,7 @@ fn srv_records(r: &Report, reason: SrvReason, out: &mut Vec<Planned>) {
             continue;
         };
         let mut records = Vec::new();
+        let mut aliases: Vec<(String, String)> = Vec::new();
         for rec in step.dns.iter().flat_map(|q| &q.records) {
             let parts: Vec<&str> = rec.value.split_whitespace().collect();
             let [p, w, port, target] = parts.as_slice() else {
@@ -345,7 +346,13 @@ fn srv_records(r: &Report, reason: SrvReason, out: &mut Vec<Planned>) {
                 continue;
             };
             let target = match reason {
-                SrvReason::Cname => canonical(r, target).unwrap_or_else(|| target.to_string()),
+                SrvReason::Cname => match canonical(r, target) {
+                    Some(end) => {
+                        aliases.push((target.to_string(), end.clone()));
+                        end
+                    }
+                    None => target.to_string(),
+                },
                 SrvReason::Legacy => target.to_string(),
             };
             records.push((p, w, port, target));
@@ -371,17 +378,44 @@ fn srv_records(r: &Report, reason: SrvReason, out: &mut Vec<Planned>) {
             vec![code],
             At::Elsewhere,
         );
+        // The alternative, after it: the aliases' addresses in place of their CNAMEs.
+        for (alias, end) in aliases {
+            replace_cname(r, &alias, &end, out);
+        }
     }
+}
+
+/// The alternative for an SRV target that is an alias: its addresses in place of its CNAME.
+fn replace_cname(r: &Report, alias: &str, canonical: &str, out: &mut Vec<Planned>) {
+    let addrs: Vec<std::net::IpAddr> = address_step(r, alias)
+        .into_iter()
+        .flat_map(|s| s.dns.iter().flat_map(|q| &q.records))
+        .filter(|rec| rec.record_type == "A" || rec.record_type == "AAAA")
+        .filter_map(|rec| rec.value.parse().ok())
+        .collect();
+    if addrs.is_empty() || !safe_value(alias) || !safe_value(canonical) {
+        return;
+    }
+    let remedy = Remedy::ReplaceCname {
+        alias: alias.to_owned(),
+        canonical: canonical.to_owned(),
+        addrs,
+    };
+    push(out, remedy, vec![Code::SrvTargetCname], At::Elsewhere);
+}
+
+/// The trace step that looked up the addresses of `host`.
+fn address_step<'a>(r: &'a Report, host: &str) -> Option<&'a crate::report::Step> {
+    r.discovery
+        .steps
+        .iter()
+        .filter(|s| s.kind == StepKind::Address)
+        .find(|s| s.query.split_whitespace().next() == Some(host))
 }
 
 /// The end of the CNAME chain of `host`, from its address step.
 fn canonical(r: &Report, host: &str) -> Option<String> {
-    let step = r
-        .discovery
-        .steps
-        .iter()
-        .filter(|s| s.kind == StepKind::Address)
-        .find(|s| s.query.split_whitespace().next() == Some(host))?;
+    let step = address_step(r, host)?;
     step.dns
         .iter()
         .flat_map(|q| &q.records)

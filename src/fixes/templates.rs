@@ -80,7 +80,7 @@ fn values(remedy: &Remedy, opts: &FixOptions) -> Vec<(&'static str, String)> {
             ));
             v.extend(cert(host));
         }
-        Remedy::SrvRecords { .. } | Remedy::RemoveAddress { .. } => {}
+        Remedy::SrvRecords { .. } | Remedy::RemoveAddress { .. } | Remedy::ReplaceCname { .. } => {}
     }
     v
 }
@@ -769,6 +769,24 @@ fn zone(remedy: &Remedy) -> Option<Fix> {
             };
             (s, why, format!("the DNS zone of {}", zone_of(name)))
         }
+        Remedy::ReplaceCname {
+            alias,
+            canonical,
+            addrs,
+        } => {
+            let mut s = format!(
+                "; Or keep the SRV records and give {alias} the addresses of {canonical}\n; in place of its CNAME (a name with a CNAME has no other records);\n; update them when those of {canonical} change.\n"
+            );
+            for a in addrs {
+                let t = if a.is_ipv6() { "AAAA" } else { "A" };
+                s.push_str(&format!("{alias}. 3600 IN {t} {a}\n"));
+            }
+            (
+                s,
+                "SRV targets must have address records of their own, not an alias.",
+                format!("the DNS zone that holds {alias}"),
+            )
+        }
         Remedy::RemoveAddress { host, addrs } => {
             let mut s = format!(
                 "; Delete these records: {host} does not answer federation there.\n; Keep them only once the host listens there (see the listener fix).\n"
@@ -780,7 +798,7 @@ fn zone(remedy: &Remedy) -> Option<Fix> {
             (
                 s,
                 "Peers try every published address; one that does not answer costs them a timeout or the connection.",
-                format!("the DNS zone of {}", zone_of(host)),
+                format!("the DNS zone that holds {host}"),
             )
         }
         _ => return None,
