@@ -14,7 +14,9 @@ Examples:
   delegcheck -f servers.txt --format jsonl --jobs 64
   delegcheck --connect-to example.org:443:203.0.113.9:443 example.org
   delegcheck --explain tls-name-mismatch
-  delegcheck serve --listen [::]:8080     # a federation tester, its API and a Prometheus probe";
+  delegcheck --trace example.org 2>trace.txt   # every exchange, for a support thread
+  delegcheck serve --listen [::]:8080     # a federation tester, its API and a Prometheus probe
+  delegcheck --explain federation-on-443 --fix-for caddy   # the fix, as a Caddyfile snippet";
 
 /// The text after `--help`'s options: the exit statuses (from [`crate::exit`]), then examples.
 fn after_help() -> String {
@@ -487,7 +489,7 @@ const MAN_SYNOPSIS: &str = ".SH SYNOPSIS
 \\fB\\-\\-demo\\fR [\\fISCENARIO\\fR|\\fBlist\\fR] [\\fB\\-\\-format\\fR \\fIFORMAT\\fR]
 .br
 .B delegcheck
-\\fB\\-\\-explain\\fR \\fICODE\\fR|\\fBlist\\fR
+\\fB\\-\\-explain\\fR \\fICODE\\fR|\\fBlist\\fR [\\fB\\-\\-fix\\-for\\fR \\fISTACK\\fR]
 .br
 .B delegcheck
 \\fB\\-\\-generate\\fR \\fIKIND\\fR

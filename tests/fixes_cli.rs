@@ -50,7 +50,12 @@ fn explain_with_fix_for_prints_the_generic_snippet() {
     ]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("No nginx snippet for keys-server-name-mismatch"),
+        out.contains("No nginx snippet for keys-server-name-mismatch: its cause is not in a configuration file"),
+        "{out}"
+    );
+    let (_, out, _) = run(&["--explain", "well-known-not-json", "--fix-for", "traefik"]);
+    assert!(
+        out.contains("No Traefik snippet for well-known-not-json: this stack cannot serve it"),
         "{out}"
     );
     // Without --fix-for, the explanation alone.

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use delegcheck::findings::{Code, Severity};
-use delegcheck::fixes::{Fix, FixOptions, Stack};
+use delegcheck::fixes::{Fix, FixOptions, Placement, Stack};
 use delegcheck::lab::https::{Behaviour, HostSpec};
 use delegcheck::lab::{Lab, LabOptions};
 use delegcheck::net::ConnectTo;
@@ -37,6 +37,8 @@ struct World {
     dir: Scratch,
     port: u16,
     upstream: SocketAddr,
+    /// `--fix-for`, for a server that does not name itself.
+    fix_for: Option<Stack>,
 }
 
 impl World {
@@ -73,6 +75,7 @@ impl World {
             dir,
             port: free_port(),
             upstream,
+            fix_for: None,
         }
     }
 
@@ -98,9 +101,15 @@ impl World {
             }
         }
         config.fixes = FixOptions {
-            stack: None,
+            stack: self.fix_for,
             upstream: self.upstream.to_string(),
             cert_dir: self.cert_dir(),
+            well_known_dir: self
+                .dir
+                .path()
+                .join("matrix-well-known")
+                .display()
+                .to_string(),
         };
         config
     }
@@ -120,14 +129,6 @@ fn replace_region(text: &str, tag: &str, with: &str) -> String {
     let a = text.find(&begin).expect("region start") + begin.len();
     let b = text[a..].find(&end).expect("region end") + a;
     format!("{}{with}{}", &text[..a], &text[b..])
-}
-
-/// The fix delegcheck printed for `code`.
-fn fix_for(r: &Report, code: Code) -> &Fix {
-    r.fixes
-        .iter()
-        .find(|f| f.codes.contains(&code))
-        .unwrap_or_else(|| panic!("no fix for {code}: {:#?}", r.fixes))
 }
 
 fn codes(r: &Report) -> Vec<Code> {
@@ -173,9 +174,10 @@ async fn recheck_until_ok(world: &World) -> Report {
     r
 }
 
-/// The whole loop: broken → finding and fix (for the stack that answered) → applied in
-/// `region` → reloaded → passes.
-async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: &str) {
+/// The whole loop: broken → finding and fix (for the stack that answered, or the one
+/// chosen) → applied: files of their own written, the snippet in `region` → reloaded →
+/// passes.
+async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: &str) -> Report {
     let before = world.check().await;
     assert!(
         codes(&before).contains(&code),
@@ -184,33 +186,60 @@ async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: 
         before.findings
     );
     assert!(!before.ok);
-    let fix = fix_for(&before, code).clone();
-    assert_eq!(fix.stack, S::STACK, "the stack identified from its answers");
-    assert!(
-        before
-            .web_servers
-            .iter()
-            .any(|w| w.stack == Some(S::STACK) && w.evidence.starts_with("Server: ")),
-        "{:?}",
-        before.web_servers
-    );
-    server.apply(region, &fix.snippet);
+    let fixes: Vec<Fix> = before
+        .fixes
+        .iter()
+        .filter(|f| f.codes.contains(&code))
+        .cloned()
+        .collect();
+    assert!(!fixes.is_empty(), "no fix for {code}: {:#?}", before.fixes);
+    if world.fix_for.is_none() {
+        assert!(
+            before
+                .web_servers
+                .iter()
+                .any(|w| w.stack == Some(S::STACK) && w.evidence.starts_with("Server: ")),
+            "identified from its answers: {:?}",
+            before.web_servers
+        );
+    }
+    let mut snippet = None;
+    let mut top = String::new();
+    for fix in &fixes {
+        assert_eq!(fix.stack, S::STACK, "{fix:#?}");
+        match fix.placement {
+            Placement::FileContent => {
+                let path = fix.file.trim_end_matches(" (a new file)");
+                std::fs::create_dir_all(Path::new(path).parent().unwrap()).unwrap();
+                std::fs::write(path, &fix.snippet).unwrap();
+            }
+            // A section of its own (HAProxy's backend): at the end of the configuration.
+            Placement::TopLevel => top.push_str(&fix.snippet),
+            _ => {
+                assert!(snippet.is_none(), "one snippet per site: {fixes:#?}");
+                snippet = Some(fix.snippet.clone());
+            }
+        }
+    }
+    let snippet = snippet.expect("a snippet for the site");
+    server.apply(region, &snippet, &top);
     let after = recheck_until_ok(world).await;
     assert!(
         after.ok && codes(&after).is_empty(),
-        "after the fix for {code} ({region}): {:?}\n{}\n--- configuration:\n{}",
+        "after the fix for {code} ({region}): {:?}\n{snippet}\n--- configuration:\n{}",
         codes(&after),
-        fix.snippet,
         server.text()
     );
     assert!(after.fixes.is_empty(), "{:#?}", after.fixes);
+    before
 }
 
 /// A real web server process under test.
 trait WebServer {
     const STACK: Stack;
-    /// Puts `snippet` in the region and reloads.
-    fn apply(&mut self, region: &str, snippet: &str);
+    /// Puts `snippet` in the region and `top` (sections of their own) at the end, and
+    /// reloads.
+    fn apply(&mut self, region: &str, snippet: &str, top: &str);
     /// The configuration now.
     fn text(&self) -> String;
 }
@@ -263,7 +292,8 @@ fn nginx_args(dir: &Path, conf: &Path) -> Vec<String> {
 
 impl WebServer for Nginx {
     const STACK: Stack = Stack::Nginx;
-    fn apply(&mut self, region: &str, snippet: &str) {
+    fn apply(&mut self, region: &str, snippet: &str, top: &str) {
+        assert!(top.is_empty(), "no top-level section expected: {top}");
         self.text = replace_region(&self.text, region, snippet);
         std::fs::write(&self.conf, &self.text).expect("written");
         let args = nginx_args(&self.dir, &self.conf);
@@ -346,7 +376,14 @@ async fn nginx_well_known_served_as_html_and_federation_on_443() {
     );
     let sites = nginx_site(&world, SITE, "", &body);
     let mut nginx = Nginx::start(bin, &world, &sites).await;
-    prove(&world, &mut nginx, Code::WellKnownNotJson, "well-known").await;
+    let before = prove(&world, &mut nginx, Code::WellKnownNotJson, "well-known").await;
+    // The same snippet answered federation-on-443 (and the refused 8448): the re-check
+    // passed with neither.
+    assert!(
+        codes(&before).contains(&Code::FederationOn443),
+        "{:?}",
+        codes(&before)
+    );
 }
 
 /// `m.server` without the port: peers connect to 8448, the proxy serves 443.
@@ -408,29 +445,45 @@ async fn nginx_certificate_without_its_chain() {
         return;
     };
     let live = world.cert_dir();
+    let leaf_only = format!(
+        "        ssl_certificate {live}/{MATRIX}/cert.pem;\n        ssl_certificate_key {live}/{MATRIX}/privkey.pem;\n"
+    );
+    let mut nginx = Nginx::start(bin, &world, &nginx_matrix_tls(&world, &leaf_only)).await;
+    prove(&world, &mut nginx, Code::TlsIncompleteChain, "matrix-tls").await;
+}
+
+/// The delegated site serves the server name's certificate, not one for the delegated host.
+#[tokio::test]
+async fn nginx_certificate_for_another_name() {
+    let Some((world, bin)) = nginx_world("nginx_certificate_for_another_name").await else {
+        return;
+    };
+    let live = world.cert_dir();
+    let other = format!(
+        "        ssl_certificate {live}/{SITE}/fullchain.pem;\n        ssl_certificate_key {live}/{SITE}/privkey.pem;\n"
+    );
+    let mut nginx = Nginx::start(bin, &world, &nginx_matrix_tls(&world, &other)).await;
+    prove(&world, &mut nginx, Code::TlsNameMismatch, "matrix-tls").await;
+}
+
+/// The server name delegating to the delegated host, whose TLS lines are `tls` (in the
+/// region `matrix-tls`).
+fn nginx_matrix_tls(world: &World, tls: &str) -> String {
     let site = format!(
         "# BEGIN well-known\n{}# END well-known\n",
         nginx_well_known(&format!("{MATRIX}:443"))
     );
-    let leaf_only = format!(
-        "        ssl_certificate {live}/{MATRIX}/cert.pem;\n        ssl_certificate_key {live}/{MATRIX}/privkey.pem;\n"
-    );
-    let matrix = nginx_proxy(&world);
-    let sites =
-        nginx_site(&world, SITE, "", &site) + &nginx_site(&world, MATRIX, &leaf_only, &matrix);
+    let matrix = nginx_proxy(world);
+    let sites = nginx_site(world, SITE, "", &site) + &nginx_site(world, MATRIX, tls, &matrix);
     // The region of the second site is the one to fix: name it apart.
-    let sites = {
-        let at = sites.rfind("# BEGIN tls").expect("second site");
-        format!(
-            "{}{}",
-            &sites[..at],
-            sites[at..]
-                .replacen("# BEGIN tls", "# BEGIN matrix-tls", 1)
-                .replacen("# END tls", "# END matrix-tls", 1)
-        )
-    };
-    let mut nginx = Nginx::start(bin, &world, &sites).await;
-    prove(&world, &mut nginx, Code::TlsIncompleteChain, "matrix-tls").await;
+    let at = sites.rfind("# BEGIN tls").expect("second site");
+    format!(
+        "{}{}",
+        &sites[..at],
+        sites[at..]
+            .replacen("# BEGIN tls", "# BEGIN matrix-tls", 1)
+            .replacen("# END tls", "# END matrix-tls", 1)
+    )
 }
 
 // ---- Caddy --------------------------------------------------------------------------------
@@ -485,7 +538,8 @@ fn caddy_env(mut cmd: Command, dir: &Path) -> Command {
 
 impl WebServer for Caddy {
     const STACK: Stack = Stack::Caddy;
-    fn apply(&mut self, region: &str, snippet: &str) {
+    fn apply(&mut self, region: &str, snippet: &str, top: &str) {
+        assert!(top.is_empty(), "no top-level section expected: {top}");
         self.text = replace_region(&self.text, region, snippet);
         std::fs::write(&self.conf, &self.text).expect("written");
         let admin = format!("127.0.0.1:{}", self.admin);
@@ -516,9 +570,15 @@ impl Drop for Caddy {
 /// whose every path answers with its page (a single-page app's catch-all).
 fn caddy_site(world: &World, name: &str, body: &str) -> String {
     let live = world.cert_dir();
+    let tls = format!("    tls {live}/{name}/fullchain.pem {live}/{name}/privkey.pem\n");
+    caddy_site_tls(world, name, &tls, body)
+}
+
+/// [`caddy_site`] with its `tls` lines given (in the region `tls`).
+fn caddy_site_tls(world: &World, name: &str, tls: &str, body: &str) -> String {
     let www = world.dir.path().join("www");
     format!(
-        "https://{name}:{} {{\n    bind 127.0.0.1\n    tls {live}/{name}/fullchain.pem {live}/{name}/privkey.pem\n{body}    handle {{\n        root * {}\n        try_files {{path}} /index.html\n        file_server\n    }}\n}}\n",
+        "https://{name}:{} {{\n    bind 127.0.0.1\n# BEGIN tls\n{tls}# END tls\n{body}    handle {{\n        root * {}\n        try_files {{path}} /index.html\n        file_server\n    }}\n}}\n",
         world.port,
         www.display()
     )
@@ -546,7 +606,14 @@ async fn caddy_well_known_served_as_html_and_federation_on_443() {
         caddy_proxy(&world)
     );
     let mut caddy = Caddy::start(bin, &world, &caddy_site(&world, SITE, &body)).await;
-    prove(&world, &mut caddy, Code::WellKnownNotJson, "well-known").await;
+    let before = prove(&world, &mut caddy, Code::WellKnownNotJson, "well-known").await;
+    // The same snippet answered federation-on-443 (and the refused 8448): the re-check
+    // passed with neither.
+    assert!(
+        codes(&before).contains(&Code::FederationOn443),
+        "{:?}",
+        codes(&before)
+    );
 }
 
 #[tokio::test]
@@ -576,11 +643,422 @@ async fn caddy_matrix_not_proxied() {
     prove(&world, &mut caddy, Code::FederationVersionFailed, "matrix").await;
 }
 
+/// The delegated site's `tls` line names `cert.pem` (the leaf alone).
+#[tokio::test]
+async fn caddy_certificate_without_its_chain() {
+    let Some((world, bin)) = caddy_world("caddy_certificate_without_its_chain").await else {
+        return;
+    };
+    let site = format!(
+        "    handle /.well-known/matrix/server {{\n        respond `{{\"m.server\": \"{MATRIX}:443\"}}` 200\n    }}\n"
+    );
+    let live = world.cert_dir();
+    let leaf_only = format!("    tls {live}/{MATRIX}/cert.pem {live}/{MATRIX}/privkey.pem\n");
+    let sites = caddy_site(&world, SITE, &site)
+        + &caddy_site_tls(&world, MATRIX, &leaf_only, &caddy_proxy(&world))
+            .replace("# BEGIN tls", "# BEGIN matrix-tls")
+            .replace("# END tls", "# END matrix-tls");
+    let mut caddy = Caddy::start(bin, &world, &sites).await;
+    prove(&world, &mut caddy, Code::TlsIncompleteChain, "matrix-tls").await;
+}
+
 #[test]
 fn regions_are_replaced_in_place() {
     let text = "a\n# BEGIN x\nold\n# END x\nb\n";
     assert_eq!(
         replace_region(text, "x", "new\n"),
         "a\n# BEGIN x\nnew\n# END x\nb\n"
+    );
+}
+
+// ---- Apache httpd ---------------------------------------------------------------------------
+
+struct Apache {
+    bin: PathBuf,
+    conf: PathBuf,
+    text: String,
+    child: Child,
+}
+
+const APACHE_MODULES: &[(&str, &str)] = &[
+    ("mpm_event_module", "mod_mpm_event.so"),
+    ("authz_core_module", "mod_authz_core.so"),
+    ("alias_module", "mod_alias.so"),
+    ("dir_module", "mod_dir.so"),
+    ("mime_module", "mod_mime.so"),
+    ("headers_module", "mod_headers.so"),
+    ("proxy_module", "mod_proxy.so"),
+    ("proxy_http_module", "mod_proxy_http.so"),
+    ("socache_shmcb_module", "mod_socache_shmcb.so"),
+    ("ssl_module", "mod_ssl.so"),
+];
+
+impl Apache {
+    async fn start(bin: PathBuf, world: &World, sites: &str) -> Apache {
+        let d = world.dir.path().display();
+        let mut text = format!(
+            "ServerName localhost\nServerRoot {d}\nDefaultRuntimeDir {d}\nPidFile {d}/apache.pid\nErrorLog {d}/error.log\n"
+        );
+        for (name, file) in APACHE_MODULES {
+            text.push_str(&format!(
+                "LoadModule {name} /usr/lib/apache2/modules/{file}\n"
+            ));
+        }
+        // No system file: the types the site needs are set where it needs them.
+        text.push_str("TypesConfig /dev/null\n");
+        text.push_str(&format!("Listen 127.0.0.1:{}\n{sites}", world.port));
+        let conf = world.dir.write("apache2.conf", &text);
+        let child = Command::new(&bin)
+            .arg("-f")
+            .arg(&conf)
+            .arg("-DFOREGROUND")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("apache2 starts");
+        let mut a = Apache {
+            bin,
+            conf,
+            text,
+            child,
+        };
+        listening(
+            world.port,
+            &mut a.child,
+            &world.dir.path().join("error.log"),
+        )
+        .await;
+        a
+    }
+}
+
+impl WebServer for Apache {
+    const STACK: Stack = Stack::Apache;
+    fn apply(&mut self, region: &str, snippet: &str, top: &str) {
+        assert!(top.is_empty(), "no top-level section expected: {top}");
+        self.text = replace_region(&self.text, region, snippet);
+        std::fs::write(&self.conf, &self.text).expect("written");
+        run(Command::new(&self.bin).arg("-t").arg("-f").arg(&self.conf))
+            .unwrap_or_else(|e| panic!("apache2 -t refuses the fixed configuration: {e}"));
+        run(Command::new(&self.bin)
+            .arg("-f")
+            .arg(&self.conf)
+            .args(["-k", "graceful"]))
+        .unwrap_or_else(|e| panic!("apache2 -k graceful: {e}"));
+    }
+    fn text(&self) -> String {
+        self.text.clone()
+    }
+}
+
+impl Drop for Apache {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// The website's catch-all answers the well-known with its page (`FallbackResource`, a
+/// single-page app), and the homeserver answers on 443 while peers knock on 8448.
+#[tokio::test]
+async fn apache_well_known_served_as_html_and_federation_on_443() {
+    let test = "apache_well_known_served_as_html";
+    let Some(bin) = require("apache2", "apache2", test) else {
+        return;
+    };
+    let world = World::new(test).await;
+    let (live, www, up) = (
+        world.cert_dir(),
+        world.dir.path().join("www"),
+        world.upstream,
+    );
+    let www = www.display();
+    let site = format!(
+        "<VirtualHost *:{port}>\n    ServerName {SITE}\n    SSLEngine on\n    SSLCertificateFile {live}/{SITE}/fullchain.pem\n    SSLCertificateKeyFile {live}/{SITE}/privkey.pem\n    DocumentRoot {www}\n    <Directory {www}>\n        Require all granted\n    </Directory>\n    FallbackResource /index.html\n    ProxyPass /_matrix http://{up}/_matrix nocanon\n# BEGIN well-known\n# END well-known\n</VirtualHost>\n",
+        port = world.port
+    );
+    let mut apache = Apache::start(bin, &world, &site).await;
+    let before = prove(&world, &mut apache, Code::WellKnownNotJson, "well-known").await;
+    // The same snippet answered federation-on-443 (and the refused 8448): the re-check
+    // passed with neither.
+    assert!(
+        codes(&before).contains(&Code::FederationOn443),
+        "{:?}",
+        codes(&before)
+    );
+}
+
+/// The delegated vhost before `/_matrix` was proxied: its website answers everything.
+#[tokio::test]
+async fn apache_matrix_not_proxied() {
+    let test = "apache_matrix_not_proxied";
+    let Some(bin) = require("apache2", "apache2", test) else {
+        return;
+    };
+    let world = World::new(test).await;
+    let (live, www) = (world.cert_dir(), world.dir.path().join("www"));
+    let www = www.display();
+    let vhost = |name: &str, inside: &str| {
+        format!(
+            "<VirtualHost *:{port}>\n    ServerName {name}\n    SSLEngine on\n    SSLCertificateFile {live}/{name}/fullchain.pem\n    SSLCertificateKeyFile {live}/{name}/privkey.pem\n    DocumentRoot {www}\n    <Directory {www}>\n        Require all granted\n    </Directory>\n    FallbackResource /index.html\n{inside}</VirtualHost>\n",
+            port = world.port
+        )
+    };
+    let well_known = format!(
+        "    <Location /.well-known/matrix/server>\n        Header always set Content-Type application/json\n    </Location>\n    Alias /.well-known/matrix/server {}/server.json\n",
+        world.dir.path().display()
+    );
+    world.dir.write(
+        "server.json",
+        &format!("{{\"m.server\": \"{MATRIX}:443\"}}\n"),
+    );
+    let sites = vhost(SITE, &well_known) + &vhost(MATRIX, "# BEGIN matrix\n# END matrix\n");
+    let mut apache = Apache::start(bin, &world, &sites).await;
+    prove(&world, &mut apache, Code::FederationVersionFailed, "matrix").await;
+}
+
+// ---- HAProxy ---------------------------------------------------------------------------------
+
+struct Haproxy {
+    conf: PathBuf,
+    text: String,
+    child: Child,
+}
+
+impl Haproxy {
+    async fn start(bin: PathBuf, world: &World, frontend: &str) -> Haproxy {
+        let live = world.cert_dir();
+        let text = format!(
+            "defaults\n    mode http\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\nfrontend https\n    bind 127.0.0.1:{port} ssl crt {live}/{SITE}/haproxy.pem crt {live}/{MATRIX}/haproxy.pem\n{frontend}    default_backend website\nbackend website\n    http-request return status 200 content-type text/html string \"<!doctype html><html><body>Welcome</body></html>\"\n{matrix}",
+            port = world.port,
+            matrix = if frontend.contains("use_backend matrix") {
+                format!("backend matrix\n    server homeserver {}\n", world.upstream)
+            } else {
+                String::new()
+            }
+        );
+        let conf = world.dir.write("haproxy.cfg", &text);
+        let log = world.dir.path().join("haproxy.log");
+        // Master-worker mode: SIGUSR2 to the master reloads the configuration.
+        let child = Command::new(&bin)
+            .args(["-W", "-db", "-f"])
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("haproxy starts");
+        let mut h = Haproxy { conf, text, child };
+        listening(world.port, &mut h.child, &log).await;
+        h
+    }
+}
+
+impl WebServer for Haproxy {
+    const STACK: Stack = Stack::Haproxy;
+    fn apply(&mut self, region: &str, snippet: &str, top: &str) {
+        self.text = replace_region(&self.text, region, snippet) + top;
+        std::fs::write(&self.conf, &self.text).expect("written");
+        let bin = fixes_support::program("haproxy").expect("haproxy");
+        run(Command::new(bin).args(["-c", "-q", "-f"]).arg(&self.conf))
+            .unwrap_or_else(|e| panic!("haproxy -c refuses the fixed configuration: {e}"));
+        // SAFETY: signalling our own child (the master), not yet waited for.
+        #[allow(unsafe_code)]
+        let sent = unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGUSR2) } == 0;
+        assert!(sent, "SIGUSR2 to the haproxy master");
+    }
+    fn text(&self) -> String {
+        self.text.clone()
+    }
+}
+
+impl Drop for Haproxy {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// HAProxy names itself nowhere (no Server header, and the website answers), so the fix is
+/// chosen with `--fix-for haproxy`: the well-known answered by HAProxy itself, before the
+/// website's backend.
+#[tokio::test]
+async fn haproxy_well_known_served_as_html_and_federation_on_443() {
+    let test = "haproxy_well_known_served_as_html";
+    let Some(bin) = require("haproxy", "haproxy", test) else {
+        return;
+    };
+    let mut world = World::new(test).await;
+    world.fix_for = Some(Stack::Haproxy);
+    let frontend = "# BEGIN well-known\n# END well-known\n    acl matrix-path path_beg /_matrix\n    use_backend matrix if matrix-path\n";
+    let mut haproxy = Haproxy::start(bin, &world, frontend).await;
+    let before = prove(&world, &mut haproxy, Code::WellKnownNotJson, "well-known").await;
+    // The same snippet answered federation-on-443 (and the refused 8448): the re-check
+    // passed with neither.
+    assert!(
+        codes(&before).contains(&Code::FederationOn443),
+        "{:?}",
+        codes(&before)
+    );
+}
+
+/// A HAProxy frontend that sends everything to the website: `/_matrix` gets its page.
+#[tokio::test]
+async fn haproxy_matrix_not_proxied() {
+    let test = "haproxy_matrix_not_proxied";
+    let Some(bin) = require("haproxy", "haproxy", test) else {
+        return;
+    };
+    let mut world = World::new(test).await;
+    world.fix_for = Some(Stack::Haproxy);
+    let frontend = format!(
+        "    http-request return status 200 content-type application/json string '{{\"m.server\": \"{MATRIX}:443\"}}' if {{ path /.well-known/matrix/server }}\n# BEGIN matrix\n# END matrix\n"
+    );
+    let mut haproxy = Haproxy::start(bin, &world, &frontend).await;
+    prove(
+        &world,
+        &mut haproxy,
+        Code::FederationVersionFailed,
+        "matrix",
+    )
+    .await;
+}
+
+/// HAProxy sends no Server header; its built-in error page names it: a frontend whose
+/// backend is down answers every request with it, and delegcheck reads the page.
+#[tokio::test]
+async fn haproxy_identified_by_its_error_page() {
+    let test = "haproxy_identified_by_its_error_page";
+    let Some(bin) = require("haproxy", "haproxy", test) else {
+        return;
+    };
+    let world = World::new(test).await;
+    let frontend = format!(
+        "    use_backend down\nbackend down\n    retries 0\n    server gone 127.0.0.1:{}\nfrontend unused\n    bind 127.0.0.1:{}\n",
+        free_port(),
+        free_port()
+    );
+    let _haproxy = Haproxy::start(bin, &world, &frontend).await;
+    let r = world.check().await;
+    let site = r
+        .web_servers
+        .iter()
+        .find(|w| w.host == SITE)
+        .unwrap_or_else(|| panic!("{:#?}\n{:#?}", r.web_servers, r.findings));
+    assert_eq!(site.stack, Some(Stack::Haproxy), "{site:?}");
+    assert_eq!(site.evidence, "HAProxy's built-in error page");
+    // Its fixes are HAProxy's, unasked.
+    assert!(
+        r.fixes.iter().all(|f| f.stack == Stack::Haproxy),
+        "{:#?}",
+        r.fixes
+    );
+}
+
+// ---- the DNS zone -------------------------------------------------------------------------
+
+/// The admin's edit of the zone: the snippet's records replace the records of the same name
+/// and type; `; NAME. IN TYPE VALUE` lines under "Delete these records" remove those.
+fn apply_zone(zone: &[String], snippet: &str) -> Vec<String> {
+    let mut out: Vec<String> = zone.to_vec();
+    let mut added = Vec::new();
+    for line in snippet.lines() {
+        let deleting = line.starts_with("; ") && line.contains(". IN ");
+        let fields: Vec<&str> = line.trim_start_matches("; ").split_whitespace().collect();
+        let (owner, rtype, data) = match fields.as_slice() {
+            [owner, "IN", rtype, data @ ..] if deleting => (*owner, *rtype, data.join(" ")),
+            [owner, _ttl, "IN", rtype, data @ ..] if !line.starts_with(';') => {
+                (*owner, *rtype, data.join(" "))
+            }
+            _ => continue,
+        };
+        let owner = owner.trim_end_matches('.');
+        if deleting {
+            let gone = format!("{owner} {rtype} {data}");
+            assert!(out.contains(&gone), "{gone} is not in the zone: {out:?}");
+            out.retain(|l| *l != gone);
+        } else {
+            // Records of the same name and type are replaced, and a name that gets
+            // records loses its CNAME (it can have no other records).
+            out.retain(|l| {
+                !l.starts_with(&format!("{owner} {rtype} "))
+                    && !l.starts_with(&format!("{owner} CNAME "))
+            });
+            added.push(format!("{owner} {rtype} {data}"));
+        }
+    }
+    out.extend(added);
+    out
+}
+
+/// A zone fix, end to end: the lab's DNS serves the broken zone, delegcheck reports the
+/// finding with a zone snippet (the first, or the one that `holds`), the edited zone is
+/// served (the lab restarted with it: the DNS server reloaded), and the re-check passes
+/// without the finding.
+async fn prove_zone(scenario: &str, code: Code, holds: &str) {
+    let mut s = delegcheck::lab::demo::find(scenario).unwrap();
+    let before = delegcheck::lab::run(&s, LabOptions::default(), |_| {})
+        .await
+        .unwrap();
+    assert!(codes(&before).contains(&code), "{:?}", codes(&before));
+    let fix = before
+        .fixes
+        .iter()
+        .find(|f| f.stack == Stack::Dns && f.codes.contains(&code) && f.snippet.contains(holds))
+        .unwrap_or_else(|| panic!("no zone fix for {code}: {:#?}", before.fixes));
+    s.dns = apply_zone(&s.dns, &fix.snippet);
+    // The zone fixes federation; the client side (no client well-known here) is judged apart.
+    let after = delegcheck::lab::run(&s, LabOptions::default(), |c| c.client = false)
+        .await
+        .unwrap();
+    assert!(
+        after.ok && codes(&after).is_empty(),
+        "after the zone fix for {code}: {:?}\nzone: {:?}\n{}",
+        codes(&after),
+        s.dns,
+        fix.snippet
+    );
+}
+
+#[tokio::test]
+async fn zone_srv_target_cname_replaced_by_the_canonical_name() {
+    prove_zone("srv-target-cname", Code::SrvTargetCname, " IN SRV ").await;
+}
+
+/// The alternative: the alias keeps its place in the SRV record and gets addresses instead
+/// of its CNAME.
+#[tokio::test]
+async fn zone_srv_target_cname_replaced_by_addresses() {
+    prove_zone("srv-target-cname", Code::SrvTargetCname, " IN A ").await;
+}
+
+#[tokio::test]
+async fn zone_legacy_srv_republished_as_matrix_fed() {
+    prove_zone("legacy-srv-only", Code::SrvLegacy, "").await;
+}
+
+#[tokio::test]
+async fn zone_stale_aaaa_deleted() {
+    if !delegcheck::lab::ipv6_loopback() {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"\n*** SKIPPED zone_stale_aaaa_deleted: no IPv6 on loopback ***\n",
+        );
+        return;
+    }
+    prove_zone("ipv6-not-listening", Code::TargetIpv6Broken, "").await;
+}
+
+#[test]
+fn zone_edits_replace_and_delete() {
+    let zone = vec![
+        "_matrix-fed._tcp.a.test SRV 10 5 8448 b.test.".to_owned(),
+        "a.test AAAA ::1".to_owned(),
+        "a.test A 127.0.0.2".to_owned(),
+    ];
+    let snippet = "; why\n_matrix-fed._tcp.a.test. 3600 IN SRV 10 5 8448 c.test.\n; Delete these records: a.test does not answer.\n; a.test. IN AAAA ::1\n";
+    assert_eq!(
+        apply_zone(&zone, snippet),
+        vec![
+            "a.test A 127.0.0.2".to_owned(),
+            "_matrix-fed._tcp.a.test SRV 10 5 8448 c.test.".to_owned(),
+        ]
     );
 }

@@ -27,6 +27,20 @@ async fn every_fixable_finding_of_every_scenario_gets_a_fix() {
         }
         with_fixes += usize::from(!r.fixes.is_empty());
         for f in r.findings.iter().filter(|f| f.severity > Severity::Info) {
+            // Behind a proxy that answers 502/503/504 the proxy routes /_matrix: what fails
+            // is the homeserver, which no proxy snippet fixes.
+            let upstream_down = r
+                .findings
+                .iter()
+                .any(|x| x.code == Code::FederationUpstreamDown && x.target == f.target);
+            if upstream_down {
+                assert!(
+                    !r.fixes.iter().any(|x| x.codes.contains(&f.code)),
+                    "{}",
+                    s.name
+                );
+                continue;
+            }
             if fixable.contains(&f.code) && !r.fixes.iter().any(|x| x.codes.contains(&f.code)) {
                 missing.push(format!("{}: {}", s.name, f.code));
             }

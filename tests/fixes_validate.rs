@@ -43,6 +43,10 @@ fn remedies() -> Vec<Remedy> {
             port: 443,
             names: vec![HOST.into()],
         },
+        Remedy::TlsProtocols {
+            host: HOST.into(),
+            port: 443,
+        },
     ]
 }
 
@@ -60,6 +64,7 @@ fn setup(tag: &str) -> (Scratch, FixOptions) {
         stack: None,
         upstream: "127.0.0.1:8008".into(),
         cert_dir: dir.path().join("live").display().to_string(),
+        well_known_dir: dir.path().join("www").display().to_string(),
     };
     (dir, opts)
 }
@@ -322,6 +327,19 @@ fn named_checkzone_accepts_the_zone_snippets() {
                 fixes[0].snippet
             );
         }
+    }
+    let replace = Remedy::ReplaceCname {
+        alias: format!("alias.{SITE}"),
+        canonical: "host.provider.test".into(),
+        addrs: vec!["127.0.0.3".parse().unwrap(), "::1".parse().unwrap()],
+    };
+    let fixes = templates::render(&replace, Stack::Nginx, &opts);
+    let path = dir.write("zone", &zone(&fixes[0].snippet));
+    if let Err(e) = run(Command::new(&bin).arg(SITE).arg(&path)) {
+        panic!(
+            "named-checkzone refuses {replace:?}:\n{e}\n{}",
+            fixes[0].snippet
+        );
     }
     let remove = Remedy::RemoveAddress {
         host: HOST.into(),

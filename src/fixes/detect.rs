@@ -50,6 +50,10 @@ fn from_error_page(r: &HttpResponse) -> Option<(Stack, &'static str)> {
     {
         return Some((Stack::Haproxy, "HAProxy's built-in error page"));
     }
+    // Synapse's own 404 for a well-known it does not serve (`synapse/rest/well_known.py`).
+    if body.contains("is anything ever truly *well* known?") {
+        return Some((Stack::Synapse, "Synapse's well-known 404 page"));
+    }
     // Traefik answers an unrouted request with Go's `404 page not found`, as text/plain.
     if r.status == 404 && body.trim_end() == "404 page not found" {
         return Some((Stack::Traefik, "Traefik's `404 page not found`"));
@@ -206,6 +210,11 @@ mod tests {
         assert_eq!(
             identify(&resp(503, &[], haproxy)).unwrap().0,
             Stack::Haproxy
+        );
+        let synapse = "404. Is anything ever truly *well* known?\n";
+        assert_eq!(
+            identify(&resp(404, &[], synapse)).unwrap().0,
+            Stack::Synapse
         );
         let traefik = identify(&resp(404, &[], "404 page not found\n")).unwrap();
         assert_eq!(traefik.0, Stack::Traefik);

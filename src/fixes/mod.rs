@@ -150,6 +150,9 @@ pub struct FixOptions {
     /// The directory of the certificates, one subdirectory per name with `fullchain.pem`
     /// and `privkey.pem` (certbot's layout).
     pub cert_dir: String,
+    /// Where a web server without a way to answer with a fixed body (Apache httpd) serves
+    /// the well-known files from, one subdirectory per server name.
+    pub well_known_dir: String,
 }
 
 impl Default for FixOptions {
@@ -160,6 +163,7 @@ impl Default for FixOptions {
             // http://localhost:8008`), written as an address so no resolver is involved.
             upstream: "127.0.0.1:8008".into(),
             cert_dir: "/etc/letsencrypt/live".into(),
+            well_known_dir: "/var/www/matrix-well-known".into(),
         }
     }
 }
@@ -207,6 +211,13 @@ pub enum Remedy {
         /// The names it must cover.
         names: Vec<String>,
     },
+    /// The site of HOST on PORT offers TLS 1.2 and 1.3 (and nothing older).
+    TlsProtocols {
+        /// The site's name (the certificate's directory).
+        host: String,
+        /// The port.
+        port: u16,
+    },
     /// SRV records to publish in place of the current ones.
     SrvRecords {
         /// `_matrix-fed._tcp.NAME`.
@@ -215,6 +226,16 @@ pub enum Remedy {
         records: Vec<(u16, u16, u16, String)>,
         /// Why the old records are replaced.
         reason: SrvReason,
+    },
+    /// An SRV target's CNAME replaced by the addresses it leads to (the alternative to
+    /// pointing the SRV record at the canonical name).
+    ReplaceCname {
+        /// The SRV target, which is an alias today.
+        alias: String,
+        /// The end of its CNAME chain.
+        canonical: String,
+        /// The addresses the chain ends at.
+        addrs: Vec<std::net::IpAddr>,
     },
     /// Address records to delete (a stale AAAA or A).
     RemoveAddress {
@@ -289,6 +310,7 @@ pub fn generic(code: Code, stack: Stack) -> Vec<Fix> {
         stack: Some(stack),
         upstream: "<homeserver-address>:<port>".into(),
         cert_dir: "<certificate-directory>".into(),
+        well_known_dir: "<well-known-directory>".into(),
     };
     plan::generic_remedies(code)
         .into_iter()

@@ -49,6 +49,19 @@ const WELL_KNOWN: &[Code] = &[
     Code::FederationOn443,
 ];
 
+/// Findings resolved by serving `/.well-known/matrix/client` with the CORS headers: the
+/// file itself missing, unreadable or naming no usable base URL. (CORS or mixed content on
+/// the client API, its certificate or its routing are not fixed by the file.)
+const CLIENT: &[Code] = &[
+    Code::ClientWellKnownMissing,
+    Code::ClientWellKnownStatus,
+    Code::ClientWellKnownNotJson,
+    Code::ClientWellKnownInvalid,
+    Code::ClientWellKnownBom,
+    Code::ClientWellKnownRedirect,
+    Code::ClientBaseUrlInvalid,
+];
+
 /// Findings at a target resolved by routing `/_matrix` to the homeserver, path unchanged.
 const PROXY: &[Code] = &[
     Code::FederationNotRouted,
@@ -78,65 +91,15 @@ pub fn plan(r: &Report) -> Vec<Planned> {
     };
     let mut out: Vec<Planned> = Vec::new();
     let has = |c: Code| r.findings.iter().any(|f| f.code == c);
-    if let (Host::Dns(site), None) = (&name.host, name.port) {
-        let codes: Vec<Code> = WELL_KNOWN.iter().copied().filter(|c| has(*c)).collect();
-        if !codes.is_empty() && safe_value(site) {
-            // Nothing says where the homeserver answers: a placeholder the admin replaces
-            // (the snippet stays valid configuration; the text says to replace it).
-            let m_server =
-                working_m_server(r, site).unwrap_or_else(|| super::PLACEHOLDER_M_SERVER.to_owned());
-            push(
-                &mut out,
-                Remedy::ServerWellKnown {
-                    site: site.clone(),
-                    m_server,
-                },
-                codes,
-                At::WellKnown(site.clone()),
-            );
-        }
-        if has(Code::WellKnownTlsInvalid) && safe_value(site) {
-            push(
-                &mut out,
-                Remedy::Certificate {
-                    host: site.clone(),
-                    port: 443,
-                    names: vec![site.clone()],
-                },
-                vec![Code::WellKnownTlsInvalid],
-                At::WellKnown(site.clone()),
-            );
-        }
+    if let (Host::Dns(site), None) = (&name.host, name.port)
+        && safe_value(site)
+    {
+        site_remedies(r, site, &mut out);
     }
     for f in &r.findings {
-        let Some(t) = f.target.as_deref().and_then(|a| target(r, a)) else {
-            continue;
-        };
-        let host = super::host_only(&t.host_header);
-        if !safe_value(&host) || !safe_value(&t.tls_server_name) {
-            continue;
+        if let Some((remedy, at)) = target_remedy(r, f) {
+            push(&mut out, remedy, vec![f.code], at);
         }
-        let at = At::Target(t.address());
-        let remedy = if PROXY.contains(&f.code) {
-            Remedy::ProxyMatrix { host, port: t.port }
-        } else if CERTIFICATE.contains(&f.code) {
-            Remedy::Certificate {
-                host: t.tls_server_name.clone(),
-                port: t.port,
-                names: vec![t.tls_server_name.clone()],
-            }
-        } else if LISTENER.contains(&f.code)
-            // Refused on 8448 while 443 answers: the delegation's port is the fix.
-            && !(f.code == Code::TcpRefused && has(Code::FederationOn443))
-        {
-            Remedy::FederationListener {
-                host: t.tls_server_name.clone(),
-                port: t.port,
-            }
-        } else {
-            continue;
-        };
-        push(&mut out, remedy, vec![f.code], at);
     }
     // Peers refused on 8448 stop knocking there once the delegation names port 443.
     if has(Code::FederationOn443) && has(Code::TcpRefused) {
@@ -158,6 +121,96 @@ pub fn plan(r: &Report) -> Vec<Planned> {
         srv_records(r, SrvReason::Legacy, &mut out);
     }
     out
+}
+
+/// The remedies on the server name's own website (the well-known host, port 443).
+fn site_remedies(r: &Report, site: &str, out: &mut Vec<Planned>) {
+    let has = |c: Code| r.findings.iter().any(|f| f.code == c);
+    let at = || At::WellKnown(site.to_owned());
+    let codes: Vec<Code> = WELL_KNOWN.iter().copied().filter(|c| has(*c)).collect();
+    if !codes.is_empty() {
+        // Nothing says where the homeserver answers: a placeholder the admin replaces
+        // (the snippet stays valid configuration; the text says to replace it).
+        let m_server =
+            working_m_server(r, site).unwrap_or_else(|| super::PLACEHOLDER_M_SERVER.to_owned());
+        let site = site.to_owned();
+        push(out, Remedy::ServerWellKnown { site, m_server }, codes, at());
+    }
+    client_well_known(r, site, CLIENT, out);
+    if has(Code::WellKnownTlsInvalid) {
+        let remedy = Remedy::Certificate {
+            host: site.to_owned(),
+            port: 443,
+            names: vec![site.to_owned()],
+        };
+        push(out, remedy, vec![Code::WellKnownTlsInvalid], at());
+    }
+}
+
+/// The remedy of a finding at a target, and the target, when it has a configuration cause.
+fn target_remedy(r: &Report, f: &crate::report::Finding) -> Option<(Remedy, At)> {
+    let t = f.target.as_deref().and_then(|a| target(r, a))?;
+    let host = super::host_only(&t.host_header);
+    if !safe_value(&host) || !safe_value(&t.tls_server_name) {
+        return None;
+    }
+    let has = |c: Code| r.findings.iter().any(|x| x.code == c);
+    // The proxy answered with its own 502/503/504: it routes /_matrix, and what fails is
+    // the homeserver behind it (its process, its listener), not the proxy's configuration.
+    let upstream_down = r
+        .findings
+        .iter()
+        .any(|x| x.code == Code::FederationUpstreamDown && x.target == f.target);
+    let (name, port) = (t.tls_server_name.clone(), t.port);
+    let remedy = match f.code {
+        c if PROXY.contains(&c) && !upstream_down => Remedy::ProxyMatrix { host, port },
+        c if CERTIFICATE.contains(&c) => Remedy::Certificate {
+            host: name.clone(),
+            port,
+            names: vec![name],
+        },
+        Code::TlsOldVersion => Remedy::TlsProtocols { host: name, port },
+        // Refused on 8448 while 443 answers: the delegation's port is the fix.
+        Code::TcpRefused if has(Code::FederationOn443) => return None,
+        c if LISTENER.contains(&c) => Remedy::FederationListener { host: name, port },
+        _ => return None,
+    };
+    Some((remedy, At::Target(t.address())))
+}
+
+/// The client well-known (with CORS) for the findings of `codes` the report has.
+fn client_well_known(r: &Report, site: &str, codes: &[Code], out: &mut Vec<Planned>) {
+    let found: Vec<Code> = codes
+        .iter()
+        .copied()
+        .filter(|c| r.findings.iter().any(|f| f.code == *c))
+        .collect();
+    if found.is_empty() || !safe_value(site) {
+        return;
+    }
+    push(
+        out,
+        Remedy::ClientWellKnown {
+            site: site.to_owned(),
+            base_url: client_base_url(r, site),
+        },
+        found,
+        At::WellKnown(site.to_owned()),
+    );
+}
+
+/// The client API's URL as far as the run tells: `https://` and the delegated host (or the
+/// host that answers federation), on 443 where clients look by default.
+pub fn client_base_url(r: &Report, site: &str) -> String {
+    let host = r
+        .discovery
+        .delegated_server
+        .as_deref()
+        .map(super::host_only)
+        .or_else(|| working_target(r).map(|t| t.hostname.clone()))
+        .filter(|h| safe_value(h))
+        .unwrap_or_else(|| site.to_owned());
+    format!("https://{host}")
 }
 
 /// Adds a remedy, or the codes to the same remedy already planned.
@@ -291,6 +344,7 @@ fn srv_records(r: &Report, reason: SrvReason, out: &mut Vec<Planned>) {
             continue;
         };
         let mut records = Vec::new();
+        let mut aliases: Vec<(String, String)> = Vec::new();
         for rec in step.dns.iter().flat_map(|q| &q.records) {
             let parts: Vec<&str> = rec.value.split_whitespace().collect();
             let [p, w, port, target] = parts.as_slice() else {
@@ -300,7 +354,13 @@ fn srv_records(r: &Report, reason: SrvReason, out: &mut Vec<Planned>) {
                 continue;
             };
             let target = match reason {
-                SrvReason::Cname => canonical(r, target).unwrap_or_else(|| target.to_string()),
+                SrvReason::Cname => match canonical(r, target) {
+                    Some(end) => {
+                        aliases.push((target.to_string(), end.clone()));
+                        end
+                    }
+                    None => target.to_string(),
+                },
                 SrvReason::Legacy => target.to_string(),
             };
             records.push((p, w, port, target));
@@ -326,17 +386,44 @@ fn srv_records(r: &Report, reason: SrvReason, out: &mut Vec<Planned>) {
             vec![code],
             At::Elsewhere,
         );
+        // The alternative, after it: the aliases' addresses in place of their CNAMEs.
+        for (alias, end) in aliases {
+            replace_cname(r, &alias, &end, out);
+        }
     }
+}
+
+/// The alternative for an SRV target that is an alias: its addresses in place of its CNAME.
+fn replace_cname(r: &Report, alias: &str, canonical: &str, out: &mut Vec<Planned>) {
+    let addrs: Vec<std::net::IpAddr> = address_step(r, alias)
+        .into_iter()
+        .flat_map(|s| s.dns.iter().flat_map(|q| &q.records))
+        .filter(|rec| rec.record_type == "A" || rec.record_type == "AAAA")
+        .filter_map(|rec| rec.value.parse().ok())
+        .collect();
+    if addrs.is_empty() || !safe_value(alias) || !safe_value(canonical) {
+        return;
+    }
+    let remedy = Remedy::ReplaceCname {
+        alias: alias.to_owned(),
+        canonical: canonical.to_owned(),
+        addrs,
+    };
+    push(out, remedy, vec![Code::SrvTargetCname], At::Elsewhere);
+}
+
+/// The trace step that looked up the addresses of `host`.
+fn address_step<'a>(r: &'a Report, host: &str) -> Option<&'a crate::report::Step> {
+    r.discovery
+        .steps
+        .iter()
+        .filter(|s| s.kind == StepKind::Address)
+        .find(|s| s.query.split_whitespace().next() == Some(host))
 }
 
 /// The end of the CNAME chain of `host`, from its address step.
 fn canonical(r: &Report, host: &str) -> Option<String> {
-    let step = r
-        .discovery
-        .steps
-        .iter()
-        .filter(|s| s.kind == StepKind::Address)
-        .find(|s| s.query.split_whitespace().next() == Some(host))?;
+    let step = address_step(r, host)?;
     step.dns
         .iter()
         .flat_map(|q| &q.records)
@@ -355,6 +442,12 @@ pub fn generic_remedies(code: Code) -> Vec<Remedy> {
             m_server: "<federation-host>:<port>".into(),
         }];
     }
+    if CLIENT.contains(&code) {
+        return vec![Remedy::ClientWellKnown {
+            site: site(),
+            base_url: "https://<client-host>".into(),
+        }];
+    }
     let port = 8448;
     match code {
         c if PROXY.contains(&c) => vec![Remedy::ProxyMatrix { host: host(), port }],
@@ -365,6 +458,7 @@ pub fn generic_remedies(code: Code) -> Vec<Remedy> {
                 names: vec![host()],
             }]
         }
+        Code::TlsOldVersion => vec![Remedy::TlsProtocols { host: host(), port }],
         c if LISTENER.contains(&c) || c == Code::TargetIpv6Broken => {
             vec![Remedy::FederationListener { host: host(), port }]
         }
@@ -539,6 +633,31 @@ mod tests {
             assert_eq!(p[0].remedy, want, "{code}");
             assert_eq!(p[0].at, At::Target("203.0.113.7:8448".into()));
         }
+    }
+
+    /// The hook the client-discovery findings plug into: a code in the list gets the client
+    /// well-known, with the delegated host as the base URL.
+    #[test]
+    fn client_codes_get_the_client_well_known() {
+        let mut r = report(&[Code::WellKnownContentType]);
+        r.discovery.delegated_server = Some("matrix.example.org:443".into());
+        let mut out = Vec::new();
+        client_well_known(&r, "example.org", &[Code::WellKnownContentType], &mut out);
+        assert_eq!(
+            out[0].remedy,
+            Remedy::ClientWellKnown {
+                site: "example.org".into(),
+                base_url: "https://matrix.example.org".into(),
+            }
+        );
+        assert_eq!(out[0].codes, vec![Code::WellKnownContentType]);
+        let mut none = Vec::new();
+        client_well_known(&r, "example.org", &[Code::TlsExpired], &mut none);
+        assert!(none.is_empty());
+        assert_eq!(
+            client_base_url(&report(&[]), "example.org"),
+            "https://example.org"
+        );
     }
 
     #[test]

@@ -47,6 +47,7 @@ fn values(remedy: &Remedy, opts: &FixOptions) -> Vec<(&'static str, String)> {
         .unwrap_or("8008")
         .to_owned();
     let mut v = vec![
+        ("WK_DIR", opts.well_known_dir.clone()),
         ("UPSTREAM", opts.upstream.clone()),
         ("UPSTREAM_PORT", upstream_port),
     ];
@@ -64,6 +65,11 @@ fn values(remedy: &Remedy, opts: &FixOptions) -> Vec<(&'static str, String)> {
             v.push(("PORT", port.to_string()));
             v.extend(cert(host));
         }
+        Remedy::TlsProtocols { host, port } => {
+            v.push(("HOST", host.clone()));
+            v.push(("PORT", port.to_string()));
+            v.extend(cert(host));
+        }
         Remedy::Certificate { host, port, names } => {
             v.push(("HOST", host.clone()));
             v.push(("PORT", port.to_string()));
@@ -74,7 +80,7 @@ fn values(remedy: &Remedy, opts: &FixOptions) -> Vec<(&'static str, String)> {
             ));
             v.extend(cert(host));
         }
-        Remedy::SrvRecords { .. } | Remedy::RemoveAddress { .. } => {}
+        Remedy::SrvRecords { .. } | Remedy::RemoveAddress { .. } | Remedy::ReplaceCname { .. } => {}
     }
     v
 }
@@ -152,6 +158,7 @@ const WHY_WELL_KNOWN: &str = "Peers read https://{{SITE}}/.well-known/matrix/ser
 const WHY_CLIENT: &str = "Clients read https://{{SITE}}/.well-known/matrix/client to find the homeserver; web clients can only read it with the CORS header.";
 const WHY_PROXY: &str = "Every /_matrix request to {{HOST}}:{{PORT}} must reach the homeserver with its path exactly as sent (signed requests fail otherwise).";
 const WHY_LISTENER: &str = "Peers open TLS to {{HOST}} on port {{PORT}}, over IPv4 and IPv6: this listener answers there with the full chain and routes /_matrix to the homeserver.";
+const WHY_TLS: &str = "Peers speak TLS 1.2 or 1.3 only (rustls-based servers refuse anything older): {{HOST}}:{{PORT}} must offer them.";
 const WHY_CERT: &str = "Peers verify the certificate of {{HOST}}:{{PORT}} against {{NAMES}} and do not fetch missing intermediates: serve one for those names, with its full chain.";
 
 // ---- nginx --------------------------------------------------------------------------------
@@ -161,15 +168,17 @@ const NGINX_SITE: &str =
 const NGINX_TARGET: &str =
     "the `server` block of {{HOST}} on port {{PORT}} (e.g. /etc/nginx/sites-enabled/{{HOST}})";
 
-const NGINX_WELL_KNOWN: &str = r#"# The delegation, in place of any location the site has for this path. `=` matches
-# this exact path before any other location, so no catch-all route (a website, a proxy)
-# answers it with HTML.
+const NGINX_WELL_KNOWN: &str = r#"# The delegation, in place of any location the site has for this path. `=`
+# matches this exact path before any other location, so no catch-all route
+# (a website, a proxy) answers it with HTML.
 location = /.well-known/matrix/server {
-    # The spec reads the body as JSON whatever its type; tools and clients check the type.
+    # The spec reads the body as JSON whatever its type; tools and clients
+    # check the type.
     default_type application/json;
     # Web clients and federation testers read it from other origins.
     add_header Access-Control-Allow-Origin "*" always;
-    # Answered by nginx itself: status 200, exactly one JSON object, the port written out.
+    # Answered by nginx itself: status 200, exactly one JSON object, the
+    # port written out.
     return 200 '{"m.server": "{{M_SERVER}}"}';
 }
 "#;
@@ -177,8 +186,8 @@ location = /.well-known/matrix/server {
 const NGINX_CLIENT: &str = r#"# Client discovery: where clients find the homeserver's client API.
 location = /.well-known/matrix/client {
     default_type application/json;
-    # Web clients (Element Web…) read it from their own origin: without CORS the browser
-    # refuses the answer.
+    # Web clients (Element Web…) read it from their own origin: without
+    # CORS the browser refuses the answer.
     add_header Access-Control-Allow-Origin "*" always;
     add_header Access-Control-Allow-Methods "GET, OPTIONS" always;
     add_header Access-Control-Allow-Headers "X-Requested-With, Content-Type, Authorization" always;
@@ -186,18 +195,20 @@ location = /.well-known/matrix/client {
 }
 "#;
 
-const NGINX_PROXY: &str = r#"# In place of the site's locations for /_matrix: everything under /_matrix and
-# /_synapse/client goes to the homeserver.
+const NGINX_PROXY: &str = r#"# In place of the site's locations for /_matrix: everything under /_matrix
+# and /_synapse/client goes to the homeserver.
 location ~ ^(/_matrix|/_synapse/client) {
-    # No URI after the address, not even "/": nginx then passes the path exactly as sent.
-    # With one it decodes and rewrites the path, and signed federation requests fail.
+    # No URI after the address, not even "/": nginx then passes the path
+    # exactly as sent. With one it decodes and rewrites the path, and
+    # signed federation requests fail.
     proxy_pass http://{{UPSTREAM}};
     # The homeserver sees the peer's address and scheme, not the proxy's.
     proxy_set_header X-Forwarded-For $remote_addr;
     proxy_set_header X-Forwarded-Proto $scheme;
     # The name and port the peer asked for.
     proxy_set_header Host $host:$server_port;
-    # Uploads: nginx allows 1 MiB by default; match max_upload_size of the homeserver.
+    # Uploads: nginx allows 1 MiB by default; match max_upload_size of the
+    # homeserver.
     client_max_body_size 50M;
     # Homeserver responses may be chunked, an HTTP/1.1 feature.
     proxy_http_version 1.1;
@@ -207,17 +218,20 @@ location ~ ^(/_matrix|/_synapse/client) {
 const NGINX_LISTENER: &str = r#"# Federation on port {{PORT}}: peers open TLS here for {{HOST}}.
 server {
     # Both address families: peers with IPv6 try the AAAA address first.
-    # `ssl` makes it TLS; without it nginx answers the handshake with plain HTTP.
+    # `ssl` makes it TLS; without it nginx answers the handshake with
+    # plain HTTP.
     listen {{PORT}} ssl;
     listen [::]:{{PORT}} ssl;
     server_name {{HOST}};
 
-    # fullchain.pem: the certificate and its intermediates (peers do not fetch them).
+    # fullchain.pem: the certificate and its intermediates (peers do not
+    # fetch them).
     ssl_certificate {{CERT}};
     ssl_certificate_key {{KEY}};
 
     location ~ ^(/_matrix|/_synapse/client) {
-        # No URI after the address: the path goes to the homeserver exactly as sent.
+        # No URI after the address: the path goes to the homeserver
+        # exactly as sent.
         proxy_pass http://{{UPSTREAM}};
         proxy_set_header X-Forwarded-For $remote_addr;
         proxy_set_header X-Forwarded-Proto $scheme;
@@ -228,12 +242,19 @@ server {
 }
 "#;
 
-const NGINX_CERT: &str = r#"# In place of the site's ssl_certificate lines. The certificate must cover {{NAMES}}
-# (certbot certonly --cert-name {{HOST}}{{CERTBOT}}).
-# fullchain.pem is the certificate followed by its intermediates; cert.pem alone makes
-# peers fail with "unknown issuer" (browsers hide this by fetching intermediates).
+const NGINX_CERT: &str = r#"# In place of the site's ssl_certificate lines. The certificate must cover
+# {{NAMES}} (certbot certonly --cert-name {{HOST}}{{CERTBOT}}).
+# fullchain.pem is the certificate followed by its intermediates; cert.pem
+# alone makes peers fail with "unknown issuer" (browsers hide this by
+# fetching intermediates).
 ssl_certificate {{CERT}};
 ssl_certificate_key {{KEY}};
+"#;
+
+const NGINX_TLS: &str = r#"# In place of the site's ssl_protocols line: TLS 1.2 and 1.3, what every
+# homeserver speaks; older versions are refused by rustls-based peers
+# (conduwuit, tuwunel).
+ssl_protocols TLSv1.2 TLSv1.3;
 "#;
 
 fn nginx(remedy: &Remedy) -> Vec<Part> {
@@ -256,6 +277,7 @@ fn nginx(remedy: &Remedy) -> Vec<Part> {
             WHY_LISTENER,
         )],
         Remedy::Certificate { .. } => vec![part(InsideSite, NGINX_TARGET, NGINX_CERT, WHY_CERT)],
+        Remedy::TlsProtocols { .. } => vec![part(InsideSite, NGINX_TARGET, NGINX_TLS, WHY_TLS)],
         _ => vec![],
     }
 }
@@ -266,11 +288,12 @@ const CADDY_SITE: &str = "the site block of {{SITE}} in the Caddyfile (/etc/cadd
 const CADDY_TARGET: &str =
     "the site block of {{HOST}}:{{PORT}} in the Caddyfile (/etc/caddy/Caddyfile)";
 
-const CADDY_WELL_KNOWN: &str = r#"# The delegation, in place of anything the site has for this path, answered by Caddy
-# itself: a `handle` block runs before the site's proxy or file server, so no catch-all
-# route answers it with HTML.
+const CADDY_WELL_KNOWN: &str = r#"# The delegation, in place of anything the site has for this path,
+# answered by Caddy itself: a `handle` block runs before the site's proxy
+# or file server, so no catch-all route answers it with HTML.
 handle /.well-known/matrix/server {
-    # The spec reads the body as JSON whatever its type; tools and clients check the type.
+    # The spec reads the body as JSON whatever its type; tools and clients
+    # check the type.
     header Content-Type application/json
     # Web clients and federation testers read it from other origins.
     header Access-Control-Allow-Origin *
@@ -281,7 +304,8 @@ handle /.well-known/matrix/server {
 const CADDY_CLIENT: &str = r#"# Client discovery: where clients find the homeserver's client API.
 handle /.well-known/matrix/client {
     header Content-Type application/json
-    # Web clients read it from their own origin: without CORS the browser refuses it.
+    # Web clients read it from their own origin: without CORS the browser
+    # refuses it.
     header Access-Control-Allow-Origin *
     header Access-Control-Allow-Methods "GET, OPTIONS"
     header Access-Control-Allow-Headers "X-Requested-With, Content-Type, Authorization"
@@ -289,9 +313,9 @@ handle /.well-known/matrix/client {
 }
 "#;
 
-const CADDY_PROXY: &str = r#"# /_matrix and /_synapse/client to the homeserver. A `handle` block runs before the
-# site's file server or catch-all; reverse_proxy passes the path as sent and sets
-# X-Forwarded-For and X-Forwarded-Proto itself.
+const CADDY_PROXY: &str = r#"# /_matrix and /_synapse/client to the homeserver. A `handle` block runs
+# before the site's file server or catch-all; reverse_proxy passes the
+# path as sent and sets X-Forwarded-For and X-Forwarded-Proto itself.
 handle /_matrix/* {
     reverse_proxy {{UPSTREAM}}
 }
@@ -300,18 +324,29 @@ handle /_synapse/client/* {
 }
 "#;
 
-const CADDY_LISTENER: &str = r#"# Federation on port {{PORT}}: Caddy listens on every address, IPv4 and IPv6.
+const CADDY_LISTENER: &str = r#"# Federation on port {{PORT}}: Caddy listens on every address, IPv4 and
+# IPv6.
 {{HOST}}:{{PORT}} {
-    # The certificate with its chain (drop this line to let Caddy obtain one itself).
+    # The certificate with its chain (drop this line to let Caddy obtain
+    # one itself).
     tls {{CERT}} {{KEY}}
     reverse_proxy /_matrix/* {{UPSTREAM}}
 }
 "#;
 
-const CADDY_CERT: &str = r#"# In place of the site's `tls` line. The certificate must cover {{NAMES}}, and the file
-# must hold the chain: fullchain.pem, not cert.pem. (Or drop the `tls` line: Caddy then
-# obtains and renews a certificate for the site's address itself.)
+const CADDY_CERT: &str = r#"# In place of the site's `tls` line. The certificate must cover {{NAMES}},
+# and the file must hold the chain: fullchain.pem, not cert.pem. (Or drop
+# the `tls` line: Caddy then obtains and renews a certificate for the
+# site's address itself.)
 tls {{CERT}} {{KEY}}
+"#;
+
+const CADDY_TLS: &str = r#"# In place of the site's `tls` line: Caddy offers TLS 1.2 and 1.3 by
+# default; a `protocols` line that allows older versions is what to
+# remove.
+tls {{CERT}} {{KEY}} {
+    protocols tls1.2 tls1.3
+}
 "#;
 
 fn caddy(remedy: &Remedy) -> Vec<Part> {
@@ -334,6 +369,7 @@ fn caddy(remedy: &Remedy) -> Vec<Part> {
             WHY_LISTENER,
         )],
         Remedy::Certificate { .. } => vec![part(InsideSite, CADDY_TARGET, CADDY_CERT, WHY_CERT)],
+        Remedy::TlsProtocols { .. } => vec![part(InsideSite, CADDY_TARGET, CADDY_TLS, WHY_TLS)],
         _ => vec![],
     }
 }
@@ -344,12 +380,12 @@ const APACHE_SITE: &str =
     "the <VirtualHost *:443> of {{SITE}} (e.g. /etc/apache2/sites-enabled/{{SITE}}.conf)";
 const APACHE_TARGET: &str =
     "the <VirtualHost *:{{PORT}}> of {{HOST}} (e.g. /etc/apache2/sites-enabled/{{HOST}}.conf)";
-const APACHE_WK_DIR: &str = "/var/www/matrix-well-known/{{SITE}}";
 
-const APACHE_WELL_KNOWN: &str = r#"# The delegation, served from a directory of its own (the file `server` in it), outside
-# the website's rewrite rules. Needs mod_alias and mod_headers.
-Alias /.well-known/matrix /var/www/matrix-well-known/{{SITE}}
-<Directory /var/www/matrix-well-known/{{SITE}}>
+const APACHE_WELL_KNOWN: &str = r#"# The delegation, served from a directory of its own (the file `server` in
+# it), outside the website's rewrite rules. Needs mod_alias and
+# mod_headers.
+Alias /.well-known/matrix {{WK_DIR}}/{{SITE}}
+<Directory {{WK_DIR}}/{{SITE}}>
     # The files have no extension: say they are JSON.
     ForceType application/json
     # Web clients and federation testers read them from other origins.
@@ -370,25 +406,28 @@ const APACHE_WELL_KNOWN_FILE: &str = r#"{"m.server": "{{M_SERVER}}"}
 const APACHE_CLIENT_FILE: &str = r#"{"m.homeserver": {"base_url": "{{BASE_URL}}"}}
 "#;
 
-const APACHE_PROXY: &str = r#"# /_matrix and /_synapse/client to the homeserver (mod_proxy, mod_proxy_http, mod_headers).
+const APACHE_PROXY: &str = r#"# /_matrix and /_synapse/client to the homeserver (mod_proxy,
+# mod_proxy_http, mod_headers).
 RequestHeader set "X-Forwarded-Proto" expr=%{REQUEST_SCHEME}
 # Keep %2F in paths as sent; Apache rejects or decodes it otherwise.
 AllowEncodedSlashes NoDecode
 # The Host the peer sent (a missing one can loop redirects).
 ProxyPreserveHost on
-# `nocanon`: pass the path exactly as sent; Apache canonicalises it otherwise and signed
-# federation requests fail.
+# `nocanon`: pass the path exactly as sent; Apache canonicalises it
+# otherwise and signed federation requests fail.
 ProxyPass /_matrix http://{{UPSTREAM}}/_matrix nocanon
 ProxyPassReverse /_matrix http://{{UPSTREAM}}/_matrix
 ProxyPass /_synapse/client http://{{UPSTREAM}}/_synapse/client nocanon
 ProxyPassReverse /_synapse/client http://{{UPSTREAM}}/_synapse/client
 "#;
 
-const APACHE_LISTENER: &str = r#"# Federation on port {{PORT}}: `Listen {{PORT}}` binds every address, IPv4 and IPv6.
+const APACHE_LISTENER: &str = r#"# Federation on port {{PORT}}: `Listen {{PORT}}` binds every address, IPv4
+# and IPv6.
 Listen {{PORT}}
 <VirtualHost *:{{PORT}}>
     ServerName {{HOST}}
-    # TLS, with the certificate and its intermediates in one file (Apache 2.4.8+).
+    # TLS, with the certificate and its intermediates in one file (Apache
+    # 2.4.8+).
     SSLEngine on
     SSLCertificateFile {{CERT}}
     SSLCertificateKeyFile {{KEY}}
@@ -401,11 +440,16 @@ Listen {{PORT}}
 </VirtualHost>
 "#;
 
-const APACHE_CERT: &str = r#"# In place of the site's SSLCertificate* lines. The certificate must cover {{NAMES}}
-# (certbot certonly --cert-name {{HOST}}{{CERTBOT}}); fullchain.pem holds the
-# intermediates too, which peers need (SSLCertificateChainFile is no longer needed).
+const APACHE_CERT: &str = r#"# In place of the site's SSLCertificate* lines. The certificate must cover
+# {{NAMES}} (certbot certonly --cert-name {{HOST}}{{CERTBOT}});
+# fullchain.pem holds the intermediates too, which peers need
+# (SSLCertificateChainFile is no longer needed).
 SSLCertificateFile {{CERT}}
 SSLCertificateKeyFile {{KEY}}
+"#;
+
+const APACHE_TLS: &str = r#"# In place of the site's SSLProtocol line: TLS 1.2 and 1.3 only (mod_ssl).
+SSLProtocol -all +TLSv1.2 +TLSv1.3
 "#;
 
 fn apache(remedy: &Remedy) -> Vec<Part> {
@@ -414,7 +458,7 @@ fn apache(remedy: &Remedy) -> Vec<Part> {
         Remedy::ServerWellKnown { .. } => vec![
             part(
                 FileContent,
-                "/var/www/matrix-well-known/{{SITE}}/server (a new file)",
+                "{{WK_DIR}}/{{SITE}}/server (a new file)",
                 APACHE_WELL_KNOWN_FILE,
                 "The delegation document itself: one JSON object, without a BOM.",
             ),
@@ -430,10 +474,11 @@ fn apache(remedy: &Remedy) -> Vec<Part> {
             WHY_LISTENER,
         )],
         Remedy::Certificate { .. } => vec![part(InsideSite, APACHE_TARGET, APACHE_CERT, WHY_CERT)],
+        Remedy::TlsProtocols { .. } => vec![part(InsideSite, APACHE_TARGET, APACHE_TLS, WHY_TLS)],
         Remedy::ClientWellKnown { .. } => vec![
             part(
                 FileContent,
-                "/var/www/matrix-well-known/{{SITE}}/client (a new file)",
+                "{{WK_DIR}}/{{SITE}}/client (a new file)",
                 APACHE_CLIENT_FILE,
                 "The client discovery document itself: one JSON object, without a BOM.",
             ),
@@ -443,11 +488,6 @@ fn apache(remedy: &Remedy) -> Vec<Part> {
     }
 }
 
-/// The directory the Apache well-known fix serves from (tests create it).
-pub fn apache_well_known_dir(site: &str) -> String {
-    APACHE_WK_DIR.replace("{{SITE}}", site)
-}
-
 // ---- HAProxy ------------------------------------------------------------------------------
 
 const HAPROXY_FRONTEND_SITE: &str =
@@ -455,8 +495,8 @@ const HAPROXY_FRONTEND_SITE: &str =
 const HAPROXY_FRONTEND_TARGET: &str =
     "the `frontend` that terminates TLS for {{HOST}} on port {{PORT}} (/etc/haproxy/haproxy.cfg)";
 
-const HAPROXY_WELL_KNOWN: &str = r#"# The delegation, answered by HAProxy itself (2.2+), before any use_backend: status 200,
-# JSON, readable from other origins.
+const HAPROXY_WELL_KNOWN: &str = r#"# The delegation, answered by HAProxy itself (2.2+), before any
+# use_backend: status 200, JSON, readable from other origins.
 http-request return status 200 content-type application/json hdr Access-Control-Allow-Origin "*" string '{"m.server": "{{M_SERVER}}"}' if { path /.well-known/matrix/server }
 "#;
 
@@ -467,7 +507,8 @@ http-request return status 200 content-type application/json hdr Access-Control-
 const HAPROXY_PROXY: &str = r#"# The homeserver sees the peer's address and scheme, not the proxy's.
 http-request set-header X-Forwarded-Proto https if { ssl_fc }
 http-request set-header X-Forwarded-For %[src]
-# /_matrix and /_synapse/client to the homeserver; HAProxy passes the path unchanged.
+# /_matrix and /_synapse/client to the homeserver; HAProxy passes the path
+# unchanged.
 acl matrix-path path_beg /_matrix /_synapse/client
 use_backend matrix if matrix-path
 "#;
@@ -478,8 +519,9 @@ backend matrix
     server matrix {{UPSTREAM}}
 "#;
 
-const HAPROXY_LISTENER: &str = r#"# Federation on port {{PORT}}, on IPv4 and IPv6, with TLS: the .pem holds the full chain
-# and the key (cat fullchain.pem privkey.pem > haproxy.pem).
+const HAPROXY_LISTENER: &str = r#"# Federation on port {{PORT}}, on IPv4 and IPv6, with TLS: the .pem holds
+# the full chain and the key (cat fullchain.pem privkey.pem >
+# haproxy.pem).
 frontend matrix-federation
     mode http
     bind :{{PORT}} ssl crt {{PEM}} alpn h2,http/1.1
@@ -489,10 +531,15 @@ frontend matrix-federation
     default_backend matrix
 "#;
 
-const HAPROXY_CERT: &str = r#"# In place of the frontend's `bind … ssl crt` line. The certificate must cover {{NAMES}};
-# HAProxy sends what the .pem holds, so it must hold the intermediates too:
-# cat fullchain.pem privkey.pem > {{PEM}}
+const HAPROXY_CERT: &str = r#"# In place of the frontend's `bind … ssl crt` line. The certificate must
+# cover {{NAMES}}; HAProxy sends what the .pem holds, so it must hold the
+# intermediates too: cat fullchain.pem privkey.pem > {{PEM}}
 bind :{{PORT}} ssl crt {{PEM}} alpn h2,http/1.1
+"#;
+
+const HAPROXY_TLS: &str = r#"# In place of the frontend's `bind … ssl` line: nothing older than TLS
+# 1.2.
+bind :{{PORT}} ssl crt {{PEM}} ssl-min-ver TLSv1.2 alpn h2,http/1.1
 "#;
 
 fn haproxy(remedy: &Remedy) -> Vec<Part> {
@@ -537,6 +584,12 @@ fn haproxy(remedy: &Remedy) -> Vec<Part> {
             HAPROXY_CERT,
             WHY_CERT,
         )],
+        Remedy::TlsProtocols { .. } => vec![part(
+            Frontend,
+            HAPROXY_FRONTEND_TARGET,
+            HAPROXY_TLS,
+            WHY_TLS,
+        )],
         _ => vec![],
     }
 }
@@ -549,8 +602,9 @@ const TRAEFIK_FILE: &str =
 const TRAEFIK_PROXY: &str = r#"http:
   routers:
     matrix:
-      # /_matrix and /_synapse/client on {{HOST}} to the homeserver. Traefik passes the
-      # path as sent and sets X-Forwarded-For and X-Forwarded-Proto itself.
+      # /_matrix and /_synapse/client on {{HOST}} to the homeserver.
+      # Traefik passes the path as sent and sets X-Forwarded-For and
+      # X-Forwarded-Proto itself.
       rule: "Host(`{{HOST}}`) && (PathPrefix(`/_matrix`) || PathPrefix(`/_synapse/client`))"
       service: matrix
       tls: {}
@@ -564,8 +618,9 @@ const TRAEFIK_PROXY: &str = r#"http:
 const TRAEFIK_CLIENT: &str = r#"http:
   routers:
     matrix-client-well-known:
-      # Traefik cannot answer with a fixed body: the homeserver serves the file
-      # (Synapse does when `public_baseurl` is set), with the CORS header added here.
+      # Traefik cannot answer with a fixed body: the homeserver serves the
+      # file (Synapse does with `serve_client_wellknown`), with the CORS
+      # headers added here.
       rule: "Host(`{{SITE}}`) && Path(`/.well-known/matrix/client`)"
       service: matrix
       middlewares: [matrix-cors]
@@ -585,10 +640,19 @@ const TRAEFIK_CLIENT: &str = r#"http:
 
 const TRAEFIK_CERT: &str = r#"tls:
   certificates:
-    # The certificate must cover {{NAMES}}; fullchain.pem holds its intermediates, which
-    # peers need. (Or let a certificate resolver obtain it: `tls: {certResolver: …}`.)
+    # The certificate must cover {{NAMES}}; fullchain.pem holds its
+    # intermediates, which peers need. (Or let a certificate resolver
+    # obtain it: `tls: {certResolver: …}`.)
     - certFile: {{CERT}}
       keyFile: {{KEY}}
+"#;
+
+const TRAEFIK_TLS: &str = r#"tls:
+  options:
+    # The options every router uses unless it names others: TLS 1.2 and
+    # 1.3 only.
+    default:
+      minVersion: VersionTLS12
 "#;
 
 fn traefik(remedy: &Remedy) -> Vec<Part> {
@@ -599,6 +663,7 @@ fn traefik(remedy: &Remedy) -> Vec<Part> {
             vec![part(Yaml, TRAEFIK_FILE, TRAEFIK_CLIENT, WHY_CLIENT)]
         }
         Remedy::Certificate { .. } => vec![part(Yaml, TRAEFIK_FILE, TRAEFIK_CERT, WHY_CERT)],
+        Remedy::TlsProtocols { .. } => vec![part(Yaml, TRAEFIK_FILE, TRAEFIK_TLS, WHY_TLS)],
         // Traefik serves no fixed body; the well-known comes from Synapse (see its fix) or a
         // static file server behind Traefik.
         Remedy::ServerWellKnown { site, m_server } if *m_server == format!("{site}:443") => {
@@ -630,12 +695,18 @@ const TRAEFIK_SERVER_WK: &str = r#"http:
 const SYNAPSE_FILE: &str = "homeserver.yaml (e.g. /etc/matrix-synapse/homeserver.yaml)";
 
 const SYNAPSE_WELL_KNOWN: &str = r#"# Synapse answers https://{{SITE}}/.well-known/matrix/server itself with
-# {"m.server": "{{SITE}}:443"}: only right when https://{{SITE}}/ reaches Synapse.
+# {"m.server": "{{SITE}}:443"}: only right when https://{{SITE}}/ reaches
+# Synapse.
 serve_server_wellknown: true
 "#;
 
-const SYNAPSE_CLIENT: &str = r#"# The client API's public URL: Synapse serves /.well-known/matrix/client from it.
+// Synapse answers the well-known files itself (element-hq/synapse
+// `synapse/rest/well_known.py`): the server file as `server_name:443`, the client file
+// only with `serve_client_wellknown`, its base URL from `public_baseurl`.
+const SYNAPSE_CLIENT: &str = r#"# Synapse answers https://{{SITE}}/.well-known/matrix/client itself, with
+# this base URL; only right when https://{{SITE}}/ reaches Synapse.
 public_baseurl: "{{BASE_URL}}/"
+serve_client_wellknown: true
 "#;
 
 const SYNAPSE_LISTENER: &str = r#"listeners:
@@ -643,7 +714,8 @@ const SYNAPSE_LISTENER: &str = r#"listeners:
   - port: {{UPSTREAM_PORT}}
     tls: false
     type: http
-    # Trust X-Forwarded-For/-Proto from the proxy (the peer's address, https).
+    # Trust X-Forwarded-For/-Proto from the proxy (the peer's address,
+    # https).
     x_forwarded: true
     # Only the proxy on this machine reaches it.
     bind_addresses: ['127.0.0.1', '::1']
@@ -697,6 +769,24 @@ fn zone(remedy: &Remedy) -> Option<Fix> {
             };
             (s, why, format!("the DNS zone of {}", zone_of(name)))
         }
+        Remedy::ReplaceCname {
+            alias,
+            canonical,
+            addrs,
+        } => {
+            let mut s = format!(
+                "; Or keep the SRV records and give {alias} the addresses of {canonical}\n; in place of its CNAME (a name with a CNAME has no other records);\n; update them when those of {canonical} change.\n"
+            );
+            for a in addrs {
+                let t = if a.is_ipv6() { "AAAA" } else { "A" };
+                s.push_str(&format!("{alias}. 3600 IN {t} {a}\n"));
+            }
+            (
+                s,
+                "SRV targets must have address records of their own, not an alias.",
+                format!("the DNS zone that holds {alias}"),
+            )
+        }
         Remedy::RemoveAddress { host, addrs } => {
             let mut s = format!(
                 "; Delete these records: {host} does not answer federation there.\n; Keep them only once the host listens there (see the listener fix).\n"
@@ -708,7 +798,7 @@ fn zone(remedy: &Remedy) -> Option<Fix> {
             (
                 s,
                 "Peers try every published address; one that does not answer costs them a timeout or the connection.",
-                format!("the DNS zone of {}", zone_of(host)),
+                format!("the DNS zone that holds {host}"),
             )
         }
         _ => return None,

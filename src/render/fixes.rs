@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::Palette;
 use super::human::wrap;
-use crate::findings::Code;
+use crate::findings::{Code, Severity};
 use crate::fixes::{Fix, Stack, WebServer};
 use crate::report::Report;
 use crate::sanitize::escape;
@@ -17,14 +17,28 @@ pub fn gutter(p: &Palette) -> &'static str {
     p.glyph("    │ ", "    | ")
 }
 
-/// "How to fix", when the report has fixes.
-pub fn section(o: &mut String, r: &Report, p: &Palette) {
-    if r.fixes.is_empty() {
+/// "How to fix", when the report has fixes: all of them, or (in the short report of a
+/// server that federates, which lists its warnings only) those of a warning or error.
+pub fn section(o: &mut String, r: &Report, p: &Palette, all: bool) {
+    let severity = |c: &Code| {
+        r.findings
+            .iter()
+            .filter(|f| f.code == *c)
+            .map(|f| f.severity)
+            .max()
+    };
+    let fixes: Vec<Fix> = r
+        .fixes
+        .iter()
+        .filter(|f| all || f.codes.iter().any(|c| severity(c) > Some(Severity::Info)))
+        .cloned()
+        .collect();
+    if fixes.is_empty() {
         return;
     }
     let _ = writeln!(o, "{}", p.bold.style("How to fix"));
-    identified(o, &r.web_servers, &r.fixes, p);
-    write_fixes(o, &r.fixes, p);
+    identified(o, &r.web_servers, &fixes, p);
+    write_fixes(o, &fixes, p);
 }
 
 /// Which software answered where, with the evidence; and a word when the snippets are for
@@ -101,14 +115,78 @@ pub fn generic(code: Code, stack: Stack, p: &Palette) -> String {
     let fixes = crate::fixes::generic(code, stack);
     let mut o = String::new();
     if fixes.is_empty() {
-        let _ = writeln!(
-            o,
-            "\nNo {} snippet for {code}: its cause is not in the web server's configuration.",
-            stack.label()
-        );
+        let why = if crate::fixes::plan::generic_remedies(code).is_empty() {
+            "its cause is not in a configuration file delegcheck writes"
+        } else {
+            // Traefik answers no fixed body; Synapse serves only `server_name:443`.
+            "this stack cannot serve it as such (try another with --fix-for)"
+        };
+        let _ = writeln!(o, "\nNo {} snippet for {code}: {why}.", stack.label());
         return o;
     }
     let _ = writeln!(o, "\nHow to fix, for {}:", stack.label());
     write_fixes(&mut o, &fixes, p);
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixes::Placement;
+    use crate::report::{Finding, Status};
+
+    fn fix(code: Code, snippet: &str) -> Fix {
+        Fix {
+            stack: Stack::Nginx,
+            codes: vec![code],
+            file: "the `server` block of example.org".into(),
+            placement: Placement::InsideSite,
+            snippet: snippet.into(),
+            reload: Some("nginx -t && systemctl reload nginx".into()),
+            why: "because".into(),
+        }
+    }
+
+    #[test]
+    fn grouped_by_file_escaped_and_filtered_by_severity() {
+        let mut r = Report::sample(
+            "example.org",
+            true,
+            Status::Warning,
+            vec![
+                Finding::plain(Code::WellKnownContentType, "info"),
+                Finding::plain(Code::SrvTargetCname, "warning"),
+            ],
+        );
+        r.fixes = vec![
+            fix(
+                Code::WellKnownContentType,
+                "default_type application/json;\n",
+            ),
+            fix(Code::SrvTargetCname, "line \u{1b}[2J one;\n"),
+        ];
+        let p = Palette::plain();
+        let mut all = String::new();
+        section(&mut all, &r, &p, true);
+        // One heading for the file, both snippets under it, the reload once.
+        assert_eq!(
+            all.matches("the `server` block of example.org").count(),
+            1,
+            "{all}"
+        );
+        assert_eq!(all.matches("then: nginx -t").count(), 1, "{all}");
+        assert!(
+            all.contains("    │ default_type application/json;"),
+            "{all}"
+        );
+        assert!(!all.contains('\u{1b}'), "terminal-safe: {all:?}");
+        let mut short = String::new();
+        section(&mut short, &r, &p, false);
+        assert!(!short.contains("default_type"), "{short}");
+        assert!(short.contains("fixes srv-target-cname"), "{short}");
+        r.fixes.truncate(1);
+        let mut none = String::new();
+        section(&mut none, &r, &p, false);
+        assert!(none.is_empty(), "{none}");
+    }
 }

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use super::Palette;
 use crate::findings::{Code, Severity};
 use crate::report::{
-    CheckStatus, ClientReport, ClientState, Report, Status, Step, StepKind, StepStatus, Target,
+    CheckStatus, ClientReport, ClientState, Report, SpecStep, Status, Step, StepKind, StepStatus,
+    Target,
 };
 use crate::sanitize::escape;
 
@@ -126,7 +127,7 @@ pub fn report(r: &Report, p: &Palette) -> String {
     if !r.findings.is_empty() {
         findings_section(&mut o, r, p);
     }
-    super::fixes::section(&mut o, r, p);
+    super::fixes::section(&mut o, r, p, true);
     super::changes::section(&mut o, r, p);
     if !r.compatibility.is_empty() {
         compatibility_section(&mut o, r, p);
@@ -145,6 +146,9 @@ fn short_report(r: &Report, p: &Palette) -> String {
     verdict_line(&mut o, r, p);
     let how = match (&r.discovery.step, &r.discovery.delegated_server) {
         (Some(step), Some(d)) => format!("delegated to {} (step {step})", escape(d)),
+        (Some(step @ (SpecStep::Srv | SpecStep::LegacySrv)), None) => {
+            format!("delegated by SRV record (step {step})")
+        }
         (Some(step), None) => format!("no delegation (step {step})"),
         (None, _) => String::new(),
     };
@@ -224,7 +228,7 @@ fn short_report(r: &Report, p: &Palette) -> String {
         );
         let _ = writeln!(o, "  {text}");
     }
-    super::fixes::section(&mut o, r, p);
+    super::fixes::section(&mut o, r, p, false);
     super::changes::section(&mut o, r, p);
     if !r.compatibility.is_empty() {
         compatibility_section(&mut o, r, p);
