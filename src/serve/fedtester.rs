@@ -385,13 +385,23 @@ fn dns(report: &Report) -> DnsResult {
     };
     let mut hosts: BTreeMap<String, HostResult> = BTreeMap::new();
     for t in d.targets.iter() {
-        let h = hosts
-            .entry(t.hostname.clone())
-            .or_insert_with(|| HostResult {
-                cname: format!("{}.", t.hostname.trim_end_matches('.')),
-                addrs: Some(vec![]),
-                error: None,
-            });
+        // The tester keys an SRV target as DNS wrote it (trailing dot), other hosts bare.
+        let from_srv = matches!(
+            t.step,
+            SpecStep::WellKnownSrv
+                | SpecStep::WellKnownLegacySrv
+                | SpecStep::Srv
+                | SpecStep::LegacySrv
+        );
+        let key = match from_srv {
+            true => format!("{}.", t.hostname.trim_end_matches('.')),
+            false => t.hostname.clone(),
+        };
+        let h = hosts.entry(key).or_insert_with(|| HostResult {
+            cname: format!("{}.", t.hostname.trim_end_matches('.')),
+            addrs: Some(vec![]),
+            error: None,
+        });
         let ip = t.ip.to_string();
         if let Some(a) = h.addrs.as_mut().filter(|a| !a.contains(&ip)) {
             a.push(ip);

@@ -137,6 +137,8 @@ fn tester_details(name: &str, t: &Value, native: &Value) {
                 "matrix.example.test."
             );
             assert_eq!(t["DNSResult"]["SRVRecords"][0]["Port"], 8448);
+            let host = &t["DNSResult"]["Hosts"]["matrix.example.test."];
+            assert_eq!(host["Addrs"][0], "127.0.0.3", "{t:#}");
         }
         "expired-certificate" | "tls-self-signed" => {
             let c = only();
@@ -507,6 +509,57 @@ async fn shutdown_lets_checks_in_flight_finish_and_takes_no_new_requests() {
     );
 }
 
+/// The binary itself: SIGTERM stops it taking connections, the check in flight still gets its
+/// answer, and it exits 0.
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_drains_the_binary_and_exits_cleanly() {
+    use std::io::BufRead;
+    let s = slow("well-known-port-443", 500);
+    let lab = Lab::start(&s, LabOptions::default()).await.unwrap();
+    let ca = std::env::temp_dir().join(format!("delegcheck-serve-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca, &lab.ca_pem).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_delegcheck"))
+        .args(lab.cli_args(&ca))
+        .args(["serve", "--allow-private", "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let addr: SocketAddr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("where it listens: {first}"));
+    let in_flight =
+        tokio::spawn(async move { get(addr, "/api/federation-ok?server_name=example.test").await });
+    wait_for_in_flight(addr, 1).await;
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: signalling the child this test started, by its pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let r = in_flight.await.unwrap();
+    assert_eq!((r.status, r.body.as_str()), (200, "GOOD"));
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let rest: Vec<String> = stderr.lines().map_while(Result::ok).collect();
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("\"GET /api/federation-ok?server_name=example.test\" 200")),
+        "{rest:?}"
+    );
+    assert_eq!(
+        rest.last().map(String::as_str),
+        Some("delegcheck serve: stopped")
+    );
+    let _ = std::fs::remove_file(&ca);
+}
+
 #[tokio::test]
 async fn probe_and_metrics_are_prometheus_expositions() {
     let (_lab, server) = serve_scenario(&scenario("expired-certificate"), quiet()).await;
@@ -572,7 +625,8 @@ fn promtool_check_metrics(text: &str) -> Option<String> {
     let out = child.wait_with_output().unwrap();
     let said =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    Some(if out.status.success() {
+    // promtool's lint complaints come with a success status too: any output is a problem.
+    Some(if out.status.success() && said.trim().is_empty() {
         String::new()
     } else {
         said
@@ -608,3 +662,4 @@ async fn the_page_is_self_contained_under_a_strict_policy() {
 }
 
 mod browser;
+mod readme;
