@@ -455,8 +455,9 @@ const ROUTES: [&str; 9] = [
 async fn log_and_count(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
-    // An `http::Uri` is printable ASCII: safe on a terminal as it is.
-    let uri = req.uri().to_string();
+    // An `http::Uri` is printable ASCII: safe on a terminal as it is; clipped, so one
+    // request cannot write a line of megabytes.
+    let uri = crate::sanitize::clip(&req.uri().to_string(), 512);
     let route = ROUTES
         .into_iter()
         .find(|r| *r == req.uri().path())

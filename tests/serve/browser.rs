@@ -177,6 +177,15 @@ impl Page {
         r["result"]["value"].clone()
     }
 
+    fn eval_async(&mut self, expr: &str) -> Value {
+        let r = self.call(
+            "Runtime.evaluate",
+            json!({"expression": expr, "returnByValue": true, "awaitPromise": true}),
+        );
+        assert!(r.get("exceptionDetails").is_none(), "{expr}: {r}");
+        r["result"]["value"].clone()
+    }
+
     fn navigate(&mut self, url: &str) {
         self.call("Page.navigate", json!({"url": url}));
     }
@@ -203,6 +212,22 @@ impl Page {
 
 const VERDICT: &str = "(() => { const v = document.getElementById('verdict'); \
     return v && !document.getElementById('report').hidden ? v.dataset.status : null })()";
+/// Fetches the served report, adds `fixes` and `client` as the fix and client issues
+/// describe them, and renders it.
+const EXTENDED: &str = r#"(async () => {
+    const r = await (await fetch('/api/v1/report?server_name=example.test')).json();
+    r.fixes = [
+      { stack: 'nginx', codes: ['tls-expired'], file: '/etc/nginx/sites-enabled/matrix.conf',
+        snippet: 'ssl_certificate /etc/letsencrypt/live/example.test/fullchain.pem;\nssl_certificate_key /etc/letsencrypt/live/example.test/privkey.pem;',
+        reload: 'systemctl reload nginx' },
+      { stack: 'dns', codes: ['no-such-finding-here'], file: 'example.test zone',
+        snippet: '_matrix-fed._tcp.example.test. 3600 IN SRV 10 0 8448 matrix.example.test.' },
+    ];
+    r.client = { ok: true, base_url: 'https://matrix.example.test' };
+    render(r);
+    return true;
+})()"#;
+
 const CODES: &str =
     "JSON.stringify([...document.querySelectorAll('.finding')].map(f => f.dataset.code))";
 
@@ -259,6 +284,32 @@ async fn the_page_checks_a_name_and_renders_the_verdict_and_findings_in_chromium
         assert!(hint.as_str().unwrap().starts_with("Fix: "), "{hint}");
         let input = page.eval("document.getElementById('server_name').value");
         assert_eq!(input, "example.test", "the form shows the name checked");
+
+        // Reports from newer engines carry `fixes` and `client`: the same page renders them
+        // (the report as served, with both added, through the page's own render()).
+        page.eval_async(EXTENDED);
+        let snippet = page.wait_for(
+            "document.querySelector('.finding[data-code=tls-expired] pre.snippet')?.textContent",
+        );
+        assert!(
+            snippet.as_str().unwrap().contains("fullchain.pem"),
+            "{snippet}"
+        );
+        let rest = page.eval("document.querySelector('[aria-labelledby=h-fixes]')?.innerText");
+        assert!(
+            rest.as_str()
+                .unwrap_or_default()
+                .contains("_matrix-fed._tcp"),
+            "{rest}"
+        );
+        let client = page.eval("document.querySelector('[aria-labelledby=h-client]')?.innerText");
+        assert!(
+            client
+                .as_str()
+                .unwrap_or_default()
+                .contains("base url: https://matrix.example.test"),
+            "{client}"
+        );
         page.problems.clone()
     })
     .await;
