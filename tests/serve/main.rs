@@ -330,6 +330,53 @@ async fn public_only_refuses_every_class_of_non_public_address_with_a_reason() {
     }
 }
 
+/// Link-local (cloud metadata) addresses are never dialled, in either mode.
+#[tokio::test]
+async fn a_metadata_address_is_never_dialled_whatever_the_mode() {
+    let s = scenario("dns-metadata-address");
+    for public_only in [true, false] {
+        let lab = Lab::start(&s, LabOptions::default()).await.unwrap();
+        let mut config = lab.scenario_config(&s).unwrap();
+        config.public_only = public_only;
+        let server = start(quiet(), config).await;
+        let native = json(&get(server.addr, "/api/v1/report?server_name=example.org").await);
+        assert_eq!(native["ok"], false);
+        let text = native.to_string();
+        assert!(
+            text.contains("not dialled"),
+            "public_only {public_only}: {native:#}"
+        );
+        let tester = json(&get(server.addr, "/api/report?server_name=example.org").await);
+        let errors = tester["ConnectionErrors"].as_object().unwrap();
+        assert!(errors.contains_key("169.254.169.254:443"), "{tester:#}");
+        server.shutdown().await.unwrap();
+    }
+}
+
+/// Outside the lab (which plays public hosts on loopback), public-only refuses loopback too:
+/// IP literals need no DNS, and the refusal comes before any connection.
+#[tokio::test]
+async fn public_only_refuses_loopback_outside_the_lab() {
+    let config = Config {
+        public_only: true,
+        timeout: Duration::from_secs(3),
+        step_timeout: Duration::from_secs(1),
+        ..Config::default()
+    };
+    let server = start(quiet(), config).await;
+    for name in ["127.0.0.1:8448", "[::1]:8448", "127.0.0.1"] {
+        let q = format!("server_name={}", urlencode(name));
+        let native = json(&get(server.addr, &format!("/api/v1/report?{q}")).await);
+        assert_eq!(native["ok"], false, "{name}");
+        let t = &native["targets"][0];
+        let why = t["not_checked"].as_str().unwrap_or_default();
+        assert!(why.contains("public-only refuses"), "{name}: {native:#}");
+        let bad = get(server.addr, &format!("/api/federation-ok?{q}")).await;
+        assert_eq!(bad.body, "BAD", "{name}");
+    }
+    server.shutdown().await.unwrap();
+}
+
 #[tokio::test]
 async fn public_only_does_not_follow_a_redirect_to_a_private_address() {
     let s = scenario("well-known-redirect-internal");
@@ -558,6 +605,34 @@ async fn sigterm_drains_the_binary_and_exits_cleanly() {
         Some("delegcheck serve: stopped")
     );
     let _ = std::fs::remove_file(&ca);
+}
+
+#[test]
+fn the_command_line_of_serve_says_what_is_wrong() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().to_string();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_delegcheck"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["serve", "--listen", &port]);
+    assert_eq!(out.status.code(), Some(3), "cannot run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("cannot listen on {port}")), "{err}");
+    let out = run(&["--public-only", "serve", "--allow-private"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("contradict"));
+    let out = run(&[
+        "serve",
+        "--real-ip-header",
+        "bad header",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an HTTP header name"));
 }
 
 #[tokio::test]
