@@ -330,8 +330,7 @@ async fn api_report(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let report = fedtester::server_report(&o.report, &o.targets, o.finished_at_ms);
-    let body = fedtester::to_go_json(&report);
+    let body = o.tester_json.clone();
     with_source(
         ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
         source,
@@ -370,7 +369,7 @@ async fn api_v1_report(
         .await
     {
         Ok((o, source)) => {
-            let body = crate::render::json_object(&o.report);
+            let body = o.native_json.clone();
             with_source(
                 ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
                 source,
