@@ -178,8 +178,7 @@ fn serve(
     runtime()?.block_on(async {
         let app =
             delegcheck::serve::app(opts, config).map_err(|e| Failure::CannotRun(e.to_string()))?;
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
+        let listener = delegcheck::serve::bind(args.listen)
             .map_err(|e| Failure::CannotRun(format!("cannot listen on {}: {e}", args.listen)))?;
         err_text(&format!(
             "delegcheck serve: listening on http://{}/ ({})\n",

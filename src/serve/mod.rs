@@ -532,6 +532,19 @@ pub async fn serve_until(
     .await
 }
 
+/// Listens on `addr` with a deep accept queue (4096, as far as `net.core.somaxconn` allows):
+/// a burst of clients waits in the kernel's queue instead of having its SYNs dropped and
+/// retried a second later.
+pub fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
 /// Starts a server on `listen` in the background.
 pub async fn start(
     listen: SocketAddr,
@@ -539,9 +552,7 @@ pub async fn start(
     config: Config,
 ) -> Result<Running, String> {
     let app = app(opts, config).map_err(|e| e.to_string())?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener = bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(serve_until(listener, app, async move {
