@@ -527,6 +527,33 @@ async fn past_the_cap_on_checks_in_flight_requests_get_429_at_once() {
     server.shutdown().await.unwrap();
 }
 
+#[tokio::test]
+async fn past_the_cap_on_requests_in_progress_requests_get_503_at_once() {
+    let opts = ServeOptions {
+        max_requests: 1,
+        ..quiet()
+    };
+    let (_lab, server) = serve_scenario(&slow("well-known-port-443", 600), opts).await;
+    let addr = server.addr;
+    let first =
+        tokio::spawn(async move { get(addr, "/api/v1/report?server_name=example.test").await });
+    // The one slot is taken while the check runs: even a page is shed, not queued.
+    let mut shed = None;
+    for _ in 0..200 {
+        let r = get(addr, "/").await;
+        if r.status == 503 {
+            shed = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let shed = shed.expect("a request past the cap is refused with 503");
+    assert_eq!(shed.header("retry-after"), Some("1"));
+    assert_eq!(first.await.unwrap().status, 200);
+    assert_eq!(get(addr, "/").await.status, 200, "the slot is free again");
+    server.shutdown().await.unwrap();
+}
+
 async fn wait_for_in_flight(addr: SocketAddr, n: usize) {
     let line = format!("delegcheck_serve_checks_in_flight {n}");
     for _ in 0..200 {
