@@ -263,6 +263,11 @@ async fn the_page_checks_a_name_and_renders_the_verdict_and_findings_in_chromium
         let text = page.eval("document.getElementById('report').innerText");
         let text = text.as_str().unwrap();
         assert!(text.contains("Federation works"), "{text}");
+        let said = page.eval("document.getElementById('status').textContent");
+        assert_eq!(
+            said, "example.test: Federation works.",
+            "the live region announces it"
+        );
         assert!(
             text.contains("Who can reach you") && text.contains("Synapse"),
             "{text}"

@@ -181,8 +181,10 @@ async function check(name) {
       say(res.status === 429 ? why + " (too many checks: wait a little)" : "The check could not run: " + why);
       return;
     }
-    render(await res.json());
-    say("");
+    const report = await res.json();
+    render(report);
+    const words = (VERDICT[report.status] || ["", report.status])[1];
+    say(report.server_name + ": " + words + ".");
   } catch (e) {
     say("The check could not run: " + e.message);
   }
