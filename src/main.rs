@@ -175,6 +175,7 @@ fn serve(
         access_log: !args.no_access_log,
     };
     let public_only = config.public_only;
+    let drain = delegcheck::serve::request_deadline(&config);
     runtime()?.block_on(async {
         let app =
             delegcheck::serve::app(opts, config).map_err(|e| Failure::CannotRun(e.to_string()))?;
@@ -189,9 +190,13 @@ fn serve(
                 "private addresses allowed"
             }
         ));
-        delegcheck::serve::serve_until(listener, app, delegcheck::serve::termination())
+        let stop = delegcheck::serve::termination();
+        let drained = delegcheck::serve::serve_until(listener, app, stop, drain)
             .await
             .map_err(|e| Failure::CannotRun(e.to_string()))?;
+        if drained == delegcheck::serve::Drained::CutShort {
+            err_text("delegcheck serve: connections still open after the drain's time; closed\n");
+        }
         err_text("delegcheck serve: stopped\n");
         Ok(Exit::Ok.into())
     })

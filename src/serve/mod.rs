@@ -82,7 +82,7 @@ pub struct AppState {
 
 /// The application: routes and layers, over a network built from `config`.
 pub fn app(opts: ServeOptions, config: Config) -> Result<Router, SetupError> {
-    let request_deadline = config.timeout + Duration::from_secs(5);
+    let request_deadline = request_deadline(&config);
     let real_ip_header = match &opts.real_ip_header {
         Some(h) => Some(
             HeaderName::try_from(h.as_str())
@@ -489,12 +489,12 @@ pub struct Running {
     /// The address it listens on.
     pub addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<Drained>>,
 }
 
 impl Running {
     /// Stops accepting, lets requests in flight finish, and waits until they have.
-    pub async fn shutdown(mut self) -> std::io::Result<()> {
+    pub async fn shutdown(mut self) -> std::io::Result<Drained> {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
@@ -511,25 +511,54 @@ impl Running {
     }
 
     /// Waits until it has stopped.
-    pub async fn stopped(self) -> std::io::Result<()> {
+    pub async fn stopped(self) -> std::io::Result<Drained> {
         self.task
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)))
     }
 }
 
-/// Serves `app` on `listener` until `stop` resolves, then drains.
+/// The deadline of one request, and so the longest a drain waits: the check's own
+/// (`--timeout`) and a margin.
+pub fn request_deadline(config: &Config) -> Duration {
+    config.timeout + Duration::from_secs(5)
+}
+
+/// How a server stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drained {
+    /// Every request in flight was answered.
+    Complete,
+    /// Connections were still open when the drain's time was up (a client that never
+    /// finished its request); they were closed.
+    CutShort,
+}
+
+/// Serves `app` on `listener` until `stop` resolves, then stops accepting and lets the
+/// requests in flight finish, for at most `drain`.
 pub async fn serve_until(
     listener: tokio::net::TcpListener,
     app: Router,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
+    drain: Duration,
+) -> std::io::Result<Drained> {
+    let (stopped_tx, mut stopped) = tokio::sync::watch::channel(false);
+    let serving = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(stop)
-    .await
+    .with_graceful_shutdown(async move {
+        stop.await;
+        let _ = stopped_tx.send(true);
+    });
+    let drain_over = async move {
+        let _ = stopped.wait_for(|s| *s).await;
+        tokio::time::sleep(drain).await;
+    };
+    tokio::select! {
+        r = serving => r.map(|()| Drained::Complete),
+        () = drain_over => Ok(Drained::CutShort),
+    }
 }
 
 /// Listens on `addr` with a deep accept queue (4096, as far as `net.core.somaxconn` allows):
@@ -551,13 +580,15 @@ pub async fn start(
     opts: ServeOptions,
     config: Config,
 ) -> Result<Running, String> {
+    let drain = request_deadline(&config);
     let app = app(opts, config).map_err(|e| e.to_string())?;
     let listener = bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve_until(listener, app, async move {
+    let stop = async move {
         let _ = rx.await;
-    }));
+    };
+    let task = tokio::spawn(serve_until(listener, app, stop, drain));
     Ok(Running {
         addr,
         stop: Some(tx),

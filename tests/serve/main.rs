@@ -576,7 +576,7 @@ async fn shutdown_lets_checks_in_flight_finish_and_takes_no_new_requests() {
     let r = in_flight.await.unwrap();
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(json(&r)["ok"], true, "the check finished, with its verdict");
-    server.stopped().await.unwrap();
+    assert_eq!(server.stopped().await.unwrap(), serve::Drained::Complete);
     assert!(
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "no new connections after shutdown"
@@ -660,6 +660,33 @@ fn the_command_line_of_serve_says_what_is_wrong() {
     ]);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an HTTP header name"));
+}
+
+/// A client that never finishes its request cannot hold shutdown up past the drain's time
+/// (the request deadline: `--timeout` and 5 s).
+#[tokio::test]
+async fn a_client_that_never_finishes_its_request_cannot_hold_up_shutdown() {
+    use tokio::io::AsyncWriteExt;
+    let s = scenario("well-known-port-443");
+    let lab = Lab::start(&s, LabOptions::default()).await.unwrap();
+    let mut config = lab.scenario_config(&s).unwrap();
+    config.timeout = Duration::from_millis(500);
+    let mut server = start(quiet(), config).await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"GET /api/v1/report?server_name=example.test HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let start = std::time::Instant::now();
+    server.begin_shutdown();
+    let drained = server.stopped().await.unwrap();
+    let took = start.elapsed();
+    assert_eq!(drained, serve::Drained::CutShort);
+    assert!(
+        took >= Duration::from_millis(5500),
+        "it waited the drain's time: {took:?}"
+    );
+    drop(slow);
 }
 
 #[tokio::test]
