@@ -677,15 +677,9 @@ async fn a_client_that_never_finishes_its_request_cannot_hold_up_shutdown() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let start = std::time::Instant::now();
     server.begin_shutdown();
-    let drained = server.stopped().await.unwrap();
-    let took = start.elapsed();
-    assert_eq!(drained, serve::Drained::CutShort);
-    assert!(
-        took >= Duration::from_millis(5500),
-        "it waited the drain's time: {took:?}"
-    );
+    // Without the drain's bound this never returns: hyper waits for the request to finish.
+    assert_eq!(server.stopped().await.unwrap(), serve::Drained::CutShort);
     drop(slow);
 }
 
