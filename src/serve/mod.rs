@@ -122,6 +122,7 @@ fn router(state: Arc<AppState>) -> Router {
             state.request_deadline,
         ));
     let forget = state.clone();
+    // The app is built inside the runtime that serves it (`serve_until`, `start`).
     tokio::spawn(async move {
         // The rate limiters' tables forget idle clients once a minute.
         let mut tick = tokio::time::interval(Duration::from_secs(60));
