@@ -122,19 +122,25 @@ fn router(state: Arc<AppState>) -> Router {
             state.request_deadline,
         ));
     let forget = state.clone();
-    // The app is built inside the runtime that serves it (`serve_until`, `start`).
-    tokio::spawn(async move {
-        // The rate limiters' tables forget idle clients once a minute.
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            if Arc::strong_count(&forget) == 1 {
-                return;
-            }
-            forget.clients.forget_idle();
-            forget.refreshes.forget_idle();
-        }
-    });
+    // The app is built inside the runtime that serves it (`serve_until`, `start`); outside
+    // one, nothing trims the limiters' tables.
+    let runtime = tokio::runtime::Handle::try_current();
+    runtime
+        .map(|rt| {
+            rt.spawn(async move {
+                // The rate limiters' tables forget idle clients once a minute.
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    if Arc::strong_count(&forget) == 1 {
+                        return;
+                    }
+                    forget.clients.forget_idle();
+                    forget.refreshes.forget_idle();
+                }
+            })
+        })
+        .ok();
     Router::new()
         .merge(tester)
         .route("/api/v1/report", get(api_v1_report))
@@ -633,6 +639,21 @@ mod tests {
         assert_eq!(q.name.as_deref(), Some("a"));
         assert!(!q.refresh);
         assert_eq!(check_query(None, "target").name, None);
+    }
+
+    #[test]
+    fn the_app_builds_outside_a_runtime() {
+        let config = Config {
+            resolver: Some("127.0.0.1:53".parse().unwrap()),
+            system_roots: false,
+            ..Config::default()
+        };
+        assert!(app(ServeOptions::default(), config).is_ok());
+        let bad = ServeOptions {
+            real_ip_header: Some("not a header".into()),
+            ..ServeOptions::default()
+        };
+        assert!(app(bad, Config::default()).is_err());
     }
 
     #[test]
