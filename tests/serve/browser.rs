@@ -223,7 +223,18 @@ const EXTENDED: &str = r#"(async () => {
       { stack: 'dns', codes: ['no-such-finding-here'], file: 'example.test zone',
         snippet: '_matrix-fed._tcp.example.test. 3600 IN SRV 10 0 8448 matrix.example.test.' },
     ];
-    r.client = { ok: true, base_url: 'https://matrix.example.test' };
+    r.client = {
+      ok: false,
+      well_known_url: 'https://example.test/.well-known/matrix/client',
+      homeserver: { base_url: 'https://matrix.example.test',
+        native: { state: 'SUCCESS', error: null, reason: null },
+        web: { state: 'FAIL_ERROR', error: 'ERROR_INVALID_HOMESERVER', reason: 'no CORS header' } },
+      identity_server: { base_url: null, native: { state: null }, web: { state: null } },
+      steps: [{ kind: 'well_known', query: 'https://example.test/.well-known/matrix/client',
+        answer: '200', status: 'ok', outcome: null }],
+      hosts: [],
+      auth_issuer: null,
+    };
     render(r);
     return true;
 })()"#;
@@ -308,13 +319,18 @@ async fn the_page_checks_a_name_and_renders_the_verdict_and_findings_in_chromium
             "{rest}"
         );
         let client = page.eval("document.querySelector('[aria-labelledby=h-client]')?.innerText");
-        assert!(
-            client
-                .as_str()
-                .unwrap_or_default()
-                .contains("base url: https://matrix.example.test"),
-            "{client}"
-        );
+        let client = client.as_str().unwrap_or_default();
+        for says in [
+            "Clients cannot sign in",
+            "Homeserver: https://matrix.example.test",
+            "native clients: SUCCESS",
+            "web clients: FAIL_ERROR (no CORS header)",
+            "Identity server: nothing published",
+            "well known url: https://example.test/.well-known/matrix/client",
+            "https://example.test/.well-known/matrix/client → 200",
+        ] {
+            assert!(client.contains(says), "{says:?} in {client}");
+        }
         page.problems.clone()
     })
     .await;

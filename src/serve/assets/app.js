@@ -135,14 +135,43 @@ function findings(r) {
   return section("Findings", "h-findings", el("ul", { class: "plain" }, items));
 }
 
-// `client` (when the report has one): client discovery, shown by its plain fields.
+// `client` (when the report has one): client discovery. Where the homeserver (and identity
+// server) points and what native and web clients reach, the steps, then any other plain field.
+function clientSide(label, side) {
+  const outcome = (o) =>
+    o && typeof o === "object" && o.state ? o.state + (o.reason ? " (" + o.reason + ")" : "") : "not known";
+  return el("li", { class: "client-side" }, [
+    el("strong", {}, label + ": "),
+    typeof side.base_url === "string" ? side.base_url : "nothing published",
+    el("br"),
+    "native clients: " + outcome(side.native),
+    el("br"),
+    "web clients: " + outcome(side.web),
+  ]);
+}
+
 function client(r) {
   const c = r.client;
   if (!c || typeof c !== "object") return null;
-  const rows = Object.entries(c)
-    .filter(([, v]) => v === null || typeof v !== "object")
-    .map(([k, v]) => el("li", {}, [el("strong", {}, k.replace(/_/g, " ") + ": "), String(v)]));
-  return section("Clients", "h-client", el("ul", { class: "plain" }, rows));
+  const rows = [];
+  if (typeof c.ok === "boolean") {
+    rows.push(el("li", { class: "reach " + (c.ok ? "yes" : "no") }, c.ok ? "Clients can sign in with a user ID on this server name." : "Clients cannot sign in with a user ID on this server name."));
+  }
+  for (const [key, label] of [["homeserver", "Homeserver"], ["identity_server", "Identity server"]]) {
+    if (c[key] && typeof c[key] === "object") rows.push(clientSide(label, c[key]));
+  }
+  for (const [k, v] of Object.entries(c)) {
+    if (k !== "ok" && (v === null || typeof v !== "object")) {
+      rows.push(el("li", {}, [el("strong", {}, k.replace(/_/g, " ") + ": "), String(v)]));
+    }
+  }
+  const steps = (Array.isArray(c.steps) ? c.steps : []).map((s) =>
+    el("li", {}, [String(s.query || ""), " → ", String(s.answer || ""), s.outcome ? " (" + s.outcome + ")" : ""])
+  );
+  return section("Clients", "h-client", [
+    el("ul", { class: "plain" }, rows),
+    steps.length ? el("ul", { class: "plain steps" }, steps) : null,
+  ]);
 }
 
 function families(r) {
