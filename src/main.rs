@@ -191,13 +191,13 @@ fn serve(
         access_log: !args.no_access_log,
     };
     let public_only = config.public_only;
+    let drain = delegcheck::serve::request_deadline(&config);
     runtime()?.block_on(async {
         // `--connect-to` rules to host names are resolved once, as for a check.
         config.connect_to = network(cli, config.clone()).await?.config.connect_to;
         let app =
             delegcheck::serve::app(opts, config).map_err(|e| Failure::CannotRun(e.to_string()))?;
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
+        let listener = delegcheck::serve::bind(args.listen)
             .map_err(|e| Failure::CannotRun(format!("cannot listen on {}: {e}", args.listen)))?;
         err_text(&format!(
             "delegcheck serve: listening on http://{}/ ({})\n",
@@ -208,9 +208,13 @@ fn serve(
                 "private addresses allowed"
             }
         ));
-        delegcheck::serve::serve_until(listener, app, delegcheck::serve::termination())
+        let stop = delegcheck::serve::termination();
+        let drained = delegcheck::serve::serve_until(listener, app, stop, drain)
             .await
             .map_err(|e| Failure::CannotRun(e.to_string()))?;
+        if drained == delegcheck::serve::Drained::CutShort {
+            err_text("delegcheck serve: connections still open after the drain's time; closed\n");
+        }
         err_text("delegcheck serve: stopped\n");
         Ok(Exit::Ok.into())
     })

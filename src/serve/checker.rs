@@ -14,21 +14,45 @@ use crate::net::Net;
 use crate::obs::TargetObs;
 use crate::report::Report;
 
-/// Most results the cache keeps (each is a report and the key responses behind it); past
-/// that, new results are served but not kept until older ones expire.
+/// Most results the cache keeps; past that, or past [`MAX_CACHED_BYTES`], new results are
+/// served but not kept until older ones expire.
 const MAX_CACHED: usize = 4096;
+/// Most bytes the cached results take together (a key response alone may be 1 MiB).
+const MAX_CACHED_BYTES: usize = 256 << 20;
 
-/// A finished check.
+/// A finished check, in the forms the routes answer with (made once, served many times).
 #[derive(Debug)]
 pub struct Outcome {
     /// The report, exactly as the command line would print it.
     pub report: Report,
-    /// What was seen at the spec's targets (for the federation tester's fields).
-    pub targets: Vec<TargetObs>,
+    /// The report as the command line's `--format json` writes it.
+    pub native_json: String,
+    /// The federation tester's report of the same check (`/api/report`).
+    pub tester_json: String,
     /// How long the check took.
     pub duration: Duration,
     /// When it finished (Unix milliseconds).
     pub finished_at_ms: i64,
+}
+
+impl Outcome {
+    fn new(report: Report, targets: &[TargetObs], duration: Duration) -> Outcome {
+        let finished_at_ms = now_ms();
+        let tester = super::fedtester::server_report(&report, targets, finished_at_ms);
+        Outcome {
+            native_json: crate::render::json_object(&report),
+            tester_json: super::fedtester::to_go_json(&tester),
+            report,
+            duration,
+            finished_at_ms,
+        }
+    }
+
+    /// Roughly what it holds in memory: its two texts, and the report about as much again
+    /// as its JSON.
+    fn weight(&self) -> usize {
+        2 * self.native_json.len() + self.tester_json.len()
+    }
 }
 
 /// Where a result came from.
@@ -69,13 +93,56 @@ enum Entry {
     Done(Arc<Outcome>, Instant),
 }
 
+/// The entries, and the weight of the finished ones.
+#[derive(Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    bytes: usize,
+}
+
+impl Entries {
+    fn put(&mut self, name: String, e: Entry) {
+        self.take(&name);
+        if let Entry::Done(o, _) = &e {
+            self.bytes += o.weight();
+        }
+        self.map.insert(name, e);
+    }
+
+    fn take(&mut self, name: &str) {
+        if let Some(Entry::Done(o, _)) = self.map.remove(name) {
+            self.bytes -= o.weight();
+        }
+    }
+
+    fn forget_expired(&mut self, ttl: Duration) {
+        let bytes = &mut self.bytes;
+        self.map.retain(|_, e| match e {
+            Entry::Done(o, at) if at.elapsed() >= ttl => {
+                *bytes -= o.weight();
+                false
+            }
+            _ => true,
+        });
+    }
+
+    /// Keeps a finished result when there is room.
+    fn keep(&mut self, name: String, o: Arc<Outcome>, ttl: Duration) {
+        self.forget_expired(ttl);
+        let room = self.map.len() < MAX_CACHED && self.bytes + o.weight() <= MAX_CACHED_BYTES;
+        if !ttl.is_zero() && room {
+            self.put(name, Entry::Done(o, Instant::now()));
+        }
+    }
+}
+
 /// Runs, shares and caches checks.
 pub struct Checker {
     net: Net,
     ttl: Duration,
     slots: Arc<Semaphore>,
     max_checks: usize,
-    entries: Arc<Mutex<HashMap<String, Entry>>>,
+    entries: Arc<Mutex<Entries>>,
 }
 
 impl Checker {
@@ -107,7 +174,7 @@ impl Checker {
     pub async fn get(&self, name: &str, fresh: bool) -> Result<(Arc<Outcome>, Source), Refusal> {
         let (running, source) = {
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            match entries.get(name) {
+            match entries.map.get(name) {
                 Some(Entry::Done(o, at)) if !fresh && at.elapsed() < self.ttl => {
                     return Ok((o.clone(), Source::Cached));
                 }
@@ -119,7 +186,7 @@ impl Checker {
                         .try_acquire_owned()
                         .map_err(|_| Refusal::Busy)?;
                     let r = self.start(name.to_owned(), permit);
-                    entries.insert(name.to_owned(), Entry::Running(r.clone()));
+                    entries.put(name.to_owned(), Entry::Running(r.clone()));
                     (r, Source::Fresh)
                 }
             }
@@ -134,19 +201,11 @@ impl Checker {
         let task = tokio::spawn(async move {
             let start = Instant::now();
             let (report, targets) = crate::engine::check_observed(&net, &name).await;
-            let outcome = Arc::new(Outcome {
-                report,
-                targets,
-                duration: start.elapsed(),
-                finished_at_ms: now_ms(),
-            });
-            drop(permit);
+            let outcome = Arc::new(Outcome::new(report, &targets, start.elapsed()));
+            drop((targets, permit));
             let mut entries = entries.lock().unwrap_or_else(|e| e.into_inner());
-            entries.remove(&name);
-            entries.retain(|_, e| !matches!(e, Entry::Done(_, at) if at.elapsed() >= ttl));
-            if !ttl.is_zero() && entries.len() < MAX_CACHED {
-                entries.insert(name, Entry::Done(outcome.clone(), Instant::now()));
-            }
+            entries.take(&name);
+            entries.keep(name, outcome.clone(), ttl);
             outcome
         });
         task.map(Result::ok).boxed().shared()
@@ -158,4 +217,57 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+
+    fn outcome(name: &str) -> Arc<Outcome> {
+        let r = Report::sample(name, true, Status::Ok, vec![]);
+        Arc::new(Outcome::new(r, &[], Duration::ZERO))
+    }
+
+    #[test]
+    fn the_cache_accounts_for_what_it_keeps() {
+        let mut e = Entries::default();
+        let a = outcome("a.example");
+        let w = a.weight();
+        assert!(w > a.tester_json.len(), "both texts count");
+        e.keep("a".into(), a.clone(), Duration::from_secs(60));
+        assert_eq!(e.bytes, w);
+        // Replaced (a refresh starts): its weight goes with it.
+        let b = outcome("a.example");
+        e.keep("a".into(), b, Duration::from_secs(60));
+        assert_eq!((e.map.len(), e.bytes), (1, w));
+        e.take("a");
+        assert_eq!((e.map.len(), e.bytes), (0, 0));
+        // A zero TTL keeps nothing; expired results are forgotten on the next keep.
+        e.keep("z".into(), outcome("z"), Duration::ZERO);
+        assert!(e.map.is_empty());
+        e.keep("x".into(), outcome("x"), Duration::from_nanos(1));
+        std::thread::sleep(Duration::from_millis(2));
+        e.keep("y".into(), outcome("y"), Duration::from_nanos(1));
+        assert!(!e.map.contains_key("x"), "expired");
+        assert_eq!(
+            e.bytes,
+            e.map
+                .values()
+                .map(|v| match v {
+                    Entry::Done(o, _) => o.weight(),
+                    Entry::Running(_) => 0,
+                })
+                .sum::<usize>()
+        );
+    }
+
+    #[test]
+    fn the_tester_and_native_texts_are_made_once_from_the_report() {
+        let o = outcome("b.example");
+        let native: serde_json::Value = serde_json::from_str(&o.native_json).unwrap();
+        assert_eq!(native["server_name"], "b.example");
+        let tester: serde_json::Value = serde_json::from_str(&o.tester_json).unwrap();
+        assert_eq!(tester["FederationOK"], true);
+    }
 }

@@ -362,46 +362,77 @@ fn dns(report: &Report) -> DnsResult {
                 | SpecStep::WellKnownExplicitPort
         )
     );
-    // The SRV lookups resolution consulted (steps without a number are diagnostic extras).
+    let (srv_cname, srv_records, srv_error) = match srv_skipped {
+        true => (String::new(), None, None),
+        false => srv(d),
+    };
+    let addrs: Vec<String> = d.targets.iter().map(|t| t.address()).collect();
+    DnsResult {
+        srv_skipped,
+        srv_cname,
+        srv_records,
+        srv_error,
+        hosts: Some(hosts(d)),
+        addrs: (!addrs.is_empty()).then_some(addrs),
+    }
+}
+
+/// `SRVCName`, `SRVRecords` and `SRVError` from the SRV lookups resolution consulted (steps
+/// without a number are diagnostic extras).
+fn srv(d: &crate::report::Discovery) -> (String, Option<Vec<SrvRecord>>, Option<Message>) {
     let consulted: Vec<_> = d
         .steps
         .iter()
         .filter(|s| s.kind == StepKind::Srv && s.step.is_some())
         .collect();
     let answered = consulted.iter().find(|s| s.status == StepStatus::Ok);
-    let (srv_cname, srv_records, srv_error) = match (srv_skipped, answered, consulted.last()) {
-        (true, _, _) => (String::new(), None, None),
-        (false, Some(s), _) => (
+    match (answered, consulted.last()) {
+        (Some(s), _) => (
             format!("{}.", s.query.trim_end_matches(" SRV")),
             Some(srv_records(s)),
             None,
         ),
-        (false, None, Some(s)) => (
+        (None, Some(s)) => (
             String::new(),
             None,
             Some(message(format!("{}: {}", s.query, s.answer))),
         ),
-        (false, None, None) => (String::new(), None, None),
-    };
+        (None, None) => (String::new(), None, None),
+    }
+}
+
+/// `Hosts`: each host the targets came from with its addresses, and each host whose lookup
+/// failed with why.
+fn hosts(d: &crate::report::Discovery) -> BTreeMap<String, HostResult> {
     let mut hosts: BTreeMap<String, HostResult> = BTreeMap::new();
     for t in d.targets.iter() {
-        let h = hosts
-            .entry(t.hostname.clone())
-            .or_insert_with(|| HostResult {
-                cname: format!("{}.", t.hostname.trim_end_matches('.')),
-                addrs: Some(vec![]),
-                error: None,
-            });
+        // The tester keys an SRV target as DNS wrote it (trailing dot), other hosts bare.
+        let from_srv = matches!(
+            t.step,
+            SpecStep::WellKnownSrv
+                | SpecStep::WellKnownLegacySrv
+                | SpecStep::Srv
+                | SpecStep::LegacySrv
+        );
+        let key = match from_srv {
+            true => format!("{}.", t.hostname.trim_end_matches('.')),
+            false => t.hostname.clone(),
+        };
+        let h = hosts.entry(key).or_insert_with(|| HostResult {
+            cname: format!("{}.", t.hostname.trim_end_matches('.')),
+            addrs: Some(vec![]),
+            error: None,
+        });
         let ip = t.ip.to_string();
         if let Some(a) = h.addrs.as_mut().filter(|a| !a.contains(&ip)) {
             a.push(ip);
         }
     }
-    for s in d
+    let failed = d
         .steps
         .iter()
-        .filter(|s| s.kind == StepKind::Address && s.step.is_some() && s.status != StepStatus::Ok)
-    {
+        .filter(|s| s.kind == StepKind::Address && s.step.is_some() && s.status != StepStatus::Ok);
+    for s in failed {
         let host = s.query.trim_end_matches(" A/AAAA").to_owned();
         hosts.entry(host.clone()).or_insert_with(|| HostResult {
             cname: format!("{}.", host.trim_end_matches('.')),
@@ -409,15 +440,7 @@ fn dns(report: &Report) -> DnsResult {
             error: Some(message(format!("{}: {}", s.query, s.answer))),
         });
     }
-    let addrs: Vec<String> = d.targets.iter().map(|t| t.address()).collect();
-    DnsResult {
-        srv_skipped,
-        srv_cname,
-        srv_records,
-        srv_error,
-        hosts: Some(hosts),
-        addrs: (!addrs.is_empty()).then_some(addrs),
-    }
+    hosts
 }
 
 /// The SRV records of a trace step (`priority weight port target`, as the report writes them).

@@ -82,7 +82,7 @@ pub struct AppState {
 
 /// The application: routes and layers, over a network built from `config`.
 pub fn app(opts: ServeOptions, config: Config) -> Result<Router, SetupError> {
-    let request_deadline = config.timeout + Duration::from_secs(5);
+    let request_deadline = request_deadline(&config);
     let real_ip_header = match &opts.real_ip_header {
         Some(h) => Some(
             HeaderName::try_from(h.as_str())
@@ -122,18 +122,25 @@ fn router(state: Arc<AppState>) -> Router {
             state.request_deadline,
         ));
     let forget = state.clone();
-    tokio::spawn(async move {
-        // The rate limiters' tables forget idle clients once a minute.
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            if Arc::strong_count(&forget) == 1 {
-                return;
-            }
-            forget.clients.forget_idle();
-            forget.refreshes.forget_idle();
-        }
-    });
+    // The app is built inside the runtime that serves it (`serve_until`, `start`); outside
+    // one, nothing trims the limiters' tables.
+    let runtime = tokio::runtime::Handle::try_current();
+    runtime
+        .map(|rt| {
+            rt.spawn(async move {
+                // The rate limiters' tables forget idle clients once a minute.
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    if Arc::strong_count(&forget) == 1 {
+                        return;
+                    }
+                    forget.clients.forget_idle();
+                    forget.refreshes.forget_idle();
+                }
+            })
+        })
+        .ok();
     Router::new()
         .merge(tester)
         .route("/api/v1/report", get(api_v1_report))
@@ -330,8 +337,7 @@ async fn api_report(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let report = fedtester::server_report(&o.report, &o.targets, o.finished_at_ms);
-    let body = fedtester::to_go_json(&report);
+    let body = o.tester_json.clone();
     with_source(
         ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
         source,
@@ -370,7 +376,7 @@ async fn api_v1_report(
         .await
     {
         Ok((o, source)) => {
-            let body = crate::render::json_object(&o.report);
+            let body = o.native_json.clone();
             with_source(
                 ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
                 source,
@@ -455,8 +461,9 @@ const ROUTES: [&str; 9] = [
 async fn log_and_count(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
-    // An `http::Uri` is printable ASCII: safe on a terminal as it is.
-    let uri = req.uri().to_string();
+    // An `http::Uri` is printable ASCII: safe on a terminal as it is; clipped, so one
+    // request cannot write a line of megabytes.
+    let uri = crate::sanitize::clip(&req.uri().to_string(), 512);
     let route = ROUTES
         .into_iter()
         .find(|r| *r == req.uri().path())
@@ -489,12 +496,12 @@ pub struct Running {
     /// The address it listens on.
     pub addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<Drained>>,
 }
 
 impl Running {
     /// Stops accepting, lets requests in flight finish, and waits until they have.
-    pub async fn shutdown(mut self) -> std::io::Result<()> {
+    pub async fn shutdown(mut self) -> std::io::Result<Drained> {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
@@ -511,25 +518,67 @@ impl Running {
     }
 
     /// Waits until it has stopped.
-    pub async fn stopped(self) -> std::io::Result<()> {
+    pub async fn stopped(self) -> std::io::Result<Drained> {
         self.task
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)))
     }
 }
 
-/// Serves `app` on `listener` until `stop` resolves, then drains.
+/// The deadline of one request, and so the longest a drain waits: the check's own
+/// (`--timeout`) and a margin.
+pub fn request_deadline(config: &Config) -> Duration {
+    config.timeout + Duration::from_secs(5)
+}
+
+/// How a server stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drained {
+    /// Every request in flight was answered.
+    Complete,
+    /// Connections were still open when the drain's time was up (a client that never
+    /// finished its request); they were closed.
+    CutShort,
+}
+
+/// Serves `app` on `listener` until `stop` resolves, then stops accepting and lets the
+/// requests in flight finish, for at most `drain`.
 pub async fn serve_until(
     listener: tokio::net::TcpListener,
     app: Router,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
+    drain: Duration,
+) -> std::io::Result<Drained> {
+    let (stopped_tx, mut stopped) = tokio::sync::watch::channel(false);
+    let serving = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(stop)
-    .await
+    .with_graceful_shutdown(async move {
+        stop.await;
+        let _ = stopped_tx.send(true);
+    });
+    let drain_over = async move {
+        let _ = stopped.wait_for(|s| *s).await;
+        tokio::time::sleep(drain).await;
+    };
+    tokio::select! {
+        r = serving => r.map(|()| Drained::Complete),
+        () = drain_over => Ok(Drained::CutShort),
+    }
+}
+
+/// Listens on `addr` with a deep accept queue (4096, as far as `net.core.somaxconn` allows):
+/// a burst of clients waits in the kernel's queue instead of having its SYNs dropped and
+/// retried a second later.
+pub fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 /// Starts a server on `listen` in the background.
@@ -538,15 +587,15 @@ pub async fn start(
     opts: ServeOptions,
     config: Config,
 ) -> Result<Running, String> {
+    let drain = request_deadline(&config);
     let app = app(opts, config).map_err(|e| e.to_string())?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener = bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve_until(listener, app, async move {
+    let stop = async move {
         let _ = rx.await;
-    }));
+    };
+    let task = tokio::spawn(serve_until(listener, app, stop, drain));
     Ok(Running {
         addr,
         stop: Some(tx),
@@ -590,6 +639,21 @@ mod tests {
         assert_eq!(q.name.as_deref(), Some("a"));
         assert!(!q.refresh);
         assert_eq!(check_query(None, "target").name, None);
+    }
+
+    #[test]
+    fn the_app_builds_outside_a_runtime() {
+        let config = Config {
+            resolver: Some("127.0.0.1:53".parse().unwrap()),
+            system_roots: false,
+            ..Config::default()
+        };
+        assert!(app(ServeOptions::default(), config).is_ok());
+        let bad = ServeOptions {
+            real_ip_header: Some("not a header".into()),
+            ..ServeOptions::default()
+        };
+        assert!(app(bad, Config::default()).is_err());
     }
 
     #[test]

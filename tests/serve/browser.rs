@@ -177,6 +177,15 @@ impl Page {
         r["result"]["value"].clone()
     }
 
+    fn eval_async(&mut self, expr: &str) -> Value {
+        let r = self.call(
+            "Runtime.evaluate",
+            json!({"expression": expr, "returnByValue": true, "awaitPromise": true}),
+        );
+        assert!(r.get("exceptionDetails").is_none(), "{expr}: {r}");
+        r["result"]["value"].clone()
+    }
+
     fn navigate(&mut self, url: &str) {
         self.call("Page.navigate", json!({"url": url}));
     }
@@ -203,6 +212,33 @@ impl Page {
 
 const VERDICT: &str = "(() => { const v = document.getElementById('verdict'); \
     return v && !document.getElementById('report').hidden ? v.dataset.status : null })()";
+/// Fetches the served report, adds `fixes` and `client` as the fix and client issues
+/// describe them, and renders it.
+const EXTENDED: &str = r#"(async () => {
+    const r = await (await fetch('/api/v1/report?server_name=example.test')).json();
+    r.fixes = [
+      { stack: 'nginx', codes: ['tls-expired'], file: '/etc/nginx/sites-enabled/matrix.conf',
+        snippet: 'ssl_certificate /etc/letsencrypt/live/example.test/fullchain.pem;\nssl_certificate_key /etc/letsencrypt/live/example.test/privkey.pem;',
+        reload: 'systemctl reload nginx' },
+      { stack: 'dns', codes: ['no-such-finding-here'], file: 'example.test zone',
+        snippet: '_matrix-fed._tcp.example.test. 3600 IN SRV 10 0 8448 matrix.example.test.' },
+    ];
+    r.client = {
+      ok: false,
+      well_known_url: 'https://example.test/.well-known/matrix/client',
+      homeserver: { base_url: 'https://matrix.example.test',
+        native: { state: 'SUCCESS', error: null, reason: null },
+        web: { state: 'FAIL_ERROR', error: 'ERROR_INVALID_HOMESERVER', reason: 'no CORS header' } },
+      identity_server: { base_url: null, native: { state: null }, web: { state: null } },
+      steps: [{ kind: 'well_known', query: 'https://example.test/.well-known/matrix/client',
+        answer: '200', status: 'ok', outcome: null }],
+      hosts: [],
+      auth_issuer: null,
+    };
+    render(r);
+    return true;
+})()"#;
+
 const CODES: &str =
     "JSON.stringify([...document.querySelectorAll('.finding')].map(f => f.dataset.code))";
 
@@ -238,6 +274,11 @@ async fn the_page_checks_a_name_and_renders_the_verdict_and_findings_in_chromium
         let text = page.eval("document.getElementById('report').innerText");
         let text = text.as_str().unwrap();
         assert!(text.contains("Federation works"), "{text}");
+        let said = page.eval("document.getElementById('status').textContent");
+        assert_eq!(
+            said, "example.test: Federation works.",
+            "the live region announces it"
+        );
         assert!(
             text.contains("Who can reach you") && text.contains("Synapse"),
             "{text}"
@@ -259,6 +300,37 @@ async fn the_page_checks_a_name_and_renders_the_verdict_and_findings_in_chromium
         assert!(hint.as_str().unwrap().starts_with("Fix: "), "{hint}");
         let input = page.eval("document.getElementById('server_name').value");
         assert_eq!(input, "example.test", "the form shows the name checked");
+
+        // Reports from newer engines carry `fixes` and `client`: the same page renders them
+        // (the report as served, with both added, through the page's own render()).
+        page.eval_async(EXTENDED);
+        let snippet = page.wait_for(
+            "document.querySelector('.finding[data-code=tls-expired] pre.snippet')?.textContent",
+        );
+        assert!(
+            snippet.as_str().unwrap().contains("fullchain.pem"),
+            "{snippet}"
+        );
+        let rest = page.eval("document.querySelector('[aria-labelledby=h-fixes]')?.innerText");
+        assert!(
+            rest.as_str()
+                .unwrap_or_default()
+                .contains("_matrix-fed._tcp"),
+            "{rest}"
+        );
+        let client = page.eval("document.querySelector('[aria-labelledby=h-client]')?.innerText");
+        let client = client.as_str().unwrap_or_default();
+        for says in [
+            "Clients cannot sign in",
+            "Homeserver: https://matrix.example.test",
+            "native clients: SUCCESS",
+            "web clients: FAIL_ERROR (no CORS header)",
+            "Identity server: nothing published",
+            "well known url: https://example.test/.well-known/matrix/client",
+            "https://example.test/.well-known/matrix/client → 200",
+        ] {
+            assert!(client.contains(says), "{says:?} in {client}");
+        }
         page.problems.clone()
     })
     .await;

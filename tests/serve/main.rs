@@ -137,6 +137,8 @@ fn tester_details(name: &str, t: &Value, native: &Value) {
                 "matrix.example.test."
             );
             assert_eq!(t["DNSResult"]["SRVRecords"][0]["Port"], 8448);
+            let host = &t["DNSResult"]["Hosts"]["matrix.example.test."];
+            assert_eq!(host["Addrs"][0], "127.0.0.3", "{t:#}");
         }
         "expired-certificate" | "tls-self-signed" => {
             let c = only();
@@ -328,6 +330,53 @@ async fn public_only_refuses_every_class_of_non_public_address_with_a_reason() {
     }
 }
 
+/// Link-local (cloud metadata) addresses are never dialled, in either mode.
+#[tokio::test]
+async fn a_metadata_address_is_never_dialled_whatever_the_mode() {
+    let s = scenario("dns-metadata-address");
+    for public_only in [true, false] {
+        let lab = Lab::start(&s, LabOptions::default()).await.unwrap();
+        let mut config = lab.scenario_config(&s).unwrap();
+        config.public_only = public_only;
+        let server = start(quiet(), config).await;
+        let native = json(&get(server.addr, "/api/v1/report?server_name=example.org").await);
+        assert_eq!(native["ok"], false);
+        let text = native.to_string();
+        assert!(
+            text.contains("not dialled"),
+            "public_only {public_only}: {native:#}"
+        );
+        let tester = json(&get(server.addr, "/api/report?server_name=example.org").await);
+        let errors = tester["ConnectionErrors"].as_object().unwrap();
+        assert!(errors.contains_key("169.254.169.254:443"), "{tester:#}");
+        server.shutdown().await.unwrap();
+    }
+}
+
+/// Outside the lab (which plays public hosts on loopback), public-only refuses loopback too:
+/// IP literals need no DNS, and the refusal comes before any connection.
+#[tokio::test]
+async fn public_only_refuses_loopback_outside_the_lab() {
+    let config = Config {
+        public_only: true,
+        timeout: Duration::from_secs(3),
+        step_timeout: Duration::from_secs(1),
+        ..Config::default()
+    };
+    let server = start(quiet(), config).await;
+    for name in ["127.0.0.1:8448", "[::1]:8448", "127.0.0.1"] {
+        let q = format!("server_name={}", urlencode(name));
+        let native = json(&get(server.addr, &format!("/api/v1/report?{q}")).await);
+        assert_eq!(native["ok"], false, "{name}");
+        let t = &native["targets"][0];
+        let why = t["not_checked"].as_str().unwrap_or_default();
+        assert!(why.contains("public-only refuses"), "{name}: {native:#}");
+        let bad = get(server.addr, &format!("/api/federation-ok?{q}")).await;
+        assert_eq!(bad.body, "BAD", "{name}");
+    }
+    server.shutdown().await.unwrap();
+}
+
 #[tokio::test]
 async fn public_only_does_not_follow_a_redirect_to_a_private_address() {
     let s = scenario("well-known-redirect-internal");
@@ -478,6 +527,33 @@ async fn past_the_cap_on_checks_in_flight_requests_get_429_at_once() {
     server.shutdown().await.unwrap();
 }
 
+#[tokio::test]
+async fn past_the_cap_on_requests_in_progress_requests_get_503_at_once() {
+    let opts = ServeOptions {
+        max_requests: 1,
+        ..quiet()
+    };
+    let (_lab, server) = serve_scenario(&slow("well-known-port-443", 600), opts).await;
+    let addr = server.addr;
+    let first =
+        tokio::spawn(async move { get(addr, "/api/v1/report?server_name=example.test").await });
+    // The one slot is taken while the check runs: even a page is shed, not queued.
+    let mut shed = None;
+    for _ in 0..200 {
+        let r = get(addr, "/").await;
+        if r.status == 503 {
+            shed = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let shed = shed.expect("a request past the cap is refused with 503");
+    assert_eq!(shed.header("retry-after"), Some("1"));
+    assert_eq!(first.await.unwrap().status, 200);
+    assert_eq!(get(addr, "/").await.status, 200, "the slot is free again");
+    server.shutdown().await.unwrap();
+}
+
 async fn wait_for_in_flight(addr: SocketAddr, n: usize) {
     let line = format!("delegcheck_serve_checks_in_flight {n}");
     for _ in 0..200 {
@@ -500,11 +576,111 @@ async fn shutdown_lets_checks_in_flight_finish_and_takes_no_new_requests() {
     let r = in_flight.await.unwrap();
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(json(&r)["ok"], true, "the check finished, with its verdict");
-    server.stopped().await.unwrap();
+    assert_eq!(server.stopped().await.unwrap(), serve::Drained::Complete);
     assert!(
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "no new connections after shutdown"
     );
+}
+
+/// The binary itself: SIGTERM stops it taking connections, the check in flight still gets its
+/// answer, and it exits 0.
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_drains_the_binary_and_exits_cleanly() {
+    use std::io::BufRead;
+    let s = slow("well-known-port-443", 500);
+    let lab = Lab::start(&s, LabOptions::default()).await.unwrap();
+    let ca = std::env::temp_dir().join(format!("delegcheck-serve-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca, &lab.ca_pem).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_delegcheck"))
+        .args(lab.cli_args(&ca))
+        .args(["serve", "--allow-private", "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let addr: SocketAddr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("where it listens: {first}"));
+    let in_flight =
+        tokio::spawn(async move { get(addr, "/api/federation-ok?server_name=example.test").await });
+    wait_for_in_flight(addr, 1).await;
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: signalling the child this test started, by its pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let r = in_flight.await.unwrap();
+    assert_eq!((r.status, r.body.as_str()), (200, "GOOD"));
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let rest: Vec<String> = stderr.lines().map_while(Result::ok).collect();
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("\"GET /api/federation-ok?server_name=example.test\" 200")),
+        "{rest:?}"
+    );
+    assert_eq!(
+        rest.last().map(String::as_str),
+        Some("delegcheck serve: stopped")
+    );
+    let _ = std::fs::remove_file(&ca);
+}
+
+#[test]
+fn the_command_line_of_serve_says_what_is_wrong() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().to_string();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_delegcheck"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["serve", "--listen", &port]);
+    assert_eq!(out.status.code(), Some(3), "cannot run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("cannot listen on {port}")), "{err}");
+    let out = run(&["--public-only", "serve", "--allow-private"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("contradict"));
+    let out = run(&[
+        "serve",
+        "--real-ip-header",
+        "bad header",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an HTTP header name"));
+}
+
+/// A client that never finishes its request cannot hold shutdown up past the drain's time
+/// (the request deadline: `--timeout` and 5 s).
+#[tokio::test]
+async fn a_client_that_never_finishes_its_request_cannot_hold_up_shutdown() {
+    use tokio::io::AsyncWriteExt;
+    let s = scenario("well-known-port-443");
+    let lab = Lab::start(&s, LabOptions::default()).await.unwrap();
+    let mut config = lab.scenario_config(&s).unwrap();
+    config.timeout = Duration::from_millis(500);
+    let mut server = start(quiet(), config).await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"GET /api/v1/report?server_name=example.test HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.begin_shutdown();
+    // Without the drain's bound this never returns: hyper waits for the request to finish.
+    assert_eq!(server.stopped().await.unwrap(), serve::Drained::CutShort);
+    drop(slow);
 }
 
 #[tokio::test]
@@ -572,7 +748,8 @@ fn promtool_check_metrics(text: &str) -> Option<String> {
     let out = child.wait_with_output().unwrap();
     let said =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    Some(if out.status.success() {
+    // promtool's lint complaints come with a success status too: any output is a problem.
+    Some(if out.status.success() && said.trim().is_empty() {
         String::new()
     } else {
         said
@@ -608,3 +785,4 @@ async fn the_page_is_self_contained_under_a_strict_policy() {
 }
 
 mod browser;
+mod readme;

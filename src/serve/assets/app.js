@@ -83,20 +83,40 @@ function targets(r) {
   return section("Targets", "h-targets", el("ul", { class: "plain" }, items));
 }
 
+// `fixes` (when the report has them): each names the finding codes it resolves, the file, the
+// snippet and how to reload; shown under each finding it resolves, and all together in "How
+// to fix". Field names are read leniently, so a report without them renders as before.
+function fixCodes(x) {
+  const codes = [].concat(x.codes || x.resolves || x.findings || [], x.code || x.finding || []);
+  return codes.filter((c) => typeof c === "string");
+}
+
 function fixesFor(r, f) {
   const all = Array.isArray(r.fixes) ? r.fixes : [];
-  return all.filter((x) => x && (x.code === f.code || x.finding === f.code || (Array.isArray(x.codes) && x.codes.includes(f.code))));
+  return all.filter((x) => x && typeof x === "object" && fixCodes(x).includes(f.code));
 }
 
 function fixBlock(fix) {
   const parts = [];
+  const title = [fix.stack, fix.file].filter((v) => typeof v === "string").join(": ");
+  if (title) parts.push(el("p", {}, el("strong", {}, title)));
   for (const [k, v] of Object.entries(fix)) {
-    if (k === "code" || k === "finding" || k === "codes") continue;
+    if (["code", "codes", "finding", "findings", "resolves", "stack", "file"].includes(k)) continue;
     if (typeof v === "string") {
-      parts.push(v.includes("\n") ? el("pre", {}, v) : el("p", {}, [el("strong", {}, k + ": "), v]));
+      parts.push(v.includes("\n") || k === "snippet" ? el("pre", { class: "snippet" }, v) : el("p", {}, [el("strong", {}, k + ": "), v]));
     }
   }
   return el("div", { class: "fix" }, parts);
+}
+
+// Fixes no finding above shows (every fix is somewhere on the page).
+function howToFix(r) {
+  const shown = new Set((r.findings || []).map((f) => f.code));
+  const rest = (Array.isArray(r.fixes) ? r.fixes : []).filter(
+    (x) => x && typeof x === "object" && !fixCodes(x).some((c) => shown.has(c))
+  );
+  if (!rest.length) return null;
+  return section("How to fix", "h-fixes", rest.map(fixBlock));
 }
 
 function findings(r) {
@@ -115,24 +135,62 @@ function findings(r) {
   return section("Findings", "h-findings", el("ul", { class: "plain" }, items));
 }
 
+// `client` (when the report has one): client discovery. Where the homeserver (and identity
+// server) points and what native and web clients reach, the steps, then any other plain field.
+function clientSide(label, side) {
+  const outcome = (o) =>
+    o && typeof o === "object" && o.state ? o.state + (o.reason ? " (" + o.reason + ")" : "") : "not known";
+  return el("li", { class: "client-side" }, [
+    el("strong", {}, label + ": "),
+    typeof side.base_url === "string" ? side.base_url : "nothing published",
+    el("br"),
+    "native clients: " + outcome(side.native),
+    el("br"),
+    "web clients: " + outcome(side.web),
+  ]);
+}
+
 function client(r) {
   const c = r.client;
   if (!c || typeof c !== "object") return null;
-  const rows = Object.entries(c)
-    .filter(([, v]) => v === null || typeof v !== "object")
-    .map(([k, v]) => el("li", {}, [el("strong", {}, k + ": "), String(v)]));
-  return section("Clients", "h-client", el("ul", { class: "plain" }, rows));
+  const rows = [];
+  if (typeof c.ok === "boolean") {
+    rows.push(el("li", { class: "reach " + (c.ok ? "yes" : "no") }, c.ok ? "Clients can sign in with a user ID on this server name." : "Clients cannot sign in with a user ID on this server name."));
+  }
+  for (const [key, label] of [["homeserver", "Homeserver"], ["identity_server", "Identity server"]]) {
+    if (c[key] && typeof c[key] === "object") rows.push(clientSide(label, c[key]));
+  }
+  for (const [k, v] of Object.entries(c)) {
+    if (k !== "ok" && (v === null || typeof v !== "object")) {
+      rows.push(el("li", {}, [el("strong", {}, k.replace(/_/g, " ") + ": "), String(v)]));
+    }
+  }
+  const steps = (Array.isArray(c.steps) ? c.steps : []).map((s) =>
+    el("li", {}, [String(s.query || ""), " → ", String(s.answer || ""), s.outcome ? " (" + s.outcome + ")" : ""])
+  );
+  return section("Clients", "h-client", [
+    el("ul", { class: "plain" }, rows),
+    steps.length ? el("ul", { class: "plain steps" }, steps) : null,
+  ]);
+}
+
+function families(r) {
+  const f = r.families || {};
+  const word = (v) => (v === true ? "works" : v === false ? "broken" : "no address");
+  return el("p", { class: "families" }, "IPv4: " + word(f.ipv4) + " · IPv6: " + word(f.ipv6));
 }
 
 function render(r) {
   const out = document.getElementById("report");
   out.replaceChildren(
     verdict(r),
+    families(r),
     reach(r),
     findings(r),
+    howToFix(r) || "",
+    client(r) || "",
     trace(r),
     targets(r),
-    client(r) || "",
     el("p", { class: "meta" }, "Checked " + r.checked_at + " in " + ((r.timings || {}).total_ms || 0) + " ms · delegcheck " + r.tool_version)
   );
   out.hidden = false;
@@ -152,8 +210,10 @@ async function check(name) {
       say(res.status === 429 ? why + " (too many checks: wait a little)" : "The check could not run: " + why);
       return;
     }
-    render(await res.json());
-    say("");
+    const report = await res.json();
+    render(report);
+    const words = (VERDICT[report.status] || ["", report.status])[1];
+    say(report.server_name + ": " + words + ".");
   } catch (e) {
     say("The check could not run: " + e.message);
   }
