@@ -120,6 +120,16 @@ function howToFix(r) {
 }
 
 function findings(r) {
+  // A fix that resolves several findings is shown once, under the first; the others point to it.
+  const shownUnder = new Map();
+  const fixesOf = (f) =>
+    fixesFor(r, f).map((x) => {
+      if (shownUnder.has(x)) {
+        return el("p", { class: "hint" }, ["The change shown under ", el("code", {}, shownUnder.get(x)), " fixes this too."]);
+      }
+      shownUnder.set(x, f.code);
+      return fixBlock(x);
+    });
   const items = (r.findings || []).map((f) =>
     el("li", { class: "finding " + f.severity, "data-code": f.code }, [
       el("span", { class: "badge" }, f.severity),
@@ -128,7 +138,7 @@ function findings(r) {
       f.target ? " at " + f.target : "",
       el("p", {}, f.message),
       f.hint ? el("p", { class: "hint" }, [el("strong", {}, "Fix: "), f.hint]) : null,
-      ...fixesFor(r, f).map(fixBlock),
+      ...fixesOf(f),
     ])
   );
   if (!items.length) items.push(el("li", {}, "Nothing to fix."));
