@@ -19,6 +19,7 @@ use delegcheck::fixes::{Fix, FixOptions, Placement, Stack};
 use delegcheck::lab::https::{Behaviour, HostSpec};
 use delegcheck::lab::{Lab, LabOptions};
 use delegcheck::net::ConnectTo;
+use delegcheck::report::{ClientState, Status};
 use delegcheck::{Config, Report};
 use fixes_support::{Scratch, free_port, require, run, write_certs};
 
@@ -39,10 +40,22 @@ struct World {
     upstream: SocketAddr,
     /// `--fix-for`, for a server that does not name itself.
     fix_for: Option<Stack>,
+    /// Judge client discovery too (the client loops); the homeserver then sends the CORS
+    /// headers Synapse sends on its client API.
+    client: bool,
 }
 
 impl World {
     async fn new(tag: &str) -> World {
+        World::build(tag, false).await
+    }
+
+    /// A world whose checks judge client discovery too.
+    async fn with_clients(tag: &str) -> World {
+        World::build(tag, true).await
+    }
+
+    async fn build(tag: &str, client: bool) -> World {
         let dns = vec![
             format!("{SITE} A {SITE_IP}"),
             format!("{MATRIX} A {MATRIX_IP}"),
@@ -51,6 +64,7 @@ impl World {
             listen: vec![HOMESERVER.into()],
             behaviour: Behaviour::Http,
             matrix: Some(SITE.into()),
+            cors: client,
             ..Default::default()
         };
         let lab = Lab::start_parts(&dns, &[homeserver], LabOptions::default())
@@ -76,6 +90,7 @@ impl World {
             port: free_port(),
             upstream,
             fix_for: None,
+            client,
         }
     }
 
@@ -87,9 +102,9 @@ impl World {
     /// 8448 on a closed port (refused, as on a host that serves only 443).
     fn config(&self) -> Config {
         let mut config = self.lab.config();
-        // These loops prove the federation fixes: the client side (whose well-known these
-        // sites do not serve) is judged apart.
-        config.client = false;
+        // The federation loops judge federation only (their sites serve no client
+        // well-known); the client loops judge both.
+        config.client = self.client;
         let closed = free_port();
         for ip in [SITE_IP, MATRIX_IP] {
             for (port, to) in [(443, self.port), (8448, closed)] {
@@ -185,7 +200,12 @@ async fn prove<S: WebServer>(world: &World, server: &mut S, code: Code, region: 
         codes(&before),
         before.findings
     );
-    assert!(!before.ok);
+    // Broken: federation fails, or (a client finding) the status says so.
+    assert!(
+        !before.ok || before.status != Status::Ok,
+        "{:?}",
+        before.status
+    );
     let fixes: Vec<Fix> = before
         .fixes
         .iter()
@@ -1061,4 +1081,59 @@ fn zone_edits_replace_and_delete() {
             "_matrix-fed._tcp.a.test SRV 10 5 8448 c.test.".to_owned(),
         ]
     );
+}
+
+/// The client half: a delegated server whose sites publish no client well-known. The fix for
+/// `client-well-known-missing` (the file with its CORS headers) goes into the server name's
+/// site; after the reload native and web clients both discover the homeserver, whose client
+/// API the delegated site already proxies.
+fn assert_clients_discover(after: &Report) {
+    let client = after.client.as_ref().expect("client discovery ran");
+    for (who, outcome) in [
+        ("native", &client.homeserver.native),
+        ("web", &client.homeserver.web),
+    ] {
+        assert_eq!(
+            outcome.state,
+            Some(ClientState::Success),
+            "{who}: {outcome:?}"
+        );
+    }
+    assert_eq!(
+        client.homeserver.base_url.as_deref(),
+        Some("https://matrix.example.test"),
+        "the base URL the fix wrote"
+    );
+}
+
+#[tokio::test]
+async fn nginx_client_well_known_missing() {
+    let Some(bin) = require("nginx", "nginx", "nginx_client_well_known_missing") else {
+        return;
+    };
+    let world = World::with_clients("nginx_client_well_known_missing").await;
+    let site = format!(
+        "{}# BEGIN client\n# END client\n",
+        nginx_well_known(&format!("{MATRIX}:443"))
+    );
+    let sites =
+        nginx_site(&world, SITE, "", &site) + &nginx_site(&world, MATRIX, "", &nginx_proxy(&world));
+    let mut nginx = Nginx::start(bin, &world, &sites).await;
+    prove(&world, &mut nginx, Code::ClientWellKnownMissing, "client").await;
+    assert_clients_discover(&recheck_until_ok(&world).await);
+}
+
+#[tokio::test]
+async fn caddy_client_well_known_missing() {
+    let Some(bin) = require("caddy", "caddy", "caddy_client_well_known_missing") else {
+        return;
+    };
+    let world = World::with_clients("caddy_client_well_known_missing").await;
+    let site = format!(
+        "    handle /.well-known/matrix/server {{\n        respond `{{\"m.server\": \"{MATRIX}:443\"}}` 200\n    }}\n# BEGIN client\n# END client\n    handle {{\n        respond 404\n    }}\n"
+    );
+    let sites = caddy_site(&world, SITE, &site) + &caddy_site(&world, MATRIX, &caddy_proxy(&world));
+    let mut caddy = Caddy::start(bin, &world, &sites).await;
+    prove(&world, &mut caddy, Code::ClientWellKnownMissing, "client").await;
+    assert_clients_discover(&recheck_until_ok(&world).await);
 }
