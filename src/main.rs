@@ -189,7 +189,9 @@ fn serve(
         refresh_per_minute: args.refresh_limit,
         real_ip_header: args.real_ip_header.clone(),
         access_log: !args.no_access_log,
+        header_timeout: delegcheck::serve::HEADER_TIMEOUT,
     };
+    let header_timeout = opts.header_timeout;
     let public_only = config.public_only;
     let drain = delegcheck::serve::request_deadline(&config);
     runtime()?.block_on(async {
@@ -209,7 +211,7 @@ fn serve(
             }
         ));
         let stop = delegcheck::serve::termination();
-        let drained = delegcheck::serve::serve_until(listener, app, stop, drain)
+        let drained = delegcheck::serve::serve_until(listener, app, stop, drain, header_timeout)
             .await
             .map_err(|e| Failure::CannotRun(e.to_string()))?;
         if drained == delegcheck::serve::Drained::CutShort {

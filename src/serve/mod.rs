@@ -49,7 +49,13 @@ pub struct ServeOptions {
     pub real_ip_header: Option<String>,
     /// Write one access-log line per request to stderr.
     pub access_log: bool,
+    /// Longest a client may take to send a request's head (line and headers); then its
+    /// connection is closed, so that slow clients cannot hold connections open.
+    pub header_timeout: Duration,
 }
+
+/// The default [`ServeOptions::header_timeout`].
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for ServeOptions {
     fn default() -> Self {
@@ -61,6 +67,7 @@ impl Default for ServeOptions {
             refresh_per_minute: 2,
             real_ip_header: None,
             access_log: true,
+            header_timeout: HEADER_TIMEOUT,
         }
     }
 }
@@ -542,29 +549,55 @@ pub enum Drained {
 }
 
 /// Serves `app` on `listener` until `stop` resolves, then stops accepting and lets the
-/// requests in flight finish, for at most `drain`.
+/// requests in flight finish, for at most `drain`. A client that has not sent a request's
+/// head within `header_timeout` is disconnected (hyper's header-read timeout, which needs a
+/// timer that `axum::serve` does not set), so idle or trickling clients cannot hold
+/// connections open.
 pub async fn serve_until(
     listener: tokio::net::TcpListener,
     app: Router,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     drain: Duration,
+    header_timeout: Duration,
 ) -> std::io::Result<Drained> {
-    let (stopped_tx, mut stopped) = tokio::sync::watch::channel(false);
-    let serving = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        stop.await;
-        let _ = stopped_tx.send(true);
-    });
-    let drain_over = async move {
-        let _ = stopped.wait_for(|s| *s).await;
-        tokio::time::sleep(drain).await;
-    };
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let (io, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: wait a little rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let _ = io.set_nodelay(true);
+        // The client's address, as `into_make_service_with_connect_info` would give it.
+        let service = tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req
+            },
+        );
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(hyper_util::rt::TokioIo::new(io), service);
+        let watched = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = watched.await;
+        });
+    }
+    drop(listener);
     tokio::select! {
-        r = serving => r.map(|()| Drained::Complete),
-        () = drain_over => Ok(Drained::CutShort),
+        () = graceful.shutdown() => Ok(Drained::Complete),
+        () = tokio::time::sleep(drain) => Ok(Drained::CutShort),
     }
 }
 
@@ -588,6 +621,7 @@ pub async fn start(
     config: Config,
 ) -> Result<Running, String> {
     let drain = request_deadline(&config);
+    let header_timeout = opts.header_timeout;
     let app = app(opts, config).map_err(|e| e.to_string())?;
     let listener = bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -595,7 +629,7 @@ pub async fn start(
     let stop = async move {
         let _ = rx.await;
     };
-    let task = tokio::spawn(serve_until(listener, app, stop, drain));
+    let task = tokio::spawn(serve_until(listener, app, stop, drain, header_timeout));
     Ok(Running {
         addr,
         stop: Some(tx),

@@ -683,6 +683,40 @@ async fn a_client_that_never_finishes_its_request_cannot_hold_up_shutdown() {
     drop(slow);
 }
 
+/// A client that trickles (or never sends) a request's head is disconnected after the
+/// header timeout, so idle connections cannot pile up; a client that sends its request in
+/// time is answered on the same server.
+#[tokio::test]
+async fn a_client_that_never_finishes_its_head_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let opts = ServeOptions {
+        header_timeout: Duration::from_millis(300),
+        ..quiet()
+    };
+    let (_lab, server) = serve_scenario(&scenario("well-known-port-443"), opts).await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"GET /api/v1/report?server_name=example.test HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    // A bound for the test only: without the header timeout the read never ends.
+    let read = tokio::time::timeout(Duration::from_secs(20), slow.read_to_end(&mut rest)).await;
+    let ended = read.expect("the server closed the connection");
+    // Closed (an EOF or a reset), with no response to the request that never ended.
+    assert!(
+        ended.is_err() || !String::from_utf8_lossy(&rest).contains("200 OK"),
+        "{}",
+        String::from_utf8_lossy(&rest)
+    );
+    // A prompt client still gets its answer.
+    assert_eq!(
+        get(server.addr, "/api/federation-ok?server_name=example.test")
+            .await
+            .status,
+        200
+    );
+}
+
 #[tokio::test]
 async fn probe_and_metrics_are_prometheus_expositions() {
     let (_lab, server) = serve_scenario(&scenario("expired-certificate"), quiet()).await;
