@@ -220,8 +220,9 @@ fn render_event(out: &mut String, at: Duration, e: &Event, show_certs: bool) {
             line(
                 "dns",
                 &format!(
-                    "= {} {rtype}: {status}{count} ({})",
+                    "= {} {rtype}: {}{count} ({})",
                     escape(name),
+                    escape(status),
                     ms(*took)
                 ),
             );
@@ -241,7 +242,7 @@ fn render_event(out: &mut String, at: Duration, e: &Event, show_certs: bool) {
                 .unwrap_or_default();
             let what = match failure {
                 None => format!("connected ({})", ms(*took)),
-                Some(f) => format!("failed: {f} ({})", ms(*took)),
+                Some(f) => format!("failed: {} ({})", escape(f), ms(*took)),
             };
             line("tcp", &format!("{}{via} {what}", escape(place)));
         }
@@ -292,7 +293,7 @@ fn render_event(out: &mut String, at: Duration, e: &Event, show_certs: bool) {
         }
         Event::NoResponse { place, failure } => line(
             "http",
-            &format!("{} < no response: {failure}", escape(place)),
+            &format!("{} < no response: {}", escape(place), escape(failure)),
         ),
     }
 }
@@ -316,7 +317,7 @@ fn render_tls(out: &mut String, stamp: &str, e: &Event, show_certs: bool) {
         None => "no SNI (IP address)".to_owned(),
     };
     let what = match failure {
-        Some(f) => format!("handshake failed: {f}"),
+        Some(f) => format!("handshake failed: {}", escape(f)),
         None => [version, cipher, alpn]
             .iter()
             .map(|v| v.as_deref().map(escape).unwrap_or_else(|| "-".into()))
@@ -441,9 +442,32 @@ mod tests {
             truncated: false,
             took: Duration::from_millis(1),
         });
+        // Failure texts carry network bytes too (a plain-HTTP status line in a TLS failure).
+        t.record(|| Event::NoResponse {
+            place: "p".into(),
+            failure: "port speaks HTTP: HTTP/1.1 400 \x1b]0;PWNED\x07".into(),
+        });
+        t.record(|| Event::Tls {
+            place: "p".into(),
+            sni: None,
+            version: None,
+            cipher: None,
+            alpn: None,
+            chain: vec![],
+            failure: Some("HTTP/1.1 400 \x1b[31mRED".into()),
+            took: Duration::ZERO,
+        });
+        t.record(|| Event::DnsAnswer {
+            name: "n".into(),
+            rtype: "A",
+            status: "odd \x1b[2J".into(),
+            records: vec![],
+            took: Duration::ZERO,
+        });
         let text = t.render();
         assert!(!text.contains('\x1b') && !text.contains('\u{202e}') && !text.contains('\x07'));
         assert!(text.contains("< server: evil\\u{1b}[31m"), "{text}");
+        assert!(text.contains("handshake failed: HTTP/1.1 400 \\u{1b}[31mRED"), "{text}");
     }
 
     #[test]
