@@ -810,6 +810,9 @@ impl RequestFailure {
             RequestFailure::Connect(ConnectFailure::NotPublic) => {
                 Some("not checked: --public-only refuses non-public addresses")
             }
+            RequestFailure::Connect(ConnectFailure::Excluded) => {
+                Some("not checked: -4/-6 excludes this address family")
+            }
             RequestFailure::Connect(ConnectFailure::Local) => Some(
                 "not checked: this host could not open the connection (out of sockets, or a local firewall)",
             ),
@@ -1009,6 +1012,9 @@ mod tests {
             ConnectFailure::NoRoute,
             ConnectFailure::Local,
             ConnectFailure::NotPublic,
+            // -4/-6 is the check's choice: a client request it keeps from a host says
+            // nothing about the server.
+            ConnectFailure::Excluded,
         ] {
             assert!(RequestFailure::Connect(f).probe_side().is_some(), "{f:?}");
         }

@@ -1273,3 +1273,25 @@ fn usage_errors_share_clap_style() {
         assert!(!o.stderr.contains('`'), "{args:?}: {}", o.stderr);
     }
 }
+
+/// The web row's mark is the web client's own outcome, also when native clients meet the same
+/// one: a failure is a failure, a 404 is "nothing there", success is success.
+#[test]
+fn the_web_row_is_marked_by_the_web_outcome() {
+    for (scenario, want) in [
+        ("client-html", "error"),
+        ("client-404", "not_found"),
+        ("client-healthy", "ok"),
+    ] {
+        let o = run(bin().args(["--demo", scenario, "--format", "json"]));
+        let r = json(&o.stdout);
+        let web = r["client"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == "web")
+            .unwrap_or_else(|| panic!("{scenario}: no web step"))
+            .clone();
+        assert_eq!(web["status"], want, "{scenario}: {web}");
+    }
+}

@@ -741,10 +741,16 @@ fn web_row(obs: &ClientObs, hs: &[Outcome; 2], is: &[Outcome; 2]) -> ClientStep 
     } else {
         "as native".into()
     };
+    // The row's mark is the web client's own outcome: the same failure as native clients
+    // is still a failure for web clients.
     let status = if !same || matches!(preflight, Some(Ok(_))) {
         StepStatus::Error
     } else {
-        StepStatus::Ok
+        match hs[1].state {
+            Some(ClientState::Success) => StepStatus::Ok,
+            Some(ClientState::FailPrompt | ClientState::FailError) => StepStatus::Error,
+            Some(ClientState::Prompt | ClientState::Ignore) | None => StepStatus::NotFound,
+        }
     };
     ClientStep {
         kind: ClientStepKind::Web,

@@ -175,7 +175,7 @@ pub enum Why {
     Slow(Duration),
     /// Only a web client: the browser blocked it.
     Blocked(Blocked),
-    /// A status other than 200 (and 404, which is its own outcome).
+    /// A status other than 2xx (and 404, which is its own outcome).
     Status(u16),
     /// The body is not JSON (empty, HTML, trailing data…).
     NotJson,
@@ -189,7 +189,7 @@ pub enum Action {
     Ignore,
     /// Failed, and why.
     Fail(Why),
-    /// 200 with a JSON body (any JSON value).
+    /// 2xx with a JSON body (any JSON value).
     Json(serde_json::Value),
 }
 
@@ -216,7 +216,7 @@ pub fn action(f: &Fetch, view: View) -> Action {
         Ok(r) => r,
         // A lookup that timed out says as much about the resolver asked as about the
         // name's servers: not held against the server (the federation side says which).
-        Err(RequestFailure::Dns(DnsStatus::Timeout)) => {
+        Err(RequestFailure::Dns(DnsStatus::Timeout | DnsStatus::Deadline)) => {
             return Action::Fail(Why::NotChecked(
                 "not checked: the DNS lookup timed out".into(),
             ));
@@ -226,13 +226,15 @@ pub fn action(f: &Fetch, view: View) -> Action {
     if f.duration > JS_SDK_TIMEOUT {
         return Action::Fail(Why::Slow(f.duration));
     }
+    // js-sdk reads the body of any `response.ok` (2xx) status, as `fetchWellKnownObject`
+    // (src/autodiscovery.ts) does; the spec's text says 200.
     match resp.status {
         404 => Action::Ignore,
-        200 if resp.truncated => Action::Fail(Why::NotChecked(format!(
+        200..=299 if resp.truncated => Action::Fail(Why::NotChecked(format!(
             "not checked: the body is larger than delegcheck reads ({} KiB)",
             BODY_CAP / 1024
         ))),
-        200 => parse_json(&resp.body).map_or(Action::Fail(Why::NotJson), Action::Json),
+        200..=299 => parse_json(&resp.body).map_or(Action::Fail(Why::NotJson), Action::Json),
         s => Action::Fail(Why::Status(s)),
     }
 }

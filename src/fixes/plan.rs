@@ -199,9 +199,19 @@ fn client_well_known(r: &Report, site: &str, codes: &[Code], out: &mut Vec<Plann
     );
 }
 
-/// The client API's URL as far as the run tells: `https://` and the delegated host (or the
-/// host that answers federation), on 443 where clients look by default.
+/// The client API's URL as far as the run tells: the base URL the published file already
+/// names when clients reached a homeserver there; else `https://` and the delegated host (or
+/// the host that answers federation), on 443 where clients look by default.
 pub fn client_base_url(r: &Report, site: &str) -> String {
+    let working = r.client.as_ref().and_then(|c| {
+        let hs = &c.homeserver;
+        (hs.native.state == Some(crate::report::ClientState::Success))
+            .then(|| hs.base_url.clone())
+            .flatten()
+    });
+    if let Some(url) = working.filter(|u| plain_https_url(u)) {
+        return url;
+    }
     let host = r
         .discovery
         .delegated_server
@@ -211,6 +221,16 @@ pub fn client_base_url(r: &Report, site: &str) -> String {
         .filter(|h| safe_value(h))
         .unwrap_or_else(|| site.to_owned());
     format!("https://{host}")
+}
+
+/// An `https://` URL of plain characters only (host, port, path), fit for a snippet.
+fn plain_https_url(u: &str) -> bool {
+    u.strip_prefix("https://").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._:/[]".contains(c))
+    })
 }
 
 /// Adds a remedy, or the codes to the same remedy already planned.
@@ -658,6 +678,51 @@ mod tests {
             client_base_url(&report(&[]), "example.org"),
             "https://example.org"
         );
+        // The base URL the published file names, where clients reached a homeserver, is
+        // kept (a BOM or a redirect is fixed without moving the client API); one with
+        // characters a snippet cannot hold is not.
+        use crate::report::{ClientOutcome, ClientReport, ClientSide, ClientState};
+        let side = |url: &str, state| ClientSide {
+            base_url: Some(url.into()),
+            native: ClientOutcome {
+                state,
+                error: None,
+                reason: None,
+            },
+            web: ClientOutcome {
+                state,
+                error: None,
+                reason: None,
+            },
+        };
+        for (url, state, want) in [
+            (
+                "https://hs.example.net/matrix",
+                Some(ClientState::Success),
+                "https://hs.example.net/matrix",
+            ),
+            (
+                "https://hs.example.net",
+                Some(ClientState::FailError),
+                "https://matrix.example.org",
+            ),
+            (
+                "https://x.example/'; evil",
+                Some(ClientState::Success),
+                "https://matrix.example.org",
+            ),
+        ] {
+            r.client = Some(ClientReport {
+                ok: true,
+                well_known_url: "https://example.org/.well-known/matrix/client".into(),
+                homeserver: side(url, state),
+                identity_server: side(url, None),
+                steps: vec![],
+                hosts: vec![],
+                auth_issuer: None,
+            });
+            assert_eq!(client_base_url(&r, "example.org"), want, "{url}");
+        }
     }
 
     #[test]

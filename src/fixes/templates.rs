@@ -155,7 +155,7 @@ const fn part(
 }
 
 const WHY_WELL_KNOWN: &str = "Peers read https://{{SITE}}/.well-known/matrix/server first; answered here as JSON with status 200, it delegates to {{M_SERVER}}, where federation answers.";
-const WHY_CLIENT: &str = "Clients read https://{{SITE}}/.well-known/matrix/client to find the homeserver; web clients can only read it with the CORS header.";
+const WHY_CLIENT: &str = "Clients read https://{{SITE}}/.well-known/matrix/client to find the homeserver; web clients can only read it with the CORS header. The base URL is where the homeserver's client API answers: the one the file names where clients reached a homeserver, else the delegated host on 443; change it if clients reach yours elsewhere.";
 const WHY_PROXY: &str = "Every /_matrix request to {{HOST}}:{{PORT}} must reach the homeserver with its path exactly as sent (signed requests fail otherwise).";
 const WHY_LISTENER: &str = "Peers open TLS to {{HOST}} on port {{PORT}}, over IPv4 and IPv6: this listener answers there with the full chain and routes /_matrix to the homeserver.";
 const WHY_TLS: &str = "Peers speak TLS 1.2 or 1.3 only (rustls-based servers refuse anything older): {{HOST}}:{{PORT}} must offer them.";

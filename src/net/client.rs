@@ -161,13 +161,19 @@ async fn address(net: &Net, url: &url::Url, deadline: &Deadline) -> Result<IpAdd
         return Ok(sa.ip());
     }
     let allowed = deadline.step();
-    let ans = net.dns.addrs(host, allowed).await;
-    let addrs = ans.addrs();
+    let ans = net.addrs(host, allowed).await;
+    // Never an address no client could use (the dialer would refuse it anyway).
+    let addrs: Vec<IpAddr> = ans
+        .addrs()
+        .into_iter()
+        .filter(|ip| !crate::ip_class::never_dialled(*ip))
+        .collect();
     if let Some(ip) = addrs.iter().find(|ip| net.config.families.allows(**ip)) {
         return Ok(*ip);
     }
-    if let Some(ip) = addrs.first() {
-        // Addresses, but none of the allowed family: the dialer says so.
+    if let Some(ip) = addrs.first().or(ans.addrs().first()) {
+        // Addresses, but none of the allowed family (or none any client could use): the
+        // dialer says so.
         return Ok(*ip);
     }
     if ans.absence() == DnsStatus::Timeout && deadline.clamped(allowed) {

@@ -467,7 +467,10 @@ mod tests {
         let text = t.render();
         assert!(!text.contains('\x1b') && !text.contains('\u{202e}') && !text.contains('\x07'));
         assert!(text.contains("< server: evil\\u{1b}[31m"), "{text}");
-        assert!(text.contains("handshake failed: HTTP/1.1 400 \\u{1b}[31mRED"), "{text}");
+        assert!(
+            text.contains("handshake failed: HTTP/1.1 400 \\u{1b}[31mRED"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -198,6 +198,9 @@ impl Checker {
     /// goes away), holding its slot until it ends.
     fn start(&self, name: String, permit: tokio::sync::OwnedSemaphorePermit) -> Running {
         let (net, entries, ttl) = (self.net.clone(), self.entries.clone(), self.ttl);
+        // A check that ended without a result (its task panicked) must not stay `Running`:
+        // every later request for the name would share its failure until a restart.
+        let (forget, forget_name) = (self.entries.clone(), name.clone());
         let task = tokio::spawn(async move {
             let start = Instant::now();
             let (report, targets) = crate::engine::check_observed(&net, &name).await;
@@ -208,7 +211,17 @@ impl Checker {
             entries.keep(name, outcome.clone(), ttl);
             outcome
         });
-        task.map(Result::ok).boxed().shared()
+        task.map(move |done| {
+            if done.is_err() {
+                forget
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take(&forget_name);
+            }
+            done.ok()
+        })
+        .boxed()
+        .shared()
     }
 }
 

@@ -55,14 +55,13 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
 }
 
 /// The client's address: the peer's, or with `--real-ip-header` (behind a reverse proxy that
-/// sets it) the right-most valid address of that header, the one the proxy itself added.
+/// sets it) the right-most element of that header, the one the proxy itself added. Only that
+/// one: the elements left of it are the client's to write, so when the right-most does not
+/// parse, the peer's address is used, never an element further left.
 pub fn client_ip(peer: IpAddr, header: Option<&str>) -> IpAddr {
     header
-        .and_then(|h| {
-            h.rsplit(',')
-                .map(str::trim)
-                .find_map(|s| s.parse::<IpAddr>().ok())
-        })
+        .and_then(|h| h.rsplit(',').next())
+        .and_then(|s| s.trim().parse::<IpAddr>().ok())
         .unwrap_or(peer)
 }
 
@@ -112,9 +111,12 @@ mod tests {
             client_ip(peer, Some("198.51.100.1, 203.0.113.5")),
             ip("203.0.113.5")
         );
+        // The element the proxy added does not parse: the peer, never what the client wrote
+        // further left (it could pick a fresh one per request and escape the rate limit).
+        assert_eq!(client_ip(peer, Some("203.0.113.5, junk")), peer);
         assert_eq!(
-            client_ip(peer, Some("203.0.113.5, junk")),
-            ip("203.0.113.5")
+            client_ip(peer, Some("203.0.113.5, 198.51.100.7:4711")),
+            peer
         );
         assert_eq!(client_ip(peer, Some("junk")), peer);
     }
