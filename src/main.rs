@@ -349,6 +349,14 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 /// The file is read as a stream under caps (see [`batch::read_names`]): an endless stream or
 /// an over-long line is a usage error at once.
 fn server_names(cli: &Cli) -> Result<Vec<String>, Failure> {
+    // `delegcheck example.org serve`: clap takes a subcommand only first, so `serve` here
+    // would be looked up as a server name (a single label no homeserver has).
+    if cli.names.iter().skip(1).any(|n| n == "serve") {
+        return Err(Failure::Usage(
+            "'serve' is a subcommand and comes first: 'delegcheck [OPTIONS] serve [SERVE OPTIONS]'"
+                .into(),
+        ));
+    }
     let mut names = cli.names.clone();
     if let Some(path) = &cli.file {
         let (source, read) = if path.as_os_str() == "-" {

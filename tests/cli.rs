@@ -1250,9 +1250,11 @@ async fn a_name_without_dns_is_checkable_with_connect_to_a_host_name_or_resolve(
 /// single quotes, and the pointer to --help last; exit 2.
 #[test]
 fn usage_errors_share_clap_style() {
-    let cases: [&[&str]; 7] = [
+    let cases: [&[&str]; 8] = [
         &["--timeout", "xx", "a.test"],
         &["--trace", "serve"],
+        // Refused before anything is looked up (`serve` would be a name for DNS).
+        &["--resolver", "127.0.0.1:9", "a.test", "serve"],
         &["--resolve", "bad", "a.test"],
         &["--connect-to", "a:1:b", "a.test"],
         &[],
