@@ -71,7 +71,7 @@ set edit:completion:arg-completer[delegcheck] = {|@words|
             cand --max-requests 'Most requests answered at once (checks, cache hits, pages); past that, 503'
             cand --rate-limit 'Check requests per minute per client (an IPv4 address or an IPv6 /64); past that, 429 with Retry-After. 0: no limit'
             cand --refresh-limit 'Cache bypasses (`refresh=1`) per minute per client'
-            cand --real-ip-header 'Behind a reverse proxy: the header it puts the client''s address in (e.g. X-Real-IP, X-Forwarded-For: its right-most address counts). Only set it when every request comes through that proxy'
+            cand --real-ip-header 'Behind a reverse proxy: the header it puts the client''s address in (e.g. X-Real-IP, X-Forwarded-For: only its right-most element counts, and when that is not an address, the connection''s). Only set it when every request comes through that proxy'
             cand --resolver 'Ask this DNS server instead of the system''s resolver'
             cand --ca-file 'Trust the certificates in this PEM file too (repeatable)'
             cand --connect-to 'Connect to HOST2:PORT2 instead of HOST1:PORT1, keeping names, SNI and Host (curl''s meaning; HOST2 is an address or a host name; empty HOST1 or PORT1 match any; a HOST1 DNS has no address for takes HOST2''s; repeatable)'

@@ -327,8 +327,8 @@ pub struct ServeArgs {
     pub refresh_limit: u32,
 
     /// Behind a reverse proxy: the header it puts the client's address in (e.g. X-Real-IP,
-    /// X-Forwarded-For: its right-most address counts). Only set it when every request comes
-    /// through that proxy.
+    /// X-Forwarded-For: only its right-most element counts, and when that is not an address,
+    /// the connection's). Only set it when every request comes through that proxy.
     #[arg(long, value_name = "HEADER")]
     pub real_ip_header: Option<String>,
 
