@@ -18,7 +18,6 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use delegcheck::lab::https::HostSpec;
 use delegcheck::lab::{self, Lab, LabOptions, Scenario};
 
 fn scenario(name: &str) -> Scenario {
@@ -195,31 +194,7 @@ fn children_usage() -> (i64, Duration) {
 async fn batch() {
     println!("## batch\n");
     let n = 1000;
-    let mut zone = vec!["hs.provider.test A 127.0.0.3".to_owned()];
-    for i in 0..n {
-        zone.push(format!("s{i}.customers.test A 127.0.0.2"));
-        zone.push(format!(
-            "_matrix-fed._tcp.s{i}.customers.test SRV 10 0 8448 hs.provider.test."
-        ));
-    }
-    let hosts = vec![
-        // Each name's website: no well-known (404).
-        HostSpec {
-            listen: vec!["127.0.0.2:443".into()],
-            cert: vec!["*.customers.test".into()],
-            ..Default::default()
-        },
-        // The provider's homeserver, serving every name.
-        HostSpec {
-            listen: vec!["127.0.0.3:8448".into()],
-            cert: vec!["*.customers.test".into()],
-            matrix: Some("*".into()),
-            ..Default::default()
-        },
-    ];
-    let lab = Lab::start_parts(&zone, &hosts, LabOptions::default())
-        .await
-        .expect("lab");
+    let lab = delegcheck::lab::provider(n).await.expect("lab");
     let dir = std::env::temp_dir().join(format!("delegcheck-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let ca = dir.join("ca.pem");

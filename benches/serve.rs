@@ -15,36 +15,13 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use delegcheck::lab::https::HostSpec;
-use delegcheck::lab::{Lab, LabOptions};
+use delegcheck::lab::Lab;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const NAMES: usize = 300;
 
 async fn lab() -> Lab {
-    let mut zone = vec!["hs.provider.test A 127.0.0.3".to_owned()];
-    for i in 0..NAMES * 2 {
-        zone.push(format!("s{i}.customers.test A 127.0.0.2"));
-        zone.push(format!(
-            "_matrix-fed._tcp.s{i}.customers.test SRV 10 0 8448 hs.provider.test."
-        ));
-    }
-    let hosts = vec![
-        HostSpec {
-            listen: vec!["127.0.0.2:443".into()],
-            cert: vec!["*.customers.test".into()],
-            ..Default::default()
-        },
-        HostSpec {
-            listen: vec!["127.0.0.3:8448".into()],
-            cert: vec!["*.customers.test".into()],
-            matrix: Some("*".into()),
-            ..Default::default()
-        },
-    ];
-    Lab::start_parts(&zone, &hosts, LabOptions::default())
-        .await
-        .expect("lab")
+    delegcheck::lab::provider(NAMES * 2).await.expect("lab")
 }
 
 /// The release binary serving the lab; its address.

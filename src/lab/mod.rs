@@ -273,6 +273,36 @@ impl Lab {
     }
 }
 
+/// A hosting provider's lab for the batch and load benchmarks: `names` server names
+/// `s0.customers.test`, `s1.customers.test`, … whose websites (127.0.0.2:443) publish no
+/// well-known and whose SRV records delegate to one multi-tenant homeserver,
+/// `hs.provider.test:8448` (127.0.0.3), with a wildcard certificate.
+pub async fn provider(names: usize) -> Result<Lab, String> {
+    let mut zone = vec!["hs.provider.test A 127.0.0.3".to_owned()];
+    for i in 0..names {
+        zone.push(format!("s{i}.customers.test A 127.0.0.2"));
+        zone.push(format!(
+            "_matrix-fed._tcp.s{i}.customers.test SRV 10 0 8448 hs.provider.test."
+        ));
+    }
+    let hosts = [
+        // Each name's website: no well-known (404).
+        https::HostSpec {
+            listen: vec!["127.0.0.2:443".into()],
+            cert: vec!["*.customers.test".into()],
+            ..Default::default()
+        },
+        // The provider's homeserver, serving every name.
+        https::HostSpec {
+            listen: vec!["127.0.0.3:8448".into()],
+            cert: vec!["*.customers.test".into()],
+            matrix: Some("*".into()),
+            ..Default::default()
+        },
+    ];
+    Lab::start_parts(&zone, &hosts, LabOptions::default()).await
+}
+
 /// Runs one scenario end to end: starts its lab, checks its server name through the real
 /// pipeline with the lab's network configuration, and stops the lab.
 pub async fn run(
