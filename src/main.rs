@@ -145,7 +145,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     if progress {
         err_text("\r\x1b[2K");
     }
-    err_text(&net.config.trace.render());
+    err_text(&net.config.trace.text());
     conclude(cli, output, result, &changes)
 }
 
@@ -414,7 +414,7 @@ fn demo(cli: &Cli, arg: &str, changes: &Changes) -> Result<ExitCode, Failure> {
     };
     let trace = tracer(cli);
     let results = runtime.block_on(demo::run_all_traced(&scenarios, opts, trace.clone()));
-    err_text(&trace.render());
+    err_text(&trace.text());
     if arg.is_empty() && cli.format == Format::Human && !cli.quiet {
         let (text, all_as_declared) = demo::table(&scenarios, &results, &skipped, &palette(cli));
         emit(&text)?;

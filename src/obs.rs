@@ -983,6 +983,93 @@ pub struct TargetObs {
     pub routing_by_hostname: Option<Exchange>,
 }
 
+/// One exchange as `--trace` shows it (recorded by `net::trace`, written by `render::trace`):
+/// what happened, in the words of the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TraceEvent {
+    /// A DNS question was sent.
+    DnsQuery {
+        /// The name asked.
+        name: String,
+        /// `A`, `AAAA`, `SRV`.
+        rtype: &'static str,
+    },
+    /// Its answer: the status and each record as `name TTL TYPE value`.
+    DnsAnswer {
+        /// The name asked.
+        name: String,
+        /// `A`, `AAAA`, `SRV`.
+        rtype: &'static str,
+        /// `NOERROR`, `NXDOMAIN`, `timed out`, …
+        status: String,
+        /// The records, in answer order.
+        records: Vec<String>,
+        /// How long it took.
+        took: Duration,
+    },
+    /// A TCP connection attempt and how it ended.
+    Connect {
+        /// `127.0.0.1:8448 (matrix.example.org)`.
+        place: String,
+        /// Where the connection really went, when `--connect-to` moved it.
+        routed: Option<String>,
+        /// `None` when it connected, else why not.
+        failure: Option<String>,
+        /// How long it took.
+        took: Duration,
+    },
+    /// A TLS handshake and what it settled.
+    Tls {
+        /// Where.
+        place: String,
+        /// The SNI sent (`None` for an IP address: no SNI).
+        sni: Option<String>,
+        /// Version, cipher suite, ALPN (when the handshake got that far).
+        version: Option<String>,
+        /// The cipher suite.
+        cipher: Option<String>,
+        /// The protocol ALPN settled on.
+        alpn: Option<String>,
+        /// The certificates the server sent, leaf first (DER).
+        chain: Vec<Vec<u8>>,
+        /// `None` when the handshake completed, else why not.
+        failure: Option<String>,
+        /// How long it took.
+        took: Duration,
+    },
+    /// An HTTP request as sent: request line, then headers.
+    Request {
+        /// Where.
+        place: String,
+        /// `GET /.well-known/matrix/server HTTP/1.1`.
+        line: String,
+        /// The headers sent.
+        headers: Vec<(String, String)>,
+    },
+    /// An HTTP response as received: status, headers, the start of the body.
+    Response {
+        /// Where.
+        place: String,
+        /// The status code.
+        status: u16,
+        /// The headers received (as kept: capped).
+        headers: Vec<(String, String)>,
+        /// The body as read (capped by the request's own cap).
+        body: Vec<u8>,
+        /// Whether the body was cut at the cap.
+        truncated: bool,
+        /// From the request to the end of the body.
+        took: Duration,
+    },
+    /// A request that got no response, and why.
+    NoResponse {
+        /// Where.
+        place: String,
+        /// Why.
+        failure: String,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

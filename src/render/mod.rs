@@ -6,6 +6,7 @@ pub mod fixes;
 pub mod human;
 pub mod nagios;
 pub mod prometheus;
+pub mod trace;
 mod writer;
 
 pub use writer::{Shape, Writer};
